@@ -1,0 +1,175 @@
+package v1alpha1
+
+import (
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// A CredentialsSource says where the provider finds AWS credentials.
+// +kubebuilder:validation:Enum=Secret;InjectedIdentity;Environment;None
+type CredentialsSource string
+
+// Credential sources.
+const (
+	// CredentialsSourceSecret reads an access key pair from a Secret.
+	CredentialsSourceSecret CredentialsSource = "Secret"
+	// CredentialsSourceInjectedIdentity uses the SDK's default chain inside the
+	// provider pod: IRSA (web identity), EKS Pod Identity or an instance role.
+	CredentialsSourceInjectedIdentity CredentialsSource = "InjectedIdentity"
+	// CredentialsSourceEnvironment uses AWS_ACCESS_KEY_ID and friends from the
+	// provider's environment.
+	CredentialsSourceEnvironment CredentialsSource = "Environment"
+	// CredentialsSourceNone sends unsigned requests; only useful with a local
+	// endpoint that does not check signatures.
+	CredentialsSourceNone CredentialsSource = "None"
+)
+
+// A SecretKeySelector names one key of a Secret.
+type SecretKeySelector struct {
+	// Name of the Secret.
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+
+	// Namespace of the Secret. A namespaced ProviderConfig may only read
+	// Secrets in its own namespace and may leave this empty; a
+	// ClusterProviderConfig must set it.
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+
+	// Key within the Secret.
+	// +kubebuilder:validation:MinLength=1
+	Key string `json:"key"`
+}
+
+// Credentials tell the provider how to authenticate to AWS.
+// +kubebuilder:validation:XValidation:rule="self.source != 'Secret' || has(self.secretRef)",message="secretRef is required when source is Secret"
+type Credentials struct {
+	// Source of the credentials.
+	// +kubebuilder:default=Secret
+	Source CredentialsSource `json:"source"`
+
+	// SecretRef names a Secret key holding an AWS shared-credentials file
+	// ("[default]" profile with aws_access_key_id, aws_secret_access_key and
+	// optionally aws_session_token).
+	// +optional
+	SecretRef *SecretKeySelector `json:"secretRef,omitempty"`
+
+	// AssumeRoleARN, when set, is assumed with the credentials above.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$`
+	AssumeRoleARN *string `json:"assumeRoleARN,omitempty"`
+}
+
+// An Endpoint overrides where the AWS SDK sends requests, for local clouds
+// (moto, LocalStack, MinIO) and private endpoints.
+type Endpoint struct {
+	// URL of the service endpoint, e.g. http://127.0.0.1:5000.
+	// +kubebuilder:validation:Pattern=`^https?://.+`
+	URL string `json:"url"`
+
+	// S3UsePathStyle addresses buckets as URL/bucket instead of
+	// bucket.URL. Defaults to true when an endpoint is set, since local
+	// clouds rarely resolve virtual-hosted names.
+	// +optional
+	S3UsePathStyle *bool `json:"s3UsePathStyle,omitempty"`
+}
+
+// ProviderConfigSpec is the configuration shared by ProviderConfig and
+// ClusterProviderConfig.
+type ProviderConfigSpec struct {
+	// Credentials to authenticate with.
+	Credentials Credentials `json:"credentials"`
+
+	// Region used by resources that do not set their own.
+	// +kubebuilder:validation:Pattern=`^[a-z]{2}(-[a-z]+)+-[0-9]+$`
+	Region string `json:"region"`
+
+	// Endpoint overrides the AWS endpoint for every service.
+	// +optional
+	Endpoint *Endpoint `json:"endpoint,omitempty"`
+}
+
+// ProviderConfigStatus is the observed state of a provider config.
+type ProviderConfigStatus struct {
+	xpv2.ProviderConfigStatus `json:",inline"`
+}
+
+// +kubebuilder:object:root=true
+
+// A ProviderConfig configures how managed resources in its namespace reach AWS.
+// +kubebuilder:subresource:status
+// +kubebuilder:printcolumn:name="REGION",type="string",JSONPath=".spec.region"
+// +kubebuilder:printcolumn:name="SOURCE",type="string",JSONPath=".spec.credentials.source"
+// +kubebuilder:printcolumn:name="USERS",type="integer",JSONPath=".status.users"
+// +kubebuilder:printcolumn:name="AGE",type="date",JSONPath=".metadata.creationTimestamp"
+// +kubebuilder:resource:scope=Namespaced,categories={crossplane,provider,aws,stowage}
+type ProviderConfig struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   ProviderConfigSpec   `json:"spec"`
+	Status ProviderConfigStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// ProviderConfigList contains a list of ProviderConfig.
+type ProviderConfigList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []ProviderConfig `json:"items"`
+}
+
+// +kubebuilder:object:root=true
+
+// A ClusterProviderConfig configures how managed resources in any namespace
+// reach AWS.
+// +kubebuilder:subresource:status
+// +kubebuilder:printcolumn:name="REGION",type="string",JSONPath=".spec.region"
+// +kubebuilder:printcolumn:name="SOURCE",type="string",JSONPath=".spec.credentials.source"
+// +kubebuilder:printcolumn:name="USERS",type="integer",JSONPath=".status.users"
+// +kubebuilder:printcolumn:name="AGE",type="date",JSONPath=".metadata.creationTimestamp"
+// +kubebuilder:resource:scope=Cluster,categories={crossplane,provider,aws,stowage}
+// +kubebuilder:validation:XValidation:rule="self.spec.credentials.source != 'Secret' || (has(self.spec.credentials.secretRef) && has(self.spec.credentials.secretRef.__namespace__) && self.spec.credentials.secretRef.__namespace__.size() > 0)",message="a ClusterProviderConfig's spec.credentials.secretRef.namespace is required"
+type ClusterProviderConfig struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   ProviderConfigSpec   `json:"spec"`
+	Status ProviderConfigStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// ClusterProviderConfigList contains a list of ClusterProviderConfig.
+type ClusterProviderConfigList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []ClusterProviderConfig `json:"items"`
+}
+
+// +kubebuilder:object:root=true
+
+// A ProviderConfigUsage records that a managed resource in this namespace uses
+// a ProviderConfig or ClusterProviderConfig, so neither is deleted while used.
+// +kubebuilder:printcolumn:name="CONFIG-KIND",type="string",JSONPath=".providerConfigRef.kind"
+// +kubebuilder:printcolumn:name="CONFIG-NAME",type="string",JSONPath=".providerConfigRef.name"
+// +kubebuilder:printcolumn:name="RESOURCE-KIND",type="string",JSONPath=".resourceRef.kind"
+// +kubebuilder:printcolumn:name="RESOURCE-NAME",type="string",JSONPath=".resourceRef.name"
+// +kubebuilder:printcolumn:name="AGE",type="date",JSONPath=".metadata.creationTimestamp"
+// +kubebuilder:resource:scope=Namespaced,categories={crossplane,provider,aws,stowage}
+type ProviderConfigUsage struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	xpv2.TypedProviderConfigUsage `json:",inline"`
+}
+
+// +kubebuilder:object:root=true
+
+// ProviderConfigUsageList contains a list of ProviderConfigUsage.
+type ProviderConfigUsageList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []ProviderConfigUsage `json:"items"`
+}

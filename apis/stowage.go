@@ -1,0 +1,24 @@
+// Package apis contains every Stowage API group.
+package apis
+
+import (
+	"k8s.io/apimachinery/pkg/runtime"
+
+	s3v1alpha1 "github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
+	awsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/v1alpha1"
+	azurev1alpha1 "github.com/stowage-dev/stowage/apis/azure/v1alpha1"
+	gcpv1alpha1 "github.com/stowage-dev/stowage/apis/gcp/v1alpha1"
+)
+
+// AddToSchemes may be used to add all resources defined in the project to a Scheme.
+var AddToSchemes = runtime.SchemeBuilder{
+	awsv1alpha1.AddToScheme,
+	azurev1alpha1.AddToScheme,
+	gcpv1alpha1.AddToScheme,
+	s3v1alpha1.AddToScheme,
+}
+
+// AddToScheme adds all Resources to the Scheme.
+func AddToScheme(s *runtime.Scheme) error {
+	return AddToSchemes.AddToScheme(s)
+}

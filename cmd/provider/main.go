@@ -1,0 +1,91 @@
+// Command provider runs the Stowage provider: every managed resource, claim
+// and provider config controller in one controller manager.
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/stowage-dev/stowage/apis"
+	stowage "github.com/stowage-dev/stowage/internal/controller"
+)
+
+func main() {
+	var (
+		app            = kingpin.New(filepath.Base(os.Args[0]), "Stowage: managed cloud databases and storage for Kubernetes.").DefaultEnvars()
+		debug          = app.Flag("debug", "Run with debug logging.").Short('d').Bool()
+		leaderElection = app.Flag("leader-election", "Use leader election so only one replica reconciles.").Short('l').Default("false").Envar("LEADER_ELECTION").Bool()
+		syncInterval   = app.Flag("sync", "How often every resource is re-listed from the API server.").Short('s').Default("1h").Duration()
+		pollInterval   = app.Flag("poll", "How often each resource is checked against the cloud for drift.").Default("1m").Duration()
+		pollStateEvery = app.Flag("poll-state-metric", "How often resource state metrics are recorded.").Default("5s").Duration()
+		maxReconcile   = app.Flag("max-reconcile-rate", "Global maximum reconciles per second; also the per-controller concurrency.").Default("10").Int()
+		metricsAddr    = app.Flag("metrics-bind-address", "Address the Prometheus metrics endpoint binds to; 0 disables it.").Default(":8080").String()
+		probeAddr      = app.Flag("health-probe-bind-address", "Address the /healthz and /readyz probes bind to.").Default(":8081").String()
+	)
+	kingpin.MustParse(app.Parse(os.Args[1:]))
+
+	// Structured JSON logs by default; human-readable ones with --debug.
+	zl := zap.New(zap.UseDevMode(*debug))
+	ctrl.SetLogger(zl)
+	log := logging.NewLogrLogger(zl.WithName("provider-stowage"))
+
+	cfg, err := ctrl.GetConfig()
+	kingpin.FatalIfError(err, "Cannot get API server rest config")
+
+	mgr, err := ctrl.NewManager(ratelimiter.LimitRESTConfig(cfg, *maxReconcile), ctrl.Options{
+		Cache:                      cache.Options{SyncPeriod: syncInterval},
+		Metrics:                    metricsserver.Options{BindAddress: *metricsAddr},
+		HealthProbeBindAddress:     *probeAddr,
+		LeaderElection:             *leaderElection,
+		LeaderElectionID:           "crossplane-leader-election-provider-stowage",
+		LeaderElectionResourceLock: resourcelock.LeasesResourceLock,
+		LeaseDuration:              ptr(60 * time.Second),
+		RenewDeadline:              ptr(50 * time.Second),
+		// Finish in-flight reconciles on SIGTERM before exiting.
+		GracefulShutdownTimeout: ptr(30 * time.Second),
+	})
+	kingpin.FatalIfError(err, "Cannot create controller manager")
+	kingpin.FatalIfError(apis.AddToScheme(mgr.GetScheme()), "Cannot add Stowage APIs to scheme")
+	kingpin.FatalIfError(mgr.AddHealthzCheck("healthz", healthz.Ping), "Cannot add health check")
+	kingpin.FatalIfError(mgr.AddReadyzCheck("readyz", healthz.Ping), "Cannot add ready check")
+
+	mrMetrics := managed.NewMRMetricRecorder()
+	stateMetrics := statemetrics.NewMRStateMetrics()
+	metrics.Registry.MustRegister(mrMetrics, stateMetrics)
+
+	o := controller.Options{
+		Logger:                  log,
+		MaxConcurrentReconciles: *maxReconcile,
+		PollInterval:            *pollInterval,
+		GlobalRateLimiter:       ratelimiter.NewGlobal(*maxReconcile),
+		Features:                &feature.Flags{},
+		MetricOptions: &controller.MetricOptions{
+			PollStateMetricInterval: *pollStateEvery,
+			MRMetrics:               mrMetrics,
+			MRStateMetrics:          stateMetrics,
+		},
+	}
+	o.Features.Enable(feature.EnableBetaManagementPolicies)
+
+	kingpin.FatalIfError(stowage.Setup(mgr, o), "Cannot set up Stowage controllers")
+	log.Info("Starting provider", "poll", pollInterval.String(), "maxReconcileRate", *maxReconcile)
+	kingpin.FatalIfError(mgr.Start(ctrl.SetupSignalHandler()), "Cannot start controller manager")
+}
+
+func ptr[T any](v T) *T { return &v }

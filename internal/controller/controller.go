@@ -1,0 +1,23 @@
+// Package controller registers every Stowage controller with a manager.
+package controller
+
+import (
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/stowage-dev/stowage/internal/controller/aws/s3/bucket"
+	"github.com/stowage-dev/stowage/internal/controller/config"
+)
+
+// Setup adds every controller to mgr.
+func Setup(mgr ctrl.Manager, o controller.Options) error {
+	for _, setup := range []func(ctrl.Manager, controller.Options) error{
+		config.Setup,
+		bucket.Setup,
+	} {
+		if err := setup(mgr, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}

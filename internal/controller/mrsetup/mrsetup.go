@@ -1,0 +1,47 @@
+// Package mrsetup wires a managed resource's external connector into
+// crossplane-runtime's managed reconciler the same way for every kind, so
+// each cloud package only says what is particular to its resource.
+package mrsetup
+
+import (
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// Setup adds a controller for the managed resource kind gvk (whose Go type
+// is obj) that uses the supplied connector, plus any extra reconciler options.
+func Setup[T resource.Managed](mgr ctrl.Manager, o controller.Options, gvk schema.GroupVersionKind, obj client.Object,
+	conn managed.TypedExternalConnector[T], extra ...managed.ReconcilerOption,
+) error {
+	name := managed.ControllerName(gvk.GroupKind().String())
+	opts := []managed.ReconcilerOption{
+		managed.WithTypedExternalConnector[T](conn),
+		managed.WithLogger(o.Logger.WithValues("controller", name)),
+		managed.WithPollInterval(o.PollInterval),
+		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))),
+		managed.WithManagementPolicies(),
+	}
+	if o.MetricOptions != nil {
+		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
+	}
+	opts = append(opts, extra...)
+	r := managed.NewReconciler(mgr, resource.ManagedKind(gvk), opts...)
+
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(name).
+		WithOptions(o.ForControllerRuntime()).
+		For(obj).
+		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+}
+
+// Recorder returns the event recorder external clients use to report what
+// they changed and why.
+func Recorder(mgr ctrl.Manager, gvk schema.GroupVersionKind) event.Recorder {
+	return event.NewAPIRecorder(mgr.GetEventRecorderFor(managed.ControllerName(gvk.GroupKind().String())))
+}
