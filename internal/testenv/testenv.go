@@ -143,3 +143,6 @@ func (e *Env) Namespace(ctx context.Context, prefix string) (string, error) {
 	}
 	return ns.Name, nil
 }
+
+// Env returns the underlying envtest environment.
+func (e *Env) Env() *envtest.Environment { return e.env }

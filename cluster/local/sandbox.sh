@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# make sandbox: Stowage on a machine with no cloud. Starts a local control
+# plane, the local clouds and the provider, applies the examples and shows
+# them becoming Ready. `sandbox.sh down` stops it all.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+STATE=$ROOT/.sandbox
+BIN=$ROOT/bin
+MOTO_PORT=${SANDBOX_MOTO_PORT:-4566}
+export KUBECONFIG=$STATE/kubeconfig
+: "${KUBEBUILDER_ASSETS:?KUBEBUILDER_ASSETS must point at kube-apiserver and etcd (make sandbox sets it)}"
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+stop() {
+  for p in provider moto controlplane; do
+    if [[ -f $STATE/$p.pid ]]; then
+      pid=$(cat "$STATE/$p.pid")
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+      kill -KILL -- "-$pid" 2>/dev/null || true
+      rm -f "$STATE/$p.pid"
+    fi
+  done
+}
+
+# start NAME CMD...: runs CMD in its own process group, logging to .sandbox/NAME.log.
+start() {
+  local name=$1; shift
+  setsid "$@" >"$STATE/$name.log" 2>&1 < /dev/null &
+  echo $! >"$STATE/$name.pid"
+}
+
+wait_for() { # wait_for SECONDS DESCRIPTION CMD...
+  local secs=$1 what=$2; shift 2
+  for _ in $(seq $((secs * 5))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  echo "timed out after ${secs}s waiting for $what; logs are in $STATE/" >&2
+  for f in "$STATE"/*.log; do echo "--- $f"; tail -5 "$f"; done >&2
+  return 1
+}
+
+case "${1:-up}" in
+down)
+  stop
+  echo "sandbox stopped"
+  exit 0
+  ;;
+up) ;;
+*) echo "usage: $0 up|down" >&2; exit 2 ;;
+esac
+
+mkdir -p "$STATE"
+stop
+
+say "Starting the local control plane (kube-apiserver + etcd, CRDs from package/crds)"
+go build -o "$BIN/controlplane" ./cluster/local/controlplane
+rm -f "$KUBECONFIG"
+start controlplane "$BIN/controlplane" --write-kubeconfig "$KUBECONFIG"
+wait_for 60 "the control plane" test -s "$KUBECONFIG"
+wait_for 60 "the API server" kubectl get --raw /readyz
+kubectl get crds -o name | sed 's/^/  /'
+
+say "Starting the local clouds"
+start moto moto_server -H 127.0.0.1 -p "$MOTO_PORT"
+wait_for 60 "moto_server on port $MOTO_PORT" curl -sf "http://127.0.0.1:$MOTO_PORT/moto-api/"
+echo "  AWS (S3, RDS): moto_server at http://127.0.0.1:$MOTO_PORT"
+
+say "Installing provider configs for the local clouds"
+sed "s#MOTO_URL#http://127.0.0.1:$MOTO_PORT#" examples/sandbox/aws-local.yaml | kubectl apply -f -
+
+say "Starting the provider"
+start provider "$BIN/provider" --poll=10s --metrics-bind-address=127.0.0.1:18080 --health-probe-bind-address=127.0.0.1:18081
+wait_for 60 "the provider's readiness probe" curl -sf http://127.0.0.1:18081/readyz
+echo "  logs: $STATE/provider.log"
+
+say "Applying examples"
+kubectl apply -f examples/namespace.yaml
+kubectl apply -f examples/aws/s3/
+
+say "Waiting for the managed resources to become Ready"
+if ! kubectl wait --for=condition=Ready --timeout=120s -n shop buckets.s3.aws.stowage.dev --all; then
+  kubectl get buckets.s3.aws.stowage.dev -A -o wide
+  kubectl describe buckets.s3.aws.stowage.dev -A | tail -30
+  echo "provider log tail:"; tail -30 "$STATE/provider.log"
+  exit 1
+fi
+kubectl get managed -A 2>/dev/null || kubectl get buckets.s3.aws.stowage.dev -A
+
+say "Connection secrets"
+for s in assets-bucket; do
+  echo "  shop/$s:"
+  kubectl -n shop get secret "$s" -o go-template='{{range $k, $v := .data}}    {{$k}}: {{$v | base64decode}}{{"\n"}}{{end}}'
+done
+
+say "Sandbox is running"
+cat <<MSG
+  export KUBECONFIG=$KUBECONFIG
+  kubectl get buckets.s3.aws.stowage.dev -A
+  Stop everything with: make sandbox-stop
+MSG
