@@ -368,3 +368,58 @@ func TestBucketBadProviderConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestAdmissionRejectsBadInput(t *testing.T) {
+	ctx, ns := setup(t)
+	cases := map[string]struct {
+		obj  client.Object
+		want string
+	}{
+		"BadBucketName": {
+			obj:  newBucket(ns, "Not_A_Bucket", v1alpha1.BucketParameters{}),
+			want: "metadata.name must be a valid S3 bucket name",
+		},
+		"KMSKeyWithAES256": {
+			obj:  newBucket(ns, "kms-"+ns, v1alpha1.BucketParameters{ServerSideEncryption: &v1alpha1.ServerSideEncryption{Algorithm: v1alpha1.SSEAlgorithmAES256, KMSMasterKeyID: ptr.To("k")}}),
+			want: "kmsMasterKeyID needs algorithm aws:kms or aws:kms:dsse",
+		},
+		"ClusterConfigWithoutSecretNamespace": {
+			obj: &awsv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "no-ns-" + ns}, Spec: awsv1alpha1.ProviderConfigSpec{Region: "us-east-1",
+				Credentials: awsv1alpha1.Credentials{Source: awsv1alpha1.CredentialsSourceSecret, SecretRef: &awsv1alpha1.SecretKeySelector{Name: "s", Key: "k"}}}},
+			want: "a ClusterProviderConfig's spec.credentials.secretRef.namespace is required",
+		},
+		"SecretSourceWithoutRef": {
+			obj: &awsv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "no-ref"}, Spec: awsv1alpha1.ProviderConfigSpec{Region: "us-east-1",
+				Credentials: awsv1alpha1.Credentials{Source: awsv1alpha1.CredentialsSourceSecret}}},
+			want: "secretRef is required when source is Secret",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			err := env.Client.Create(ctx, tc.obj)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Create: got error %v, want one saying %q", err, tc.want)
+			}
+		})
+	}
+
+	// A bucket cannot move regions once created.
+	b := newBucket(ns, "fixed-"+ns, v1alpha1.BucketParameters{Region: ptr.To("us-east-1")})
+	if err := env.Client.Create(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	// The controller writes the object too, so retry on conflicts.
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(b), b); err != nil {
+			return err
+		}
+		b.Spec.ForProvider.Region = ptr.To("eu-west-1")
+		err := env.Client.Update(ctx, b)
+		if err == nil || !strings.Contains(err.Error(), "region is immutable") {
+			return fmt.Errorf("changing region: got %v, want an immutability error", err)
+		}
+		return nil
+	}); err != nil {
+		t.Error(err)
+	}
+}
