@@ -31,7 +31,7 @@ import (
 
 const (
 	poll    = time.Second
-	timeout = 30 * time.Second
+	timeout = 60 * time.Second
 )
 
 var (
@@ -46,10 +46,8 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	var err error
-	if moto, err = testenv.StartMoto(ctx); err != nil {
+	if moto, err = testenv.StartMoto(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -64,6 +62,9 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer func() { _ = env.Stop() }()
+	// Cancelled before the API server stops, so the manager exits quietly.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	err = env.StartManager(ctx, poll, func(mgr ctrl.Manager, o controller.Options) error {
 		if err := config.Setup(mgr, o); err != nil {
 			return err
