@@ -76,26 +76,33 @@ echo "  logs: $STATE/provider.log"
 
 say "Applying examples"
 kubectl apply -f examples/namespace.yaml
-kubectl apply -f examples/aws/s3/
+kubectl apply -f examples/aws/s3/ -f examples/aws/rds/
 
 say "Waiting for the managed resources to become Ready"
-if ! kubectl wait --for=condition=Ready --timeout=120s -n shop buckets.s3.aws.stowage.dev --all; then
-  kubectl get buckets.s3.aws.stowage.dev -A -o wide
-  kubectl describe buckets.s3.aws.stowage.dev -A | tail -30
-  echo "provider log tail:"; tail -30 "$STATE/provider.log"
-  exit 1
-fi
-kubectl get managed -A 2>/dev/null || kubectl get buckets.s3.aws.stowage.dev -A
+for kind in buckets.s3.aws.stowage.dev dbinstances.rds.aws.stowage.dev; do
+  if ! kubectl wait --for=condition=Ready --timeout=120s -n shop "$kind" --all; then
+    kubectl get "$kind" -A -o wide
+    kubectl describe "$kind" -A | tail -30
+    echo "provider log tail:"; tail -30 "$STATE/provider.log"
+    exit 1
+  fi
+done
+kubectl get managed -A
 
 say "Connection secrets"
-for s in assets-bucket; do
-  echo "  shop/$s:"
-  kubectl -n shop get secret "$s" -o go-template='{{range $k, $v := .data}}    {{$k}}: {{$v | base64decode}}{{"\n"}}{{end}}'
-done
+# Every key and value, except that passwords are masked.
+show_secret() {
+  echo "  $1/$2:"
+  kubectl -n "$1" get secret "$2" -o go-template='{{range $k, $v := .data}}{{$k}}={{$v | base64decode}}{{"\n"}}{{end}}' |
+    sed -E 's#^(password)=.*#\1=********#; s#(://[^:/]+:)[^@]+@#\1********@#; s#^#    #'
+}
+wait_for 60 "the connection secrets" kubectl -n shop get secret assets-bucket orders-db-conn
+show_secret shop assets-bucket
+show_secret shop orders-db-conn
 
 say "Sandbox is running"
 cat <<MSG
   export KUBECONFIG=$KUBECONFIG
-  kubectl get buckets.s3.aws.stowage.dev -A
+  kubectl get managed -A
   Stop everything with: make sandbox-stop
 MSG
