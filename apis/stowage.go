@@ -4,6 +4,7 @@ package apis
 import (
 	"k8s.io/apimachinery/pkg/runtime"
 
+	rdsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
 	s3v1alpha1 "github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
 	awsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/v1alpha1"
 	azurev1alpha1 "github.com/stowage-dev/stowage/apis/azure/v1alpha1"
@@ -15,6 +16,7 @@ var AddToSchemes = runtime.SchemeBuilder{
 	awsv1alpha1.AddToScheme,
 	azurev1alpha1.AddToScheme,
 	gcpv1alpha1.AddToScheme,
+	rdsv1alpha1.AddToScheme,
 	s3v1alpha1.AddToScheme,
 }
 

@@ -5,6 +5,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/stowage-dev/stowage/internal/controller/aws/rds/dbinstance"
 	"github.com/stowage-dev/stowage/internal/controller/aws/s3/bucket"
 	"github.com/stowage-dev/stowage/internal/controller/config"
 )
@@ -14,6 +15,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 	for _, setup := range []func(ctrl.Manager, controller.Options) error{
 		config.Setup,
 		bucket.Setup,
+		dbinstance.Setup,
 	} {
 		if err := setup(mgr, o); err != nil {
 			return err

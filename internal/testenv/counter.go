@@ -1,10 +1,13 @@
 package testenv
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"sync"
 )
 
@@ -23,10 +26,21 @@ type Call struct {
 	Method string
 	Path   string
 	Query  string
+	// Form is the parsed body of a form-encoded POST, the AWS Query
+	// protocol RDS speaks (Action=..., Version=..., parameters); nil for
+	// other requests.
+	Form url.Values
 }
 
-// Write reports whether the call changes state.
+// Action is the AWS Query protocol action (e.g. ModifyDBInstance), or "".
+func (c Call) Action() string { return c.Form.Get("Action") }
+
+// Write reports whether the call changes state. Query protocol calls are all
+// POSTs, so for them the action decides: Describe* and List* only read.
 func (c Call) Write() bool {
+	if a := c.Action(); a != "" {
+		return !strings.HasPrefix(a, "Describe") && !strings.HasPrefix(a, "List")
+	}
 	return c.Method != http.MethodGet && c.Method != http.MethodHead
 }
 
@@ -39,8 +53,20 @@ func NewCallCounter(target string) (*CallCounter, error) {
 	cc := &CallCounter{}
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	cc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		call := Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}
+		if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if f, err := url.ParseQuery(string(body)); err == nil {
+				call.Form = f
+			}
+		}
 		cc.mu.Lock()
-		cc.calls = append(cc.calls, Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery})
+		cc.calls = append(cc.calls, call)
 		cc.mu.Unlock()
 		proxy.ServeHTTP(w, r)
 	}))

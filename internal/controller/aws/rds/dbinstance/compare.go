@@ -1,0 +1,474 @@
+package dbinstance
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	"k8s.io/utils/ptr"
+
+	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
+)
+
+// RDS instance states this controller tells apart. See DBInstanceStatus in
+// the RDS API reference for the full list.
+const (
+	statusAvailable = "available"
+	statusCreating  = "creating"
+	statusDeleting  = "deleting"
+)
+
+// modifiable lists the states in which RDS accepts ModifyDBInstance. In every
+// other state a modification would be refused, so differences wait.
+var modifiable = map[string]bool{
+	statusAvailable:           true,
+	"backing-up":              true,
+	"storage-optimization":    true,
+	"storage-full":            true,
+	"incompatible-parameters": true,
+	"stopped":                 true,
+}
+
+// condition maps an RDS instance status to the Ready condition.
+func condition(status string) xpv2.Condition {
+	switch status {
+	case statusAvailable:
+		return xpv2.Available()
+	case statusCreating, "":
+		return xpv2.Creating().WithMessage("RDS status: " + orNone(status))
+	case statusDeleting:
+		return xpv2.Deleting().WithMessage("RDS status: deleting")
+	default:
+		return xpv2.Unavailable().WithMessage("RDS status: " + status)
+	}
+}
+
+// current is the instance as the spec would describe it: what RDS runs now,
+// overlaid with pending modifications, since those are already on their way.
+func current(db rdstypes.DBInstance) v1alpha1.DBInstanceParameters {
+	c := v1alpha1.DBInstanceParameters{
+		Engine:                     v1alpha1.Engine(ptr.Deref(db.Engine, "")),
+		EngineVersion:              nonEmpty(db.EngineVersion),
+		DBInstanceClass:            ptr.Deref(db.DBInstanceClass, ""),
+		AllocatedStorage:           ptr.Deref(db.AllocatedStorage, 0),
+		MaxAllocatedStorage:        db.MaxAllocatedStorage,
+		IOPS:                       nonZero(db.Iops),
+		MultiAZ:                    db.MultiAZ,
+		DBName:                     nonEmpty(db.DBName),
+		MasterUsername:             nonEmpty(db.MasterUsername),
+		Port:                       port(db),
+		PubliclyAccessible:         db.PubliclyAccessible,
+		BackupRetentionPeriod:      db.BackupRetentionPeriod,
+		PreferredBackupWindow:      nonEmpty(db.PreferredBackupWindow),
+		PreferredMaintenanceWindow: nonEmpty(db.PreferredMaintenanceWindow),
+		StorageEncrypted:           db.StorageEncrypted,
+		KMSKeyID:                   nonEmpty(db.KmsKeyId),
+		DeletionProtection:         db.DeletionProtection,
+	}
+	if s := ptr.Deref(db.StorageType, ""); s != "" {
+		c.StorageType = ptr.To(v1alpha1.StorageType(s))
+	}
+	if db.DBSubnetGroup != nil {
+		c.DBSubnetGroupName = nonEmpty(db.DBSubnetGroup.DBSubnetGroupName)
+	}
+	for _, g := range db.VpcSecurityGroups {
+		if id := ptr.Deref(g.VpcSecurityGroupId, ""); id != "" {
+			c.VPCSecurityGroupIDs = append(c.VPCSecurityGroupIDs, id)
+		}
+	}
+	if len(db.DBParameterGroups) > 0 {
+		c.DBParameterGroupName = nonEmpty(db.DBParameterGroups[0].DBParameterGroupName)
+	}
+	c.Tags = map[string]string{}
+	for _, t := range db.TagList {
+		c.Tags[ptr.Deref(t.Key, "")] = ptr.Deref(t.Value, "")
+	}
+
+	if pm := db.PendingModifiedValues; pm != nil {
+		if pm.AllocatedStorage != nil {
+			c.AllocatedStorage = *pm.AllocatedStorage
+		}
+		if pm.DBInstanceClass != nil {
+			c.DBInstanceClass = *pm.DBInstanceClass
+		}
+		overlay(&c.EngineVersion, nonEmpty(pm.EngineVersion))
+		overlay(&c.IOPS, pm.Iops)
+		overlay(&c.MultiAZ, pm.MultiAZ)
+		overlay(&c.Port, pm.Port)
+		overlay(&c.BackupRetentionPeriod, pm.BackupRetentionPeriod)
+		overlay(&c.DBSubnetGroupName, nonEmpty(pm.DBSubnetGroupName))
+		if s := ptr.Deref(pm.StorageType, ""); s != "" {
+			c.StorageType = ptr.To(v1alpha1.StorageType(s))
+		}
+	}
+	return c
+}
+
+func port(db rdstypes.DBInstance) *int32 {
+	if db.Endpoint != nil && ptr.Deref(db.Endpoint.Port, 0) > 0 {
+		return db.Endpoint.Port
+	}
+	return nonZero(db.DbInstancePort)
+}
+
+// pending summarises the pending modifications for status.atProvider. The
+// pending master password is never shown, only that there is one.
+func pending(pm *rdstypes.PendingModifiedValues) string {
+	if pm == nil {
+		return ""
+	}
+	var s []string
+	add := func(k string, v any) { s = append(s, k+"="+fmt.Sprint(v)) }
+	if pm.DBInstanceClass != nil {
+		add("dbInstanceClass", *pm.DBInstanceClass)
+	}
+	if pm.AllocatedStorage != nil {
+		add("allocatedStorage", *pm.AllocatedStorage)
+	}
+	if pm.StorageType != nil {
+		add("storageType", *pm.StorageType)
+	}
+	if pm.Iops != nil {
+		add("iops", *pm.Iops)
+	}
+	if pm.EngineVersion != nil {
+		add("engineVersion", *pm.EngineVersion)
+	}
+	if pm.MultiAZ != nil {
+		add("multiAZ", *pm.MultiAZ)
+	}
+	if pm.Port != nil {
+		add("port", *pm.Port)
+	}
+	if pm.BackupRetentionPeriod != nil {
+		add("backupRetentionPeriod", *pm.BackupRetentionPeriod)
+	}
+	if pm.DBSubnetGroupName != nil {
+		add("dbSubnetGroupName", *pm.DBSubnetGroupName)
+	}
+	if pm.MasterUserPassword != nil {
+		s = append(s, "masterPassword")
+	}
+	return strings.Join(s, ", ")
+}
+
+// lateInitialize fills fields the user left empty with what RDS chose, so
+// they are visible in the spec and compare equal from then on. It reports
+// whether anything changed. Fields only settable at creation (engine,
+// dbName, masterUsername, storageEncrypted, kmsKeyID) are filled too, so an
+// imported instance shows what it is.
+func lateInitialize(p *v1alpha1.DBInstanceParameters, c v1alpha1.DBInstanceParameters) bool {
+	changed := false
+	li := func(dst, src any) {
+		if lateInit(dst, src) {
+			changed = true
+		}
+	}
+	if p.Engine == "" && c.Engine != "" {
+		p.Engine, changed = c.Engine, true
+	}
+	if p.DBInstanceClass == "" && c.DBInstanceClass != "" {
+		p.DBInstanceClass, changed = c.DBInstanceClass, true
+	}
+	if p.AllocatedStorage == 0 && c.AllocatedStorage != 0 {
+		p.AllocatedStorage, changed = c.AllocatedStorage, true
+	}
+	li(&p.EngineVersion, c.EngineVersion)
+	li(&p.MaxAllocatedStorage, c.MaxAllocatedStorage)
+	li(&p.StorageType, c.StorageType)
+	// The schema allows iops only with storage types that take it.
+	if st := ptr.Deref(p.StorageType, ""); st == v1alpha1.StorageTypeIO1 || st == v1alpha1.StorageTypeIO2 || st == v1alpha1.StorageTypeGP3 {
+		li(&p.IOPS, c.IOPS)
+	}
+	li(&p.MultiAZ, c.MultiAZ)
+	li(&p.DBName, c.DBName)
+	li(&p.MasterUsername, c.MasterUsername)
+	li(&p.Port, c.Port)
+	li(&p.DBSubnetGroupName, c.DBSubnetGroupName)
+	if p.VPCSecurityGroupIDs == nil && len(c.VPCSecurityGroupIDs) > 0 {
+		p.VPCSecurityGroupIDs, changed = slices.Clone(c.VPCSecurityGroupIDs), true
+	}
+	li(&p.PubliclyAccessible, c.PubliclyAccessible)
+	li(&p.BackupRetentionPeriod, c.BackupRetentionPeriod)
+	li(&p.PreferredBackupWindow, c.PreferredBackupWindow)
+	li(&p.PreferredMaintenanceWindow, c.PreferredMaintenanceWindow)
+	li(&p.DBParameterGroupName, c.DBParameterGroupName)
+	li(&p.StorageEncrypted, c.StorageEncrypted)
+	li(&p.KMSKeyID, c.KMSKeyID)
+	li(&p.DeletionProtection, c.DeletionProtection)
+	if p.Tags == nil && len(c.Tags) > 0 {
+		p.Tags, changed = maps.Clone(c.Tags), true
+	}
+	return changed
+}
+
+// lateInit sets *dst to a copy of src when *dst is nil and src is not. dst
+// and src are pointers of the same type: **T and *T.
+func lateInit(dst, src any) bool {
+	switch d := dst.(type) {
+	case **string:
+		return set(d, src.(*string))
+	case **int32:
+		return set(d, src.(*int32))
+	case **bool:
+		return set(d, src.(*bool))
+	case **v1alpha1.StorageType:
+		return set(d, src.(*v1alpha1.StorageType))
+	}
+	panic(fmt.Sprintf("lateInit: unsupported type %T", dst))
+}
+
+func set[T any](dst **T, src *T) bool {
+	if *dst != nil || src == nil {
+		return false
+	}
+	*dst = ptr.To(*src)
+	return true
+}
+
+// A difference is one field whose spec and RDS state differ.
+type difference struct {
+	Field string // the spec.forProvider field
+	Want  string
+	Got   string
+}
+
+func (d difference) String() string {
+	return fmt.Sprintf("spec.forProvider.%s: want %s, RDS has %s", d.Field, d.Want, d.Got)
+}
+
+// Fields that can differ. fieldTags is written with its own calls; the rest
+// go into one ModifyDBInstance.
+const (
+	fieldEngineVersion              = "engineVersion"
+	fieldDBInstanceClass            = "dbInstanceClass"
+	fieldAllocatedStorage           = "allocatedStorage"
+	fieldMaxAllocatedStorage        = "maxAllocatedStorage"
+	fieldStorageType                = "storageType"
+	fieldIOPS                       = "iops"
+	fieldMultiAZ                    = "multiAZ"
+	fieldPort                       = "port"
+	fieldDBSubnetGroupName          = "dbSubnetGroupName"
+	fieldVPCSecurityGroupIDs        = "vpcSecurityGroupIDs"
+	fieldPubliclyAccessible         = "publiclyAccessible"
+	fieldBackupRetentionPeriod      = "backupRetentionPeriod"
+	fieldPreferredBackupWindow      = "preferredBackupWindow"
+	fieldPreferredMaintenanceWindow = "preferredMaintenanceWindow"
+	fieldDBParameterGroupName       = "dbParameterGroupName"
+	fieldDeletionProtection         = "deletionProtection"
+	fieldTags                       = "tags"
+	fieldMasterPassword             = "masterPasswordSecretRef"
+)
+
+// diff lists where RDS (c, from current) differs from the spec. Unset spec
+// fields never differ, and neither do fields RDS cannot change after
+// creation: the schema keeps those immutable.
+func diff(p, c v1alpha1.DBInstanceParameters) []difference {
+	var ds []difference
+	add := func(field string, want, got any) {
+		ds = append(ds, difference{Field: field, Want: show(want), Got: show(got)})
+	}
+	if p.EngineVersion != nil && !versionSatisfied(*p.EngineVersion, ptr.Deref(c.EngineVersion, "")) {
+		add(fieldEngineVersion, p.EngineVersion, c.EngineVersion)
+	}
+	if p.DBInstanceClass != "" && p.DBInstanceClass != c.DBInstanceClass {
+		add(fieldDBInstanceClass, p.DBInstanceClass, c.DBInstanceClass)
+	}
+	if p.AllocatedStorage != 0 && p.AllocatedStorage != c.AllocatedStorage {
+		add(fieldAllocatedStorage, p.AllocatedStorage, c.AllocatedStorage)
+	}
+	if p.MaxAllocatedStorage != nil && *p.MaxAllocatedStorage != ptr.Deref(c.MaxAllocatedStorage, 0) {
+		add(fieldMaxAllocatedStorage, p.MaxAllocatedStorage, c.MaxAllocatedStorage)
+	}
+	if p.StorageType != nil && *p.StorageType != ptr.Deref(c.StorageType, "") {
+		add(fieldStorageType, p.StorageType, c.StorageType)
+	}
+	if p.IOPS != nil && *p.IOPS != ptr.Deref(c.IOPS, 0) {
+		add(fieldIOPS, p.IOPS, c.IOPS)
+	}
+	if p.MultiAZ != nil && *p.MultiAZ != ptr.Deref(c.MultiAZ, false) {
+		add(fieldMultiAZ, p.MultiAZ, c.MultiAZ)
+	}
+	if p.Port != nil && *p.Port != ptr.Deref(c.Port, 0) {
+		add(fieldPort, p.Port, c.Port)
+	}
+	if p.DBSubnetGroupName != nil && !strings.EqualFold(*p.DBSubnetGroupName, ptr.Deref(c.DBSubnetGroupName, "")) {
+		add(fieldDBSubnetGroupName, p.DBSubnetGroupName, c.DBSubnetGroupName)
+	}
+	if p.VPCSecurityGroupIDs != nil && !sameSet(p.VPCSecurityGroupIDs, c.VPCSecurityGroupIDs) {
+		add(fieldVPCSecurityGroupIDs, p.VPCSecurityGroupIDs, c.VPCSecurityGroupIDs)
+	}
+	if p.PubliclyAccessible != nil && *p.PubliclyAccessible != ptr.Deref(c.PubliclyAccessible, false) {
+		add(fieldPubliclyAccessible, p.PubliclyAccessible, c.PubliclyAccessible)
+	}
+	if p.BackupRetentionPeriod != nil && *p.BackupRetentionPeriod != ptr.Deref(c.BackupRetentionPeriod, 0) {
+		add(fieldBackupRetentionPeriod, p.BackupRetentionPeriod, c.BackupRetentionPeriod)
+	}
+	if p.PreferredBackupWindow != nil && !strings.EqualFold(*p.PreferredBackupWindow, ptr.Deref(c.PreferredBackupWindow, "")) {
+		add(fieldPreferredBackupWindow, p.PreferredBackupWindow, c.PreferredBackupWindow)
+	}
+	if p.PreferredMaintenanceWindow != nil && !strings.EqualFold(*p.PreferredMaintenanceWindow, ptr.Deref(c.PreferredMaintenanceWindow, "")) {
+		add(fieldPreferredMaintenanceWindow, p.PreferredMaintenanceWindow, c.PreferredMaintenanceWindow)
+	}
+	if p.DBParameterGroupName != nil && !strings.EqualFold(*p.DBParameterGroupName, ptr.Deref(c.DBParameterGroupName, "")) {
+		add(fieldDBParameterGroupName, p.DBParameterGroupName, c.DBParameterGroupName)
+	}
+	if p.DeletionProtection != nil && *p.DeletionProtection != ptr.Deref(c.DeletionProtection, false) {
+		add(fieldDeletionProtection, p.DeletionProtection, c.DeletionProtection)
+	}
+	if p.Tags != nil && !maps.Equal(p.Tags, c.Tags) && !(len(p.Tags) == 0 && len(c.Tags) == 0) {
+		ds = append(ds, difference{Field: fieldTags, Want: describeTags(p.Tags), Got: describeTags(c.Tags)})
+	}
+	return ds
+}
+
+// versionSatisfied reports whether RDS running got satisfies the spec's
+// want. want matches any version it is a dot-separated prefix of ("16"
+// matches "16.4", "8.0" matches "8.0.35", "1" does not match "16.4"). A
+// running version newer than want also satisfies it: RDS upgrades minor
+// versions on its own and can never downgrade, so asking for less is not
+// something an update could fix.
+func versionSatisfied(want, got string) bool {
+	if got == "" {
+		return false
+	}
+	w, g := strings.Split(want, "."), strings.Split(got, ".")
+	if len(w) <= len(g) && slices.Equal(w, g[:len(w)]) {
+		return true
+	}
+	return compareVersions(g, w) > 0
+}
+
+// compareVersions compares dot components numerically where both are
+// numbers and as strings otherwise; a missing component sorts first.
+func compareVersions(a, b []string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		x, errx := strconv.Atoi(a[i])
+		y, erry := strconv.Atoi(b[i])
+		switch {
+		case errx == nil && erry == nil && x != y:
+			if x < y {
+				return -1
+			}
+			return 1
+		case (errx != nil || erry != nil) && a[i] != b[i]:
+			return strings.Compare(a[i], b[i])
+		}
+	}
+	return len(a) - len(b)
+}
+
+// majorUpgrade reports whether moving from got to want changes the first
+// version component, which RDS calls a major version upgrade.
+func majorUpgrade(want, got string) bool {
+	w, _, _ := strings.Cut(want, ".")
+	g, _, _ := strings.Cut(got, ".")
+	return g != "" && w != g
+}
+
+// tagChanges returns the tags to add or overwrite and the keys to remove so
+// that got becomes want.
+func tagChanges(want, got map[string]string) (add map[string]string, remove []string) {
+	add = map[string]string{}
+	for k, v := range want {
+		if gv, ok := got[k]; !ok || gv != v {
+			add[k] = v
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			remove = append(remove, k)
+		}
+	}
+	slices.Sort(remove)
+	return add, remove
+}
+
+func sameSet(a, b []string) bool {
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(slices.Compact(x), slices.Compact(y))
+}
+
+func show(v any) string {
+	switch t := v.(type) {
+	case *string:
+		return orNone(ptr.Deref(t, ""))
+	case *int32:
+		if t == nil {
+			return "none"
+		}
+		return strconv.Itoa(int(*t))
+	case *bool:
+		if t == nil {
+			return "none"
+		}
+		return strconv.FormatBool(*t)
+	case *v1alpha1.StorageType:
+		return orNone(string(ptr.Deref(t, "")))
+	case []string:
+		if len(t) == 0 {
+			return "none"
+		}
+		s := slices.Clone(t)
+		slices.Sort(s)
+		return "[" + strings.Join(s, ", ") + "]"
+	case string:
+		return orNone(t)
+	}
+	return fmt.Sprint(v)
+}
+
+func describeTags(t map[string]string) string {
+	if len(t) == 0 {
+		return "no tags"
+	}
+	keys := slices.Sorted(maps.Keys(t))
+	kv := make([]string, len(keys))
+	for i, k := range keys {
+		kv[i] = k + "=" + t[k]
+	}
+	return "{" + strings.Join(kv, ", ") + "}"
+}
+
+func describe(ds []difference) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = d.String()
+	}
+	return strings.Join(s, "; ")
+}
+
+func overlay[T any](dst **T, src *T) {
+	if src != nil {
+		*dst = ptr.To(*src)
+	}
+}
+
+func nonEmpty(s *string) *string {
+	if ptr.Deref(s, "") == "" {
+		return nil
+	}
+	return ptr.To(*s)
+}
+
+func nonZero(i *int32) *int32 {
+	if ptr.Deref(i, 0) == 0 {
+		return nil
+	}
+	return ptr.To(*i)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }

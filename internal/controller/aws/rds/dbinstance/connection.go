@@ -1,0 +1,137 @@
+package dbinstance
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+
+	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
+)
+
+// Connection secret keys of the database contract (shared/DESIGN.md §2).
+const (
+	KeyEngine   = "engine"
+	KeyHost     = "host"
+	KeyPort     = "port"
+	KeyDatabase = "database"
+	KeyUsername = "username"
+	KeyPassword = "password"
+	KeyURI      = "uri"
+	KeyJDBCURL  = "jdbcUrl"
+)
+
+// endpoint is what an application needs to reach a database.
+type endpoint struct {
+	Engine   v1alpha1.Engine
+	Host     string
+	Port     int32
+	Database string
+	Username string
+	Password string // empty when not known yet
+}
+
+// defaultDatabase is the database a client lands in when the instance was
+// created without a dbName.
+func defaultDatabase(e v1alpha1.Engine) string {
+	switch {
+	case e == v1alpha1.EnginePostgres:
+		return "postgres"
+	case strings.HasPrefix(string(e), "sqlserver"):
+		return "master"
+	}
+	return ""
+}
+
+// engineFamily is the engine as the connection contract names it.
+func engineFamily(e v1alpha1.Engine) string {
+	switch {
+	case e == v1alpha1.EnginePostgres:
+		return "postgres"
+	case e == v1alpha1.EngineMySQL:
+		return "mysql"
+	case e == v1alpha1.EngineMariaDB:
+		return "mariadb"
+	case strings.HasPrefix(string(e), "sqlserver"):
+		return "sqlserver"
+	}
+	return string(e)
+}
+
+// connectionDetails are the keys every database claim's secret has. The
+// password key is only present when the password is known.
+func connectionDetails(ep endpoint) managed.ConnectionDetails {
+	port := strconv.Itoa(int(ep.Port))
+	hostport := net.JoinHostPort(ep.Host, port)
+	user := url.User(ep.Username)
+	if ep.Password != "" {
+		user = url.UserPassword(ep.Username, ep.Password)
+	}
+	db := ep.Database
+	var uri, jdbc string
+	switch engineFamily(ep.Engine) {
+	case "postgres":
+		uri = (&url.URL{Scheme: "postgresql", User: user, Host: hostport, Path: "/" + db, RawQuery: "sslmode=require"}).String()
+		jdbc = "jdbc:postgresql://" + hostport + "/" + url.PathEscape(db) + "?sslmode=require"
+	case "mysql":
+		uri = (&url.URL{Scheme: "mysql", User: user, Host: hostport, Path: "/" + db}).String()
+		jdbc = "jdbc:mysql://" + hostport + "/" + url.PathEscape(db) + "?sslMode=REQUIRED"
+	case "mariadb":
+		uri = (&url.URL{Scheme: "mysql", User: user, Host: hostport, Path: "/" + db}).String()
+		jdbc = "jdbc:mariadb://" + hostport + "/" + url.PathEscape(db) + "?sslMode=verify-full"
+	case "sqlserver":
+		q := url.Values{"database": {db}, "encrypt": {"true"}}
+		uri = (&url.URL{Scheme: "sqlserver", User: user, Host: hostport, RawQuery: q.Encode()}).String()
+		jdbc = "jdbc:sqlserver://" + hostport + ";databaseName=" + db + ";encrypt=true"
+	}
+	cd := managed.ConnectionDetails{
+		KeyEngine:   []byte(engineFamily(ep.Engine)),
+		KeyHost:     []byte(ep.Host),
+		KeyPort:     []byte(port),
+		KeyDatabase: []byte(db),
+		KeyUsername: []byte(ep.Username),
+		KeyURI:      []byte(uri),
+		KeyJDBCURL:  []byte(jdbc),
+	}
+	if ep.Password != "" {
+		cd[KeyPassword] = []byte(ep.Password)
+	}
+	return cd
+}
+
+// passwordChars avoid the characters RDS refuses in master passwords (/, ",
+// @ and space) and anything a shell or URL would trip on.
+const passwordChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+// generatePassword returns a random 32-character password.
+func generatePassword() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	for i := range b {
+		b[i] = passwordChars[int(b[i])%len(passwordChars)]
+	}
+	return string(b), nil
+}
+
+// passwordHash identifies a password without revealing it. It is salted
+// with the resource's UID so the same password hashes differently on
+// different resources.
+func passwordHash(uid, password string) string {
+	h := sha256.Sum256([]byte("stowage-rds-master-password:" + uid + ":" + password))
+	return hex.EncodeToString(h[:])
+}
+
+// finalSnapshotID is the default final snapshot name: the external name plus
+// a suffix derived from the UID, so every retry of a delete asks for the same
+// snapshot and two MRs of the same name never collide.
+func finalSnapshotID(name, uid string) string {
+	h := sha256.Sum256([]byte(uid))
+	return name + "-final-" + hex.EncodeToString(h[:4])
+}

@@ -1,0 +1,526 @@
+package dbinstance_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/controller/aws/rds/dbinstance"
+	"github.com/stowage-dev/stowage/internal/controller/config"
+	"github.com/stowage-dev/stowage/internal/testenv"
+)
+
+const (
+	poll    = time.Second
+	timeout = 30 * time.Second
+)
+
+var (
+	env     *testenv.Env
+	moto    *testenv.Moto
+	counter *testenv.CallCounter
+	rdsc    *rds.Client
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var err error
+	if moto, err = testenv.StartMoto(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer moto.Stop()
+	if counter, err = testenv.NewCallCounter(moto.URL); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer counter.Close()
+	if env, err = testenv.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() { _ = env.Stop() }()
+	err = env.StartManager(ctx, poll, func(mgr ctrl.Manager, o controller.Options) error {
+		if err := config.Setup(mgr, o); err != nil {
+			return err
+		}
+		return dbinstance.Setup(mgr, o)
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	rdsc = rds.New(rds.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(moto.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+	})
+	return m.Run()
+}
+
+// setup makes a namespace with a ProviderConfig "default" pointing at moto
+// through the call counter.
+func setup(t *testing.T) (context.Context, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	ns, err := env.Namespace(ctx, "rds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := testenv.AWSProviderConfig(ctx, env.Client, ns, "default", counter.URL); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, ns
+}
+
+func postgres() v1alpha1.DBInstanceParameters {
+	return v1alpha1.DBInstanceParameters{
+		Engine:           v1alpha1.EnginePostgres,
+		EngineVersion:    ptr.To("16"),
+		DBInstanceClass:  "db.t3.micro",
+		AllocatedStorage: 20,
+		DBName:           ptr.To("app"),
+		MasterUsername:   ptr.To("app_admin"),
+		Tags:             map[string]string{"team": "shop"},
+	}
+}
+
+func newDB(ns, name string, p v1alpha1.DBInstanceParameters) *v1alpha1.DBInstance {
+	d := &v1alpha1.DBInstance{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec:       v1alpha1.DBInstanceSpec{ForProvider: p},
+	}
+	d.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "default"}
+	return d
+}
+
+func waitReady(ctx context.Context, t *testing.T, d *v1alpha1.DBInstance) {
+	t.Helper()
+	if _, err := testenv.WaitForCondition(ctx, env.Client, d, xpv2.TypeReady, corev1.ConditionTrue, timeout); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := testenv.WaitForCondition(ctx, env.Client, d, xpv2.TypeSynced, corev1.ConditionTrue, timeout); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func describe(ctx context.Context, id string) (*rdstypes.DBInstance, error) {
+	out, err := rdsc.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: &id})
+	if err != nil {
+		return nil, err
+	}
+	return &out.DBInstances[0], nil
+}
+
+// callsTo returns the calls about instance id, by identifier or ARN.
+func callsTo(id string) []testenv.Call {
+	var out []testenv.Call
+	for _, c := range counter.Calls() {
+		if c.Form.Get("DBInstanceIdentifier") == id || strings.HasSuffix(c.Form.Get("ResourceName"), ":db:"+id) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func writesTo(id string) []testenv.Call {
+	var out []testenv.Call
+	for _, c := range callsTo(id) {
+		if c.Write() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func actions(cs []testenv.Call) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Action()
+	}
+	return out
+}
+
+func connSecret(ctx context.Context, ns, name string, check func(*corev1.Secret) error) (*corev1.Secret, error) {
+	s := &corev1.Secret{}
+	err := testenv.Eventually(ctx, timeout, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, s); err != nil {
+			return err
+		}
+		return check(s)
+	})
+	return s, err
+}
+
+func TestDBInstanceLifecycle(t *testing.T) {
+	ctx, ns := setup(t)
+	name := "life-" + ns
+	d := newDB(ns, name, postgres())
+	d.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: "life-conn"}
+	if err := env.Client.Create(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(ctx, t, d)
+
+	// The connection secret is complete, with the generated password.
+	gen := &corev1.Secret{}
+	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: dbinstance.GeneratedPasswordSecret(name)}, gen); err != nil {
+		t.Fatalf("generated password Secret: %v", err)
+	}
+	pw := string(gen.Data[dbinstance.GeneratedPasswordKey])
+	if len(pw) < 16 {
+		t.Fatalf("generated password is %d characters", len(pw))
+	}
+	sec, err := connSecret(ctx, ns, "life-conn", func(s *corev1.Secret) error {
+		if len(s.Data["password"]) == 0 {
+			return fmt.Errorf("no password yet: keys %v", keys(s.Data))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"engine", "host", "port", "database", "username", "password", "uri", "jdbcUrl"} {
+		if len(sec.Data[k]) == 0 {
+			t.Errorf("connection secret has no %q", k)
+		}
+	}
+	if string(sec.Data["password"]) != pw {
+		t.Error("connection secret password is not the generated password")
+	}
+	u, err := url.Parse(string(sec.Data["uri"]))
+	if err != nil {
+		t.Fatalf("uri does not parse: %v", err)
+	}
+	if p, _ := u.User.Password(); u.Scheme != "postgresql" || u.User.Username() != "app_admin" || p != pw || u.Path != "/app" || u.Query().Get("sslmode") != "require" || u.Host != string(sec.Data["host"])+":"+string(sec.Data["port"]) {
+		t.Errorf("uri %s://%s@%s%s?%s is not the postgresql URL of the instance", u.Scheme, u.User.Username(), u.Host, u.Path, u.RawQuery)
+	}
+	if got, want := string(sec.Data["jdbcUrl"]), "jdbc:postgresql://"+u.Host+"/app?sslmode=require"; got != want {
+		t.Errorf("jdbcUrl = %q, want %q", got, want)
+	}
+	if d.Status.AtProvider.ARN == "" || d.Status.AtProvider.Address == "" || d.Status.AtProvider.Status != "available" {
+		t.Errorf("status.atProvider = %+v", d.Status.AtProvider)
+	}
+
+	// Changing class and storage sends exactly one ModifyDBInstance with
+	// only those fields.
+	time.Sleep(2 * poll)
+	counter.Reset()
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(d), d); err != nil {
+		t.Fatal(err)
+	}
+	d.Spec.ForProvider.DBInstanceClass = "db.t3.small"
+	d.Spec.ForProvider.AllocatedStorage = 30
+	if err := env.Client.Update(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		db, err := describe(ctx, name)
+		if err != nil || *db.DBInstanceClass != "db.t3.small" || *db.AllocatedStorage != 30 {
+			return fmt.Errorf("not modified yet (%v)", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * poll)
+	w := writesTo(name)
+	if len(w) != 1 || w[0].Action() != "ModifyDBInstance" {
+		t.Fatalf("writes after changing class and storage: %v, want one ModifyDBInstance", actions(w))
+	}
+	var fields []string
+	for k := range w[0].Form {
+		fields = append(fields, k)
+	}
+	slices.Sort(fields)
+	if want := []string{"Action", "AllocatedStorage", "DBInstanceClass", "DBInstanceIdentifier", "Version"}; !slices.Equal(fields, want) {
+		t.Errorf("ModifyDBInstance carried %v, want %v", fields, want)
+	}
+
+	// A change made behind the provider's back is reverted.
+	if _, err := rdsc.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{DBInstanceIdentifier: &name, DBInstanceClass: aws.String("db.t3.large"), ApplyImmediately: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		db, err := describe(ctx, name)
+		if err != nil || *db.DBInstanceClass != "db.t3.small" {
+			return fmt.Errorf("drift not reverted: class %v (%v)", ptr.Deref(db, rdstypes.DBInstance{}).DBInstanceClass, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Deletion protection blocks the delete, and says so.
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(d), d); err != nil {
+		t.Fatal(err)
+	}
+	d.Spec.ForProvider.DeletionProtection = ptr.To(true)
+	if err := env.Client.Update(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		if db, err := describe(ctx, name); err != nil || !ptr.Deref(db.DeletionProtection, false) {
+			return fmt.Errorf("deletion protection not on yet (%v)", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.Delete(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	c, err := testenv.WaitForCondition(ctx, env.Client, d, xpv2.TypeSynced, corev1.ConditionFalse, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(c.Message, "deletion protection is on") || !strings.Contains(c.Message, "nothing was deleted") {
+		t.Errorf("Synced=False message %q does not explain the deletion protection", c.Message)
+	}
+	if _, err := describe(ctx, name); err != nil {
+		t.Fatalf("protected instance is gone: %v", err)
+	}
+
+	// Once protection is off, delete takes a final snapshot and the
+	// DBInstance goes away.
+	if _, err := rdsc.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{DBInstanceIdentifier: &name, DeletionProtection: aws.Bool(false), ApplyImmediately: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(d), d); !kerrors.IsNotFound(err) {
+			return fmt.Errorf("DBInstance still present (%v)", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := describe(ctx, name); err == nil {
+		t.Error("instance still in RDS after delete")
+	}
+	snaps, err := rdsc.DescribeDBSnapshots(ctx, &rds.DescribeDBSnapshotsInput{DBInstanceIdentifier: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range snaps.DBSnapshots {
+		ids = append(ids, ptr.Deref(s.DBSnapshotIdentifier, ""))
+	}
+	if len(ids) != 1 || !strings.HasPrefix(ids[0], name+"-final-") {
+		t.Errorf("final snapshots %v, want one named %s-final-…", ids, name)
+	}
+}
+
+func TestDBInstanceInSyncMakesNoWrites(t *testing.T) {
+	ctx, ns := setup(t)
+	name := "quiet-" + ns
+	p := postgres()
+	p.Tags = map[string]string{"b": "2", "a": "1"}
+	p.BackupRetentionPeriod = ptr.To[int32](7)
+	p.VPCSecurityGroupIDs = nil
+	d := newDB(ns, name, p)
+	if err := env.Client.Create(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(ctx, t, d)
+	// Let late initialisation settle, then watch several polls.
+	time.Sleep(2 * poll)
+	counter.Reset()
+	time.Sleep(5 * poll)
+	if w := writesTo(name); len(w) != 0 {
+		t.Errorf("an instance in sync got %d write calls, want 0: %v", len(w), actions(w))
+	}
+	cs := callsTo(name)
+	if len(cs) == 0 {
+		t.Fatal("no reads of the instance during several polls: is it being observed at all?")
+	}
+	for _, c := range cs {
+		if c.Action() != "DescribeDBInstances" {
+			t.Errorf("unexpected call %s", c.Action())
+		}
+	}
+	if len(cs) > 8 {
+		t.Errorf("%d DescribeDBInstances in 5 polls: more than one read per poll", len(cs))
+	}
+}
+
+func TestDBInstanceImportAndObserveOnly(t *testing.T) {
+	ctx, ns := setup(t)
+	name := "existing-" + ns
+	if _, err := rdsc.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{
+		DBInstanceIdentifier: &name, Engine: aws.String("postgres"), DBInstanceClass: aws.String("db.t3.micro"),
+		AllocatedStorage: aws.Int32(20), MasterUsername: aws.String("legacy"), MasterUserPassword: aws.String("legacypassword1"),
+		Tags: []rdstypes.Tag{{Key: aws.String("owner"), Value: aws.String("legacy")}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	counter.Reset()
+
+	// Observe only: the spec asks for another class and tags, but nothing
+	// is written.
+	p := v1alpha1.DBInstanceParameters{Engine: v1alpha1.EnginePostgres, DBInstanceClass: "db.t3.medium", AllocatedStorage: 20, Tags: map[string]string{"owner": "stowage"}}
+	d := newDB(ns, "watched", p)
+	meta.SetExternalName(d, name)
+	d.Spec.ManagementPolicies = xpv2.ManagementPolicies{xpv2.ManagementActionObserve}
+	if err := env.Client.Create(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := testenv.WaitForCondition(ctx, env.Client, d, xpv2.TypeReady, corev1.ConditionTrue, timeout); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * poll)
+	if w := writesTo(name); len(w) != 0 {
+		t.Fatalf("observe-only DBInstance got writes: %v", actions(w))
+	}
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(d), d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Status.AtProvider.ARN != "arn:aws:rds:us-east-1:123456789012:db:"+name {
+		t.Errorf("status.atProvider.arn = %q", d.Status.AtProvider.ARN)
+	}
+	if err := env.Client.Delete(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(d), d); !kerrors.IsNotFound(err) {
+			return fmt.Errorf("still present (%v)", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := describe(ctx, name); err != nil {
+		t.Fatalf("deleting an observe-only DBInstance removed the instance: %v", err)
+	}
+
+	// Full management adopts it: no CreateDBInstance, the spec's class and
+	// tags win, and the master username is filled in from RDS.
+	counter.Reset()
+	adopted := newDB(ns, "adopted", p)
+	meta.SetExternalName(adopted, name)
+	if err := env.Client.Create(ctx, adopted); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(ctx, t, adopted)
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		db, err := describe(ctx, name)
+		if err != nil || *db.DBInstanceClass != "db.t3.medium" || len(db.TagList) != 1 || *db.TagList[0].Value != "stowage" {
+			return fmt.Errorf("not adopted yet (%v)", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range writesTo(name) {
+		if c.Action() == "CreateDBInstance" {
+			t.Error("adopting an existing instance called CreateDBInstance")
+		}
+		if c.Form.Has("MasterUserPassword") {
+			t.Error("adopting an instance without masterPasswordSecretRef reset its password")
+		}
+	}
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(adopted), adopted); err != nil {
+		t.Fatal(err)
+	}
+	if got := ptr.Deref(adopted.Spec.ForProvider.MasterUsername, ""); got != "legacy" {
+		t.Errorf("masterUsername not late-initialised: %q", got)
+	}
+}
+
+func TestDBInstancePasswordRotation(t *testing.T) {
+	ctx, ns := setup(t)
+	name := "rotate-" + ns
+	pwSecret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "db-pass"}, StringData: map[string]string{"pw": "first-password-1"}}
+	if err := env.Client.Create(ctx, pwSecret); err != nil {
+		t.Fatal(err)
+	}
+	p := postgres()
+	p.MasterPasswordSecretRef = &xpv2.LocalSecretKeySelector{LocalSecretReference: xpv2.LocalSecretReference{Name: "db-pass"}, Key: "pw"}
+	d := newDB(ns, name, p)
+	d.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: "rotate-conn"}
+	if err := env.Client.Create(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(ctx, t, d)
+	if _, err := connSecret(ctx, ns, "rotate-conn", func(s *corev1.Secret) error {
+		if string(s.Data["password"]) != "first-password-1" {
+			return fmt.Errorf("password not published yet")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: dbinstance.GeneratedPasswordSecret(name)}, &corev1.Secret{}); !kerrors.IsNotFound(err) {
+		t.Errorf("a password was generated although masterPasswordSecretRef is set (%v)", err)
+	}
+	for _, a := range d.GetAnnotations() {
+		if strings.Contains(a, "first-password-1") {
+			t.Fatal("an annotation holds the password")
+		}
+	}
+
+	time.Sleep(2 * poll)
+	counter.Reset()
+	pwSecret.StringData = map[string]string{"pw": "second-password-2"}
+	if err := env.Client.Update(ctx, pwSecret); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := connSecret(ctx, ns, "rotate-conn", func(s *corev1.Secret) error {
+		if string(s.Data["password"]) != "second-password-2" {
+			return fmt.Errorf("new password not published yet")
+		}
+		if !strings.Contains(string(s.Data["uri"]), ":second-password-2@") {
+			return fmt.Errorf("uri does not carry the new password")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * poll)
+	w := writesTo(name)
+	if len(w) != 1 || w[0].Action() != "ModifyDBInstance" || w[0].Form.Get("MasterUserPassword") != "second-password-2" {
+		t.Errorf("writes after changing the password: %v, want one ModifyDBInstance with the new password", actions(w))
+	}
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(d), d); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range d.Status.Conditions {
+		if strings.Contains(c.Message, "password-") {
+			t.Errorf("condition %s leaks the password: %q", c.Type, c.Message)
+		}
+	}
+}
+
+func keys(m map[string][]byte) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
