@@ -234,8 +234,10 @@ func TestDatabaseClaimReadyResizeAndDelete(t *testing.T) {
 	ctx, ns := setup(t, nil)
 	class := dbClass("aws-delete", func(c *dbv1.DatabaseClass) { c.Spec.ReclaimPolicy = dbv1.ReclaimDelete })
 	claim := dbClaim(ns, "orders", class.Name, dbv1.EnginePostgres, "16")
+	start := time.Now()
 	create(ctx, t, class, claim)
 	waitReady(ctx, t, claim)
+	t.Logf("claim Ready in %s", time.Since(start).Round(100*time.Millisecond))
 
 	mr, err := getDBInstance(ctx, claim)
 	if err != nil {
@@ -273,7 +275,7 @@ func TestDatabaseClaimReadyResizeAndDelete(t *testing.T) {
 	}
 
 	// Resize: more storage and a bigger size flow to the DBInstance and RDS.
-	start := time.Now()
+	start = time.Now()
 	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(claim), claim); err != nil {
 		t.Fatal(err)
 	}
@@ -308,10 +310,12 @@ func TestDatabaseClaimReadyResizeAndDelete(t *testing.T) {
 	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(claim), claim); err != nil {
 		t.Fatal(err)
 	}
+	start = time.Now()
 	if err := env.Client.Delete(ctx, claim); err != nil {
 		t.Fatal(err)
 	}
 	waitGone(ctx, t, claim)
+	t.Logf("claim and DBInstance deleted in %s", time.Since(start).Round(100*time.Millisecond))
 	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(mr), mr); !kerrors.IsNotFound(err) {
 		t.Errorf("DBInstance after claim deletion with reclaim policy Delete: %v", err)
 	}
