@@ -183,7 +183,7 @@ func selectClass(kindName, requested string, classes []classView, serves func(cl
 		names = append(names, d.Name)
 	}
 	sort.Strings(names)
-	return classView{}, &bindError{ReasonAmbiguousDefault, fmt.Sprintf("no className given and several default %ss serve this claim (%s); set spec.className", kindName, strings.Join(names, ", "))}
+	return classView{}, &bindError{ReasonAmbiguousDefault, fmt.Sprintf("no className given and several default %ses serve this claim (%s); set spec.className", kindName, strings.Join(names, ", "))}
 }
 
 // reclaimPolicy is the policy applied when the claim is deleted.
