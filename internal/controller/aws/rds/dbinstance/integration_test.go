@@ -23,6 +23,7 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 
 	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/controller/aws/rds/dbinstance"
@@ -523,4 +524,77 @@ func keys(m map[string][]byte) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+func TestDBInstanceSchema(t *testing.T) {
+	ctx, ns := setup(t)
+
+	// The example applies as written.
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(root + "/examples/aws/rds/dbinstance.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := &v1alpha1.DBInstance{}
+	if err := yaml.Unmarshal(data, ex); err != nil {
+		t.Fatal(err)
+	}
+	ex.Namespace = ns
+	if err := env.Client.Create(ctx, ex, client.DryRunAll); err != nil {
+		t.Errorf("example rejected: %v", err)
+	}
+
+	cases := map[string]struct {
+		p    func(*v1alpha1.DBInstanceParameters)
+		want string
+	}{
+		"IOPSWithGP2": {p: func(p *v1alpha1.DBInstanceParameters) {
+			p.StorageType = ptr.To(v1alpha1.StorageTypeGP2)
+			p.IOPS = ptr.To[int32](3000)
+		}, want: "iops needs storageType io1, io2 or gp3"},
+		"TooSmall": {p: func(p *v1alpha1.DBInstanceParameters) { p.Engine = v1alpha1.EngineSQLServerEx; p.AllocatedStorage = 10 }, want: "allocatedStorage"},
+		"IO1TooSmall": {p: func(p *v1alpha1.DBInstanceParameters) {
+			p.StorageType = ptr.To(v1alpha1.StorageTypeIO1)
+			p.IOPS = ptr.To[int32](1000)
+		}, want: "at least 100 GiB for io1"},
+		"BadEngine":   {p: func(p *v1alpha1.DBInstanceParameters) { p.Engine = "oracle-ee" }, want: "Unsupported value"},
+		"BadSnapshot": {p: func(p *v1alpha1.DBInstanceParameters) { p.FinalDBSnapshotIdentifier = ptr.To("bad--name") }, want: "finalDBSnapshotIdentifier"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := postgres()
+			tc.p(&p)
+			err := env.Client.Create(ctx, newDB(ns, strings.ToLower(name), p), client.DryRunAll)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("create error = %v, want one saying %q", err, tc.want)
+			}
+		})
+	}
+
+	// Storage never shrinks, and the engine never changes.
+	p := postgres()
+	p.AllocatedStorage = 30
+	d := newDB(ns, "immutable", p)
+	d.Spec.ManagementPolicies = xpv2.ManagementPolicies{xpv2.ManagementActionObserve}
+	meta.SetExternalName(d, "nowhere-"+ns)
+	if err := env.Client.Create(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	for name, change := range map[string]func(*v1alpha1.DBInstanceParameters){
+		"allocatedStorage cannot shrink": func(p *v1alpha1.DBInstanceParameters) {
+			p.AllocatedStorage = 20
+			p.StorageType = nil
+			p.AllocatedStorage--
+		},
+		"engine is immutable": func(p *v1alpha1.DBInstanceParameters) { p.Engine = v1alpha1.EngineMySQL },
+	} {
+		u := d.DeepCopy()
+		change(&u.Spec.ForProvider)
+		if err := env.Client.Update(ctx, u, client.DryRunAll); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("update error = %v, want one saying %q", err, name)
+		}
+	}
 }

@@ -1,0 +1,350 @@
+package dbinstance
+
+import (
+	"testing"
+
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"k8s.io/utils/ptr"
+
+	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
+)
+
+func TestVersionSatisfied(t *testing.T) {
+	cases := map[string]struct {
+		reason    string
+		want, got string
+		ok        bool
+	}{
+		"MajorPrefix":     {reason: "16 matches 16.4", want: "16", got: "16.4", ok: true},
+		"Exact":           {reason: "16.4 matches 16.4", want: "16.4", got: "16.4", ok: true},
+		"TwoComponent":    {reason: "8.0 matches 8.0.35", want: "8.0", got: "8.0.35", ok: true},
+		"NotStringPrefix": {reason: "1 is no dot prefix of 16.4, but 16.4 is newer and RDS cannot downgrade", want: "1", got: "16.4", ok: true},
+		"OlderRunning":    {reason: "16 is not satisfied by 15.7", want: "16", got: "15.7", ok: false},
+		"MinorBehind":     {reason: "16.4 is not satisfied by 16.3", want: "16.4", got: "16.3", ok: false},
+		"AutoUpgraded":    {reason: "an automatic minor upgrade is not a diff", want: "16.3", got: "16.4", ok: true},
+		"NumericCompare":  {reason: "components compare as numbers", want: "8.0.9", got: "8.0.10", ok: true},
+		"NothingRunning":  {reason: "no version reported is not a match", want: "16", got: "", ok: false},
+		"LongerWant":      {reason: "16.4.1 is not satisfied by 16.4", want: "16.4.1", got: "16.4", ok: false},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := versionSatisfied(tc.want, tc.got); got != tc.ok {
+				t.Errorf("%s\nversionSatisfied(%q, %q) = %v, want %v", tc.reason, tc.want, tc.got, got, tc.ok)
+			}
+		})
+	}
+}
+
+func cloud() rdstypes.DBInstance {
+	return rdstypes.DBInstance{
+		DBInstanceIdentifier:       ptr.To("db"),
+		DBInstanceStatus:           ptr.To("available"),
+		Engine:                     ptr.To("postgres"),
+		EngineVersion:              ptr.To("16.4"),
+		DBInstanceClass:            ptr.To("db.t3.micro"),
+		AllocatedStorage:           ptr.To[int32](20),
+		StorageType:                ptr.To("gp2"),
+		MultiAZ:                    ptr.To(false),
+		DBName:                     ptr.To("app"),
+		MasterUsername:             ptr.To("admin"),
+		Endpoint:                   &rdstypes.Endpoint{Address: ptr.To("db.example.com"), Port: ptr.To[int32](5432)},
+		PubliclyAccessible:         ptr.To(false),
+		BackupRetentionPeriod:      ptr.To[int32](1),
+		PreferredBackupWindow:      ptr.To("03:00-03:30"),
+		PreferredMaintenanceWindow: ptr.To("sun:05:00-sun:05:30"),
+		DBParameterGroups:          []rdstypes.DBParameterGroupStatus{{DBParameterGroupName: ptr.To("default.postgres16")}},
+		VpcSecurityGroups:          []rdstypes.VpcSecurityGroupMembership{{VpcSecurityGroupId: ptr.To("sg-2")}, {VpcSecurityGroupId: ptr.To("sg-1")}},
+		StorageEncrypted:           ptr.To(false),
+		DeletionProtection:         ptr.To(false),
+		TagList:                    []rdstypes.Tag{{Key: ptr.To("b"), Value: ptr.To("2")}, {Key: ptr.To("a"), Value: ptr.To("1")}},
+		DBInstanceArn:              ptr.To("arn:aws:rds:us-east-1:123456789012:db:db"),
+	}
+}
+
+func minimal() v1alpha1.DBInstanceParameters {
+	return v1alpha1.DBInstanceParameters{Engine: v1alpha1.EnginePostgres, DBInstanceClass: "db.t3.micro", AllocatedStorage: 20, MasterUsername: ptr.To("admin")}
+}
+
+func TestLateInitialize(t *testing.T) {
+	cases := map[string]struct {
+		reason  string
+		spec    v1alpha1.DBInstanceParameters
+		db      rdstypes.DBInstance
+		want    v1alpha1.DBInstanceParameters
+		changed bool
+	}{
+		"FillsCloudDefaults": {
+			reason: "Fields left empty take what RDS chose.",
+			spec:   minimal(),
+			db:     cloud(),
+			want: v1alpha1.DBInstanceParameters{
+				Engine: v1alpha1.EnginePostgres, EngineVersion: ptr.To("16.4"), DBInstanceClass: "db.t3.micro", AllocatedStorage: 20,
+				StorageType: ptr.To(v1alpha1.StorageTypeGP2), MultiAZ: ptr.To(false), DBName: ptr.To("app"), MasterUsername: ptr.To("admin"),
+				Port: ptr.To[int32](5432), VPCSecurityGroupIDs: []string{"sg-2", "sg-1"}, PubliclyAccessible: ptr.To(false),
+				BackupRetentionPeriod: ptr.To[int32](1), PreferredBackupWindow: ptr.To("03:00-03:30"), PreferredMaintenanceWindow: ptr.To("sun:05:00-sun:05:30"),
+				DBParameterGroupName: ptr.To("default.postgres16"), StorageEncrypted: ptr.To(false), DeletionProtection: ptr.To(false),
+				Tags: map[string]string{"a": "1", "b": "2"},
+			},
+			changed: true,
+		},
+		"KeepsSpec": {
+			reason: "Fields the user set are never overwritten.",
+			spec: func() v1alpha1.DBInstanceParameters {
+				p := minimal()
+				p.EngineVersion = ptr.To("16")
+				p.BackupRetentionPeriod = ptr.To[int32](7)
+				p.Tags = map[string]string{}
+				p.VPCSecurityGroupIDs = []string{}
+				return p
+			}(),
+			db: rdstypes.DBInstance{EngineVersion: ptr.To("16.4"), BackupRetentionPeriod: ptr.To[int32](1), TagList: []rdstypes.Tag{{Key: ptr.To("x"), Value: ptr.To("y")}}},
+			want: func() v1alpha1.DBInstanceParameters {
+				p := minimal()
+				p.EngineVersion = ptr.To("16")
+				p.BackupRetentionPeriod = ptr.To[int32](7)
+				p.Tags = map[string]string{}
+				p.VPCSecurityGroupIDs = []string{}
+				return p
+			}(),
+		},
+		"NoIOPSForGP2": {
+			reason: "IOPS are not filled in for a storage type the schema does not allow them with.",
+			spec: func() v1alpha1.DBInstanceParameters {
+				p := minimal()
+				p.StorageType = ptr.To(v1alpha1.StorageTypeGP2)
+				return p
+			}(),
+			db: rdstypes.DBInstance{Iops: ptr.To[int32](100)},
+			want: func() v1alpha1.DBInstanceParameters {
+				p := minimal()
+				p.StorageType = ptr.To(v1alpha1.StorageTypeGP2)
+				return p
+			}(),
+		},
+		"IOPSForGP3": {
+			reason: "gp3 reports its baseline IOPS, which are filled in.",
+			spec:   minimal(),
+			db:     rdstypes.DBInstance{StorageType: ptr.To("gp3"), Iops: ptr.To[int32](3000)},
+			want: func() v1alpha1.DBInstanceParameters {
+				p := minimal()
+				p.StorageType = ptr.To(v1alpha1.StorageTypeGP3)
+				p.IOPS = ptr.To[int32](3000)
+				return p
+			}(),
+			changed: true,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := tc.spec
+			changed := lateInitialize(&p, current(tc.db))
+			if diff := cmp.Diff(tc.want, p); diff != "" {
+				t.Errorf("%s\nlateInitialize(...): -want, +got:\n%s", tc.reason, diff)
+			}
+			if changed != tc.changed {
+				t.Errorf("%s\nlateInitialize(...) changed = %v, want %v", tc.reason, changed, tc.changed)
+			}
+		})
+	}
+}
+
+func TestDiff(t *testing.T) {
+	inSync := func() v1alpha1.DBInstanceParameters {
+		p := minimal()
+		lateInitialize(&p, current(cloud()))
+		return p
+	}
+	cases := map[string]struct {
+		reason string
+		spec   func() v1alpha1.DBInstanceParameters
+		db     func() rdstypes.DBInstance
+		want   []difference
+	}{
+		"InSync": {
+			reason: "A late-initialised spec matches what it was filled from.",
+			spec:   inSync,
+			db:     cloud,
+		},
+		"VersionPrefix": {
+			reason: "Engine version 16 matches 16.4.",
+			spec:   func() v1alpha1.DBInstanceParameters { p := inSync(); p.EngineVersion = ptr.To("16"); return p },
+			db:     cloud,
+		},
+		"TagsAndGroupsUnordered": {
+			reason: "Tags compare as maps and security groups as sets.",
+			spec: func() v1alpha1.DBInstanceParameters {
+				p := inSync()
+				p.Tags = map[string]string{"b": "2", "a": "1"}
+				p.VPCSecurityGroupIDs = []string{"sg-1", "sg-2"}
+				return p
+			},
+			db: cloud,
+		},
+		"WindowCase": {
+			reason: "Windows compare case-insensitively.",
+			spec: func() v1alpha1.DBInstanceParameters {
+				p := inSync()
+				p.PreferredMaintenanceWindow = ptr.To("Sun:05:00-Sun:05:30")
+				return p
+			},
+			db: cloud,
+		},
+		"ClassAndStorage": {
+			reason: "Changed class and storage are reported, nothing else.",
+			spec: func() v1alpha1.DBInstanceParameters {
+				p := inSync()
+				p.DBInstanceClass = "db.t3.small"
+				p.AllocatedStorage = 30
+				return p
+			},
+			db: cloud,
+			want: []difference{
+				{Field: fieldDBInstanceClass, Want: "db.t3.small", Got: "db.t3.micro"},
+				{Field: fieldAllocatedStorage, Want: "30", Got: "20"},
+			},
+		},
+		"PendingEqualsSpec": {
+			reason: "A pending modification to the spec's value is in progress, not drift.",
+			spec: func() v1alpha1.DBInstanceParameters {
+				p := inSync()
+				p.DBInstanceClass = "db.t3.small"
+				p.AllocatedStorage = 30
+				return p
+			},
+			db: func() rdstypes.DBInstance {
+				db := cloud()
+				db.PendingModifiedValues = &rdstypes.PendingModifiedValues{DBInstanceClass: ptr.To("db.t3.small"), AllocatedStorage: ptr.To[int32](30)}
+				return db
+			},
+		},
+		"PendingDiffersFromSpec": {
+			reason: "A pending modification to another value is still a difference.",
+			spec:   func() v1alpha1.DBInstanceParameters { p := inSync(); p.DBInstanceClass = "db.t3.large"; return p },
+			db: func() rdstypes.DBInstance {
+				db := cloud()
+				db.PendingModifiedValues = &rdstypes.PendingModifiedValues{DBInstanceClass: ptr.To("db.t3.small")}
+				return db
+			},
+			want: []difference{{Field: fieldDBInstanceClass, Want: "db.t3.large", Got: "db.t3.small"}},
+		},
+		"TagValue": {
+			reason: "A changed tag value is a difference.",
+			spec: func() v1alpha1.DBInstanceParameters {
+				p := inSync()
+				p.Tags = map[string]string{"a": "1", "b": "3"}
+				return p
+			},
+			db:   cloud,
+			want: []difference{{Field: fieldTags, Want: "{a=1, b=3}", Got: "{a=1, b=2}"}},
+		},
+		"Upgrade": {
+			reason: "A newer engine version than running is a difference.",
+			spec:   func() v1alpha1.DBInstanceParameters { p := inSync(); p.EngineVersion = ptr.To("17"); return p },
+			db:     cloud,
+			want:   []difference{{Field: fieldEngineVersion, Want: "17", Got: "16.4"}},
+		},
+		"ImmutableIgnored": {
+			reason: "Fields RDS cannot change are not differences.",
+			spec: func() v1alpha1.DBInstanceParameters {
+				p := inSync()
+				p.DBName = ptr.To("other")
+				p.StorageEncrypted = ptr.To(true)
+				return p
+			},
+			db: cloud,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := diff(tc.spec(), current(tc.db()))
+			if d := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("%s\ndiff(...): -want, +got:\n%s", tc.reason, d)
+			}
+		})
+	}
+}
+
+func TestTagChanges(t *testing.T) {
+	cases := map[string]struct {
+		want, got map[string]string
+		add       map[string]string
+		remove    []string
+	}{
+		"Same":    {want: map[string]string{"a": "1"}, got: map[string]string{"a": "1"}, add: map[string]string{}},
+		"Changed": {want: map[string]string{"a": "2", "c": "3"}, got: map[string]string{"a": "1", "b": "2"}, add: map[string]string{"a": "2", "c": "3"}, remove: []string{"b"}},
+		"AllGone": {want: map[string]string{}, got: map[string]string{"b": "1", "a": "2"}, add: map[string]string{}, remove: []string{"a", "b"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			add, remove := tagChanges(tc.want, tc.got)
+			if d := cmp.Diff(tc.add, add); d != "" {
+				t.Errorf("add: -want, +got:\n%s", d)
+			}
+			if d := cmp.Diff(tc.remove, remove); d != "" {
+				t.Errorf("remove: -want, +got:\n%s", d)
+			}
+		})
+	}
+}
+
+func TestCondition(t *testing.T) {
+	cases := map[string]struct {
+		status string
+		want   xpv2.Condition
+	}{
+		"Available": {status: "available", want: xpv2.Available()},
+		"Creating":  {status: "creating", want: xpv2.Creating().WithMessage("RDS status: creating")},
+		"Modifying": {status: "modifying", want: xpv2.Unavailable().WithMessage("RDS status: modifying")},
+		"BackingUp": {status: "backing-up", want: xpv2.Unavailable().WithMessage("RDS status: backing-up")},
+		"Deleting":  {status: "deleting", want: xpv2.Deleting().WithMessage("RDS status: deleting")},
+		"Failed":    {status: "failed", want: xpv2.Unavailable().WithMessage("RDS status: failed")},
+		"Full":      {status: "storage-full", want: xpv2.Unavailable().WithMessage("RDS status: storage-full")},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if d := cmp.Diff(tc.want, condition(tc.status), cmpopts.IgnoreFields(xpv2.Condition{}, "LastTransitionTime")); d != "" {
+				t.Errorf("condition(%q): -want, +got:\n%s", tc.status, d)
+			}
+		})
+	}
+}
+
+func TestModifyInput(t *testing.T) {
+	p := minimal()
+	lateInitialize(&p, current(cloud()))
+	p.DBInstanceClass = "db.t3.small"
+	p.AllocatedStorage = 30
+	p.EngineVersion = ptr.To("17")
+	p.ApplyImmediately = ptr.To(true)
+	c := current(cloud())
+	in := modifyInput("db", p, c, diff(p, c), passwordState{})
+	type fields struct {
+		ID, Class, Version   string
+		Storage              int32
+		Apply, Major         bool
+		Password, Tags, Port bool
+	}
+	got := fields{ID: *in.DBInstanceIdentifier, Class: ptr.Deref(in.DBInstanceClass, ""), Version: ptr.Deref(in.EngineVersion, ""),
+		Storage: ptr.Deref(in.AllocatedStorage, 0), Apply: ptr.Deref(in.ApplyImmediately, false), Major: ptr.Deref(in.AllowMajorVersionUpgrade, false),
+		Password: in.MasterUserPassword != nil, Port: in.DBPortNumber != nil || in.BackupRetentionPeriod != nil || in.MultiAZ != nil}
+	want := fields{ID: "db", Class: "db.t3.small", Version: "17", Storage: 30, Apply: true, Major: true}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("modifyInput(...): -want, +got:\n%s", d)
+	}
+	tagsOnly := minimal()
+	lateInitialize(&tagsOnly, c)
+	tagsOnly.Tags = map[string]string{"new": "tag"}
+	if in := modifyInput("db", tagsOnly, c, diff(tagsOnly, c), passwordState{}); in != nil {
+		t.Errorf("modifyInput(...) for a tag change = %+v, want nil: tags are not modified with ModifyDBInstance", in)
+	}
+}
+
+func TestPending(t *testing.T) {
+	got := pending(&rdstypes.PendingModifiedValues{DBInstanceClass: ptr.To("db.t3.small"), AllocatedStorage: ptr.To[int32](30), MasterUserPassword: ptr.To("****")})
+	if want := "dbInstanceClass=db.t3.small, allocatedStorage=30, masterPassword"; got != want {
+		t.Errorf("pending(...) = %q, want %q", got, want)
+	}
+}
