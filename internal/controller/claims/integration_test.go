@@ -23,6 +23,7 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 
 	rdsv1 "github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
 	s3v1 "github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
@@ -510,4 +511,55 @@ func keys(m map[string][]byte) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+func TestClaimSchema(t *testing.T) {
+	ctx, ns := setup(t, nil)
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The examples apply as written (claims into this test's namespace).
+	for file, obj := range map[string]client.Object{
+		"classes/aws-standard-database.yaml": &dbv1.DatabaseClass{},
+		"classes/aws-standard-bucket.yaml":   &storagev1.BucketClass{},
+		"claims/orders-database.yaml":        &dbv1.DatabaseClaim{},
+		"claims/assets-bucket.yaml":          &storagev1.BucketClaim{},
+	} {
+		data, err := os.ReadFile(root + "/examples/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(data, obj); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if obj.GetNamespace() != "" {
+			obj.SetNamespace(ns)
+		}
+		if err := env.Client.Create(ctx, obj, client.DryRunAll); err != nil {
+			t.Errorf("%s rejected: %v", file, err)
+		}
+	}
+
+	// A class needs exactly one cloud template.
+	bare := dbClass("no-cloud", func(c *dbv1.DatabaseClass) { c.Spec.AWS = nil })
+	if err := env.Client.Create(ctx, bare, client.DryRunAll); err == nil || !strings.Contains(err.Error(), "exactly one cloud template") {
+		t.Errorf("class without a cloud template: got %v", err)
+	}
+	// The defaults of a class.
+	def := dbClass("defaults", nil)
+	if err := env.Client.Create(ctx, def, client.DryRunAll); err != nil {
+		t.Fatal(err)
+	}
+	if def.Spec.ReclaimPolicy != dbv1.ReclaimRetain || def.Spec.ProviderConfigRef != (dbv1.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "default"}) {
+		t.Errorf("class defaults: reclaimPolicy %q providerConfigRef %+v", def.Spec.ReclaimPolicy, def.Spec.ProviderConfigRef)
+	}
+
+	// The engine of a claim is immutable.
+	claim := dbClaim(ns, "immutable", "none", dbv1.EnginePostgres, "16")
+	create(ctx, t, claim)
+	claim.Spec.Engine = dbv1.EngineMySQL
+	if err := env.Client.Update(ctx, claim); err == nil || !strings.Contains(err.Error(), "engine is immutable") {
+		t.Errorf("changing engine: got %v", err)
+	}
 }
