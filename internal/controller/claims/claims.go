@@ -197,7 +197,17 @@ func reclaimPolicy(cl classView, claimPolicy string) string {
 	return cl.Reclaim
 }
 
+// Reconcile a claim. A write that lost a race with another writer is retried
+// shortly instead of being logged as an error.
 func (r *reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	res, err := r.reconcile(ctx, req)
+	if kerrors.IsConflict(err) {
+		return reconcile.Result{RequeueAfter: 100 * time.Millisecond}, nil
+	}
+	return res, err
+}
+
+func (r *reconciler) reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
 	log := r.log.WithValues("request", req)
 	cr := r.kind.NewClaim()
 	if err := r.client.Get(ctx, req.NamespacedName, cr); err != nil {

@@ -214,6 +214,21 @@ func inMoto(ctx context.Context, id string) (bool, error) {
 	return false, err
 }
 
+// update applies mutate to the latest o, retrying when the controller wrote
+// in between, and returns the API server's verdict.
+func update[T client.Object](ctx context.Context, o T, mutate func(T)) error {
+	for {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(o), o); err != nil {
+			return err
+		}
+		mutate(o)
+		err := env.Client.Update(ctx, o)
+		if !kerrors.IsConflict(err) {
+			return err
+		}
+	}
+}
+
 func waitGone(ctx context.Context, t *testing.T, o client.Object) {
 	t.Helper()
 	err := testenv.Eventually(ctx, timeout, func() error {
@@ -277,12 +292,7 @@ func TestDatabaseClaimReadyResizeAndDelete(t *testing.T) {
 
 	// Resize: more storage and a bigger size flow to the DBInstance and RDS.
 	start = time.Now()
-	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(claim), claim); err != nil {
-		t.Fatal(err)
-	}
-	claim.Spec.StorageGB = 30
-	claim.Spec.Size = "medium"
-	if err := env.Client.Update(ctx, claim); err != nil {
+	if err := update(ctx, claim, func(c *dbv1.DatabaseClaim) { c.Spec.StorageGB = 30; c.Spec.Size = "medium" }); err != nil {
 		t.Fatal(err)
 	}
 	err = testenv.Eventually(ctx, timeout, func() error {
@@ -302,8 +312,7 @@ func TestDatabaseClaimReadyResizeAndDelete(t *testing.T) {
 	t.Logf("resize reached RDS in %s", time.Since(start).Round(100*time.Millisecond))
 
 	// Shrinking is refused by the API server.
-	claim.Spec.StorageGB = 25
-	if err := env.Client.Update(ctx, claim); err == nil || !strings.Contains(err.Error(), "cannot shrink") {
+	if err := update(ctx, claim, func(c *dbv1.DatabaseClaim) { c.Spec.StorageGB = 25 }); err == nil || !strings.Contains(err.Error(), "cannot shrink") {
 		t.Errorf("shrinking storageGB: got %v, want a cannot shrink error", err)
 	}
 
@@ -558,8 +567,7 @@ func TestClaimSchema(t *testing.T) {
 	// The engine of a claim is immutable.
 	claim := dbClaim(ns, "immutable", "none", dbv1.EnginePostgres, "16")
 	create(ctx, t, claim)
-	claim.Spec.Engine = dbv1.EngineMySQL
-	if err := env.Client.Update(ctx, claim); err == nil || !strings.Contains(err.Error(), "engine is immutable") {
+	if err := update(ctx, claim, func(c *dbv1.DatabaseClaim) { c.Spec.Engine = dbv1.EngineMySQL }); err == nil || !strings.Contains(err.Error(), "engine is immutable") {
 		t.Errorf("changing engine: got %v", err)
 	}
 }
