@@ -66,10 +66,18 @@ func readiness(obj interface {
 	if c.Message != "" {
 		msg += ": " + c.Message
 	}
-	if s := obj.GetCondition(xpv2.TypeSynced); s.Status == corev1.ConditionFalse && s.Message != "" {
-		msg += " (not synced: " + s.Message + ")"
-	}
 	return false, msg
+}
+
+// notSynced says why a managed resource is not synced, or "".
+func notSynced(obj interface {
+	GetCondition(xpv2.ConditionType) xpv2.Condition
+}, kind, name string) string {
+	s := obj.GetCondition(xpv2.TypeSynced)
+	if s.Status != corev1.ConditionFalse {
+		return ""
+	}
+	return fmt.Sprintf("%s %s is not synced: %s", kind, name, s.Message)
 }
 
 // Database translates DatabaseClaims into RDS DBInstances.
@@ -202,6 +210,7 @@ func (Database) Observe(c *dbv1.DatabaseClaim, observed []client.Object) transla
 			continue
 		}
 		o.Ready, o.Message = readiness(mr, "DBInstance", mr.Name)
+		o.NotSynced = notSynced(mr, "DBInstance", mr.Name)
 		o.Endpoint = mr.Status.AtProvider.Address
 		o.Port = mr.Status.AtProvider.Port
 		o.EngineVersion = mr.Status.AtProvider.EngineVersion
@@ -287,6 +296,7 @@ func (Bucket) Observe(c *storagev1.BucketClaim, observed []client.Object) transl
 			continue
 		}
 		o.Ready, o.Message = readiness(mr, "Bucket", mr.Name)
+		o.NotSynced = notSynced(mr, "Bucket", mr.Name)
 		o.Bucket = mr.Name
 		if n := mr.GetAnnotations()["crossplane.io/external-name"]; n != "" {
 			o.Bucket = n

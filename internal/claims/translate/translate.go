@@ -23,6 +23,9 @@ type Observation struct {
 	Ready bool
 	// Message says why the claim is not ready yet.
 	Message string
+	// NotSynced says why a managed resource cannot reach its desired
+	// state (e.g. the cloud refused a change); empty when all are synced.
+	NotSynced string
 	// ConnectionSecrets are Secrets in the claim's namespace whose contract
 	// keys make up the claim's connection secret, merged in order.
 	ConnectionSecrets []string

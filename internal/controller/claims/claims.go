@@ -50,6 +50,7 @@ const (
 	ReasonNotApplied         xpv2.ConditionReason = "ChangesNotApplied"
 	ReasonUnbound            xpv2.ConditionReason = "Unbound"
 	ReasonWaiting            xpv2.ConditionReason = "WaitingForResources"
+	ReasonResourceNotSynced  xpv2.ConditionReason = "ManagedResourceNotSynced"
 )
 
 // RetainPolicies are the management policies a retained managed resource is
@@ -307,13 +308,19 @@ func (r *reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 	} else {
 		cr.SetConditions(notReady(ReasonWaiting, o.Message))
 	}
-	if len(notApplied) > 0 {
+	switch {
+	case o.NotSynced != "":
+		if cr.GetCondition(xpv2.TypeSynced).Message != o.NotSynced {
+			r.record.Event(cr, event.Warning(event.Reason(ReasonResourceNotSynced), errors.New(o.NotSynced)))
+		}
+		cr.SetConditions(synced(corev1.ConditionFalse, ReasonResourceNotSynced, o.NotSynced))
+	case len(notApplied) > 0:
 		msg := "class or claim changes not applied: " + strings.Join(notApplied, "; ")
 		if cr.GetCondition(xpv2.TypeSynced).Message != msg {
 			r.record.Event(cr, event.Warning(event.Reason(ReasonNotApplied), errors.New(msg)))
 		}
 		cr.SetConditions(synced(corev1.ConditionTrue, ReasonNotApplied, msg))
-	} else {
+	default:
 		cr.SetConditions(xpv2.ReconcileSuccess())
 	}
 	if err := r.client.Status().Update(ctx, cr); err != nil {

@@ -571,3 +571,19 @@ func TestClaimSchema(t *testing.T) {
 		t.Errorf("changing engine: got %v", err)
 	}
 }
+
+func TestDatabaseClaimReportsManagedResourceNotSynced(t *testing.T) {
+	ctx, ns := setup(t, nil)
+	class := dbClass("aws-missing-config", func(c *dbv1.DatabaseClass) {
+		c.Spec.ProviderConfigRef = dbv1.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "missing"}
+	})
+	claim := dbClaim(ns, "stuck", class.Name, dbv1.EnginePostgres, "16")
+	create(ctx, t, class, claim)
+	c := wait(ctx, t, claim, xpv2.TypeSynced, corev1.ConditionFalse)
+	if c.Reason != claims.ReasonResourceNotSynced || !strings.Contains(c.Message, "DBInstance "+translate.Name(ns, "stuck")+" is not synced") {
+		t.Errorf("Synced: %s: %s", c.Reason, c.Message)
+	}
+	if r := claim.GetCondition(xpv2.TypeReady); r.Status != corev1.ConditionFalse {
+		t.Errorf("Ready: %s", r.Status)
+	}
+}
