@@ -254,6 +254,27 @@ func TestDatabaseClaimReadyResizeAndDelete(t *testing.T) {
 	create(ctx, t, class, claim)
 	waitReady(ctx, t, claim)
 	t.Logf("claim Ready in %s", time.Since(start).Round(100*time.Millisecond))
+	err := testenv.Eventually(ctx, timeout, func() error {
+		l := &corev1.EventList{}
+		if err := env.Client.List(ctx, l, client.InNamespace(ns)); err != nil {
+			return err
+		}
+		var reasons []string
+		for _, e := range l.Items {
+			if e.InvolvedObject.Kind == "DatabaseClaim" && e.InvolvedObject.Name == claim.Name {
+				reasons = append(reasons, e.Reason)
+			}
+		}
+		for _, want := range []string{"CreatedManagedResource", "WroteConnectionSecret", "Ready"} {
+			if !slices.Contains(reasons, want) {
+				return fmt.Errorf("no %s event among %v", want, reasons)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Error(err)
+	}
 
 	mr, err := getDBInstance(ctx, claim)
 	if err != nil {
