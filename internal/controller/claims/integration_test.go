@@ -608,3 +608,40 @@ func TestDatabaseClaimReportsManagedResourceNotSynced(t *testing.T) {
 		t.Errorf("Ready: %s", r.Status)
 	}
 }
+
+func TestBucketClaimRetainOverride(t *testing.T) {
+	ctx, ns := setup(t, nil)
+	class := &storagev1.BucketClass{
+		ObjectMeta: metav1.ObjectMeta{Name: "aws-overridable"},
+		Spec: storagev1.BucketClassSpec{
+			AllowReclaimPolicyOverride: true, // reclaimPolicy defaults to Delete
+			AWS:                        &storagev1.AWSBucketTemplate{},
+		},
+	}
+	claim := &storagev1.BucketClaim{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "keep"},
+		Spec: storagev1.BucketClaimSpec{
+			ClassName:                  ptr.To(class.Name),
+			ReclaimPolicy:              ptr.To(storagev1.ReclaimRetain),
+			WriteConnectionSecretToRef: xpv2.LocalSecretReference{Name: "keep"},
+		},
+	}
+	create(ctx, t, class, claim)
+	waitReady(ctx, t, claim)
+	if err := env.Client.Delete(ctx, claim); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(ctx, t, claim)
+	name := translate.Name(ns, "keep")
+	mr := &s3v1.Bucket{}
+	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, mr); err != nil {
+		t.Fatalf("Bucket after claim deletion with Retain: %v", err)
+	}
+	if diff := slices.Compare(mr.GetManagementPolicies(), claims.RetainPolicies); diff != 0 || len(mr.GetOwnerReferences()) != 0 {
+		t.Errorf("retained Bucket: policies %v owners %v", mr.GetManagementPolicies(), mr.GetOwnerReferences())
+	}
+	time.Sleep(2 * time.Second)
+	if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &name}); err != nil {
+		t.Errorf("bucket %s is gone after Retain: %v", name, err)
+	}
+}
