@@ -171,6 +171,12 @@ func (Database) Update(existing, desired client.Object) (bool, []string) {
 	if ep.Engine != dp.Engine {
 		notApplied = append(notApplied, fmt.Sprintf("engine %s (running %s) would replace the database", dp.Engine, ep.Engine))
 	}
+	if dp.Region != nil && ep.Region != nil && *dp.Region != *ep.Region {
+		notApplied = append(notApplied, fmt.Sprintf("region %s (running in %s) would replace the database", *dp.Region, *ep.Region))
+	}
+	if dp.StorageEncrypted != nil && !ptr.Equal(ep.StorageEncrypted, dp.StorageEncrypted) {
+		notApplied = append(notApplied, fmt.Sprintf("storageEncrypted %t is fixed at creation", *dp.StorageEncrypted))
+	}
 	if ep.DBInstanceClass != dp.DBInstanceClass {
 		ep.DBInstanceClass, changed = dp.DBInstanceClass, true
 	}

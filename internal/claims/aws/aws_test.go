@@ -176,6 +176,22 @@ func TestDatabaseUpdate(t *testing.T) {
 			notApplied: []string{"engine mysql (running postgres) would replace the database", "storage 20GB is smaller than the allocated 30GB; storage cannot shrink"},
 		},
 	}
+	cases["ClassMovedRegion"] = struct {
+		existing, desired, want *rdsv1.DBInstance
+		changed                 bool
+		notApplied              []string
+	}{
+		existing: existing(func(p *rdsv1.DBInstanceParameters) {
+			p.Region = ptr.To("us-east-1")
+			p.StorageEncrypted = ptr.To(false)
+		}),
+		desired: desired(func(p *rdsv1.DBInstanceParameters) { p.Region = ptr.To("eu-west-1"); p.StorageEncrypted = ptr.To(true) }),
+		want: existing(func(p *rdsv1.DBInstanceParameters) {
+			p.Region = ptr.To("us-east-1")
+			p.StorageEncrypted = ptr.To(false)
+		}),
+		notApplied: []string{"region eu-west-1 (running in us-east-1) would replace the database", "storageEncrypted true is fixed at creation"},
+	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			changed, na := Database{}.Update(tc.existing, tc.desired)
