@@ -8,7 +8,9 @@ import (
 	s3v1alpha1 "github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
 	awsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/v1alpha1"
 	azurev1alpha1 "github.com/stowage-dev/stowage/apis/azure/v1alpha1"
+	databasev1alpha1 "github.com/stowage-dev/stowage/apis/database/v1alpha1"
 	gcpv1alpha1 "github.com/stowage-dev/stowage/apis/gcp/v1alpha1"
+	storagev1alpha1 "github.com/stowage-dev/stowage/apis/storage/v1alpha1"
 )
 
 // AddToSchemes may be used to add all resources defined in the project to a Scheme.
@@ -18,6 +20,8 @@ var AddToSchemes = runtime.SchemeBuilder{
 	gcpv1alpha1.AddToScheme,
 	rdsv1alpha1.AddToScheme,
 	s3v1alpha1.AddToScheme,
+	databasev1alpha1.AddToScheme,
+	storagev1alpha1.AddToScheme,
 }
 
 // AddToScheme adds all Resources to the Scheme.

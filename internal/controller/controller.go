@@ -5,8 +5,11 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	// The AWS claim translations register themselves with translate.Default.
+	_ "github.com/stowage-dev/stowage/internal/claims/aws"
 	"github.com/stowage-dev/stowage/internal/controller/aws/rds/dbinstance"
 	"github.com/stowage-dev/stowage/internal/controller/aws/s3/bucket"
+	"github.com/stowage-dev/stowage/internal/controller/claims"
 	"github.com/stowage-dev/stowage/internal/controller/config"
 )
 
@@ -16,6 +19,8 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		config.Setup,
 		bucket.Setup,
 		dbinstance.Setup,
+		claims.SetupDatabase,
+		claims.SetupBucket,
 	} {
 		if err := setup(mgr, o); err != nil {
 			return err

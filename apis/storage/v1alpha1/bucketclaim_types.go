@@ -1,0 +1,85 @@
+package v1alpha1
+
+import (
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// BucketClaimSpec says what bucket an application needs, not where.
+type BucketClaimSpec struct {
+	// ClassName of the BucketClass to use. When unset the class marked
+	// default is used.
+	// +optional
+	ClassName *string `json:"className,omitempty"`
+
+	// Versioning keeps every version of every object.
+	// +optional
+	Versioning bool `json:"versioning,omitempty"`
+
+	// PublicAccess allows the bucket to be made public. Off by default:
+	// every public access block is on.
+	// +optional
+	// +kubebuilder:default=false
+	PublicAccess bool `json:"publicAccess,omitempty"`
+
+	// ReclaimPolicy overrides the class's reclaim policy; honoured only when
+	// the class sets allowReclaimPolicyOverride.
+	// +optional
+	ReclaimPolicy *ReclaimPolicy `json:"reclaimPolicy,omitempty"`
+
+	// WriteConnectionSecretToRef is the Secret in the claim's namespace that
+	// receives provider, bucket, region, endpoint and url.
+	WriteConnectionSecretToRef xpv2.LocalSecretReference `json:"writeConnectionSecretToRef"`
+}
+
+// BucketClaimStatus is the portable observed state of a BucketClaim.
+type BucketClaimStatus struct {
+	xpv2.ConditionedStatus `json:",inline"`
+
+	// ClassName of the class the claim is bound to.
+	// +optional
+	ClassName string `json:"className,omitempty"`
+
+	// Bucket is the bucket's name in the cloud.
+	// +optional
+	Bucket string `json:"bucket,omitempty"`
+
+	// Region the bucket is in.
+	// +optional
+	Region string `json:"region,omitempty"`
+
+	// Endpoint the bucket is served from.
+	// +optional
+	Endpoint string `json:"endpoint,omitempty"`
+
+	// ResourceRefs are the managed resources this claim created.
+	// +optional
+	ResourceRefs []ResourceReference `json:"resourceRefs,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// A BucketClaim asks for an object storage bucket; a BucketClass decides
+// where and how it is made.
+// +kubebuilder:printcolumn:name="CLASS",type="string",JSONPath=".status.className"
+// +kubebuilder:printcolumn:name="READY",type="string",JSONPath=".status.conditions[?(@.type=='Ready')].status"
+// +kubebuilder:printcolumn:name="SYNCED",type="string",JSONPath=".status.conditions[?(@.type=='Synced')].status"
+// +kubebuilder:printcolumn:name="AGE",type="date",JSONPath=".metadata.creationTimestamp"
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:scope=Namespaced,shortName=bucketclaim,categories={claim,stowage}
+type BucketClaim struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   BucketClaimSpec   `json:"spec"`
+	Status BucketClaimStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// BucketClaimList contains a list of BucketClaim.
+type BucketClaimList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []BucketClaim `json:"items"`
+}

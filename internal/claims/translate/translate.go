@@ -1,0 +1,163 @@
+// Package translate is the seam between the portable claims and each cloud:
+// a cloud turns a claim and its class into managed resources, and turns the
+// observed managed resources back into readiness and portable status. The
+// claim controllers only talk to this package, so adding a cloud never
+// touches them.
+package translate
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dbv1 "github.com/stowage-dev/stowage/apis/database/v1alpha1"
+	storagev1 "github.com/stowage-dev/stowage/apis/storage/v1alpha1"
+)
+
+// An Observation is what a cloud reports about a claim's managed resources.
+type Observation struct {
+	// Ready is true when every managed resource is ready to use.
+	Ready bool
+	// Message says why the claim is not ready yet.
+	Message string
+	// NotSynced says why a managed resource cannot reach its desired
+	// state (e.g. the cloud refused a change); empty when all are synced.
+	NotSynced string
+	// ConnectionSecrets are Secrets in the claim's namespace whose contract
+	// keys make up the claim's connection secret, merged in order.
+	ConnectionSecrets []string
+
+	// Database status.
+	Endpoint      string
+	Port          int32
+	EngineVersion string
+
+	// Bucket status.
+	Bucket         string
+	Region         string
+	BucketEndpoint string
+}
+
+// Common is what every translation offers.
+type Common interface {
+	// Types are empty instances of every managed resource kind the
+	// translation creates; the claim controller owns and lists them.
+	Types() []client.Object
+
+	// Update copies the claim-driven fields of desired into existing, an
+	// object of the same kind and name the claim created earlier. It reports
+	// whether existing changed and any differences it deliberately did not
+	// apply because they would replace the cloud resource.
+	Update(existing, desired client.Object) (changed bool, notApplied []string)
+}
+
+// A Database translates DatabaseClaims for one cloud.
+type Database interface {
+	Common
+	// Desired managed resources for claim through class, in the claim's
+	// namespace and without owner references. An error of type
+	// *NotOfferedError means the class cannot serve the claim.
+	Desired(claim *dbv1.DatabaseClaim, class *dbv1.DatabaseClass) ([]client.Object, error)
+	// Observe the managed resources Desired named, as they are now.
+	Observe(claim *dbv1.DatabaseClaim, observed []client.Object) Observation
+}
+
+// A Bucket translates BucketClaims for one cloud.
+type Bucket interface {
+	Common
+	Desired(claim *storagev1.BucketClaim, class *storagev1.BucketClass) ([]client.Object, error)
+	Observe(claim *storagev1.BucketClaim, observed []client.Object) Observation
+}
+
+// A NotOfferedError says a class does not offer what a claim asks for.
+type NotOfferedError struct {
+	Field   string
+	Value   string
+	Class   string
+	Offered []string
+}
+
+func (e *NotOfferedError) Error() string {
+	return fmt.Sprintf("%s %q is not offered by class %s (offered: %s)", e.Field, e.Value, e.Class, strings.Join(e.Offered, ", "))
+}
+
+// A Registry holds the translations of every cloud, keyed by the cloud's
+// template name in a class (aws, azure, gcp).
+type Registry struct {
+	mu        sync.RWMutex
+	databases map[string]Database
+	buckets   map[string]Bucket
+}
+
+// Default is the registry cloud packages register with from init.
+var Default = &Registry{}
+
+// RegisterDatabase registers the database translation of cloud.
+func (r *Registry) RegisterDatabase(cloud string, d Database) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.databases == nil {
+		r.databases = map[string]Database{}
+	}
+	r.databases[cloud] = d
+}
+
+// RegisterBucket registers the bucket translation of cloud.
+func (r *Registry) RegisterBucket(cloud string, b Bucket) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.buckets == nil {
+		r.buckets = map[string]Bucket{}
+	}
+	r.buckets[cloud] = b
+}
+
+// Database returns the database translation of cloud.
+func (r *Registry) Database(cloud string) (Database, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	d, ok := r.databases[cloud]
+	return d, ok
+}
+
+// Bucket returns the bucket translation of cloud.
+func (r *Registry) Bucket(cloud string) (Bucket, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	b, ok := r.buckets[cloud]
+	return b, ok
+}
+
+// DatabaseTypes are the managed resource types of every database translation.
+func (r *Registry) DatabaseTypes() []client.Object {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var out []client.Object
+	for _, c := range sortedKeys(r.databases) {
+		out = append(out, r.databases[c].Types()...)
+	}
+	return out
+}
+
+// BucketTypes are the managed resource types of every bucket translation.
+func (r *Registry) BucketTypes() []client.Object {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var out []client.Object
+	for _, c := range sortedKeys(r.buckets) {
+		out = append(out, r.buckets[c].Types()...)
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,123 @@
+package claims
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	storagev1 "github.com/stowage-dev/stowage/apis/storage/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/claims/translate"
+)
+
+// BucketSecretKeys are the keys of every BucketClaim's connection secret.
+var BucketSecretKeys = []string{"provider", "bucket", "region", "endpoint", "url", "connectionString"}
+
+// SetupBucket adds the BucketClaim controller, translating through the
+// default registry.
+func SetupBucket(mgr ctrl.Manager, o controller.Options) error {
+	return setup(mgr, o, bucketKind{reg: translate.Default})
+}
+
+type bucketKind struct{ reg *translate.Registry }
+
+func (bucketKind) Kind() string             { return storagev1.BucketClaimKind }
+func (bucketKind) NewClaim() claimObject    { return &storagev1.BucketClaim{} }
+func (bucketKind) ClassType() client.Object { return &storagev1.BucketClass{} }
+func (bucketKind) SecretKeys() []string     { return BucketSecretKeys }
+func (k bucketKind) Types() []client.Object { return k.reg.BucketTypes() }
+
+func (bucketKind) ListClaims(ctx context.Context, c client.Reader) ([]types.NamespacedName, error) {
+	l := &storagev1.BucketClaimList{}
+	if err := c.List(ctx, l); err != nil {
+		return nil, err
+	}
+	out := make([]types.NamespacedName, 0, len(l.Items))
+	for _, i := range l.Items {
+		out = append(out, types.NamespacedName{Namespace: i.Namespace, Name: i.Name})
+	}
+	return out, nil
+}
+
+func bucketClassView(c *storagev1.BucketClass) classView {
+	return classView{
+		Name: c.Name, Default: c.Spec.Default, Reclaim: string(c.Spec.ReclaimPolicy),
+		AllowOverride: c.Spec.AllowReclaimPolicyOverride, Selector: c.Spec.NamespaceSelector,
+		Cloud: c.Cloud(), Object: c,
+	}
+}
+
+func (bucketKind) Classes(ctx context.Context, c client.Reader) ([]classView, error) {
+	l := &storagev1.BucketClassList{}
+	if err := c.List(ctx, l); err != nil {
+		return nil, err
+	}
+	out := make([]classView, 0, len(l.Items))
+	for i := range l.Items {
+		out = append(out, bucketClassView(&l.Items[i]))
+	}
+	return out, nil
+}
+
+func (bucketKind) RequestedClass(c claimObject) string {
+	cr := c.(*storagev1.BucketClaim)
+	if cr.Spec.ClassName == nil {
+		return ""
+	}
+	return *cr.Spec.ClassName
+}
+
+// Serves: every default bucket class serves every bucket claim.
+func (bucketKind) Serves(claimObject, classView) bool { return true }
+
+// Offered: a bucket claim has nothing a class could fail to offer.
+func (bucketKind) Offered(claimObject, classView) error { return nil }
+
+func (k bucketKind) Translation(cloud string) (translate.Common, bool) {
+	return k.reg.Bucket(cloud)
+}
+
+func (k bucketKind) Desired(c claimObject, v classView) ([]client.Object, error) {
+	t, ok := k.reg.Bucket(v.Cloud)
+	if !ok {
+		return nil, fmt.Errorf("no bucket translation for cloud %q", v.Cloud)
+	}
+	return t.Desired(c.(*storagev1.BucketClaim), v.Object.(*storagev1.BucketClass))
+}
+
+func (k bucketKind) Observe(c claimObject, v classView, observed []client.Object) translate.Observation {
+	t, ok := k.reg.Bucket(v.Cloud)
+	if !ok {
+		return translate.Observation{Message: "no translation for cloud " + v.Cloud}
+	}
+	return t.Observe(c.(*storagev1.BucketClaim), observed)
+}
+
+func (bucketKind) SetStatus(c claimObject, className string, refs []client.Object, o translate.Observation) {
+	cr := c.(*storagev1.BucketClaim)
+	cr.Status.ClassName = className
+	cr.Status.Bucket = o.Bucket
+	cr.Status.Region = o.Region
+	cr.Status.Endpoint = o.BucketEndpoint
+	cr.Status.ResourceRefs = nil
+	for _, r := range refs {
+		gvk := r.GetObjectKind().GroupVersionKind()
+		cr.Status.ResourceRefs = append(cr.Status.ResourceRefs, storagev1.ResourceReference{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Name: r.GetName()})
+	}
+}
+
+func (bucketKind) ClaimReclaim(c claimObject) string {
+	cr := c.(*storagev1.BucketClaim)
+	if cr.Spec.ReclaimPolicy == nil {
+		return ""
+	}
+	return string(*cr.Spec.ReclaimPolicy)
+}
+
+func (bucketKind) SecretName(c claimObject) string {
+	return strings.TrimSpace(c.(*storagev1.BucketClaim).Spec.WriteConnectionSecretToRef.Name)
+}

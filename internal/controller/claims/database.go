@@ -1,0 +1,152 @@
+package claims
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dbv1 "github.com/stowage-dev/stowage/apis/database/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/claims/translate"
+)
+
+// DatabaseSecretKeys are the keys of every DatabaseClaim's connection secret.
+var DatabaseSecretKeys = []string{"engine", "host", "port", "database", "username", "password", "uri", "jdbcUrl", "caCert"}
+
+// SetupDatabase adds the DatabaseClaim controller, translating through the
+// default registry.
+func SetupDatabase(mgr ctrl.Manager, o controller.Options) error {
+	return setup(mgr, o, databaseKind{reg: translate.Default})
+}
+
+type databaseKind struct{ reg *translate.Registry }
+
+func (databaseKind) Kind() string             { return dbv1.DatabaseClaimKind }
+func (databaseKind) NewClaim() claimObject    { return &dbv1.DatabaseClaim{} }
+func (databaseKind) ClassType() client.Object { return &dbv1.DatabaseClass{} }
+func (databaseKind) SecretKeys() []string     { return DatabaseSecretKeys }
+func (k databaseKind) Types() []client.Object { return k.reg.DatabaseTypes() }
+
+func (databaseKind) ListClaims(ctx context.Context, c client.Reader) ([]types.NamespacedName, error) {
+	l := &dbv1.DatabaseClaimList{}
+	if err := c.List(ctx, l); err != nil {
+		return nil, err
+	}
+	out := make([]types.NamespacedName, 0, len(l.Items))
+	for _, i := range l.Items {
+		out = append(out, types.NamespacedName{Namespace: i.Namespace, Name: i.Name})
+	}
+	return out, nil
+}
+
+func databaseClassView(c *dbv1.DatabaseClass) classView {
+	return classView{
+		Name: c.Name, Default: c.Spec.Default, Reclaim: string(c.Spec.ReclaimPolicy),
+		AllowOverride: c.Spec.AllowReclaimPolicyOverride, Selector: c.Spec.NamespaceSelector,
+		Cloud: c.Cloud(), Object: c,
+	}
+}
+
+func (databaseKind) Classes(ctx context.Context, c client.Reader) ([]classView, error) {
+	l := &dbv1.DatabaseClassList{}
+	if err := c.List(ctx, l); err != nil {
+		return nil, err
+	}
+	out := make([]classView, 0, len(l.Items))
+	for i := range l.Items {
+		out = append(out, databaseClassView(&l.Items[i]))
+	}
+	return out, nil
+}
+
+func (databaseKind) RequestedClass(c claimObject) string {
+	cr := c.(*dbv1.DatabaseClaim)
+	if cr.Spec.ClassName == nil {
+		return ""
+	}
+	return *cr.Spec.ClassName
+}
+
+func engineOffer(cl *dbv1.DatabaseClass, e dbv1.Engine) (dbv1.EngineOffer, bool) {
+	for _, o := range cl.Spec.Engines {
+		if o.Engine == e {
+			return o, true
+		}
+	}
+	return dbv1.EngineOffer{}, false
+}
+
+func (databaseKind) Serves(c claimObject, v classView) bool {
+	_, ok := engineOffer(v.Object.(*dbv1.DatabaseClass), c.(*dbv1.DatabaseClaim).Spec.Engine)
+	return ok
+}
+
+// checkDatabaseOffered checks engine and version against the class.
+func checkDatabaseOffered(cr *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass) error {
+	o, ok := engineOffer(cl, cr.Spec.Engine)
+	if !ok {
+		offered := make([]string, 0, len(cl.Spec.Engines))
+		for _, e := range cl.Spec.Engines {
+			offered = append(offered, string(e.Engine))
+		}
+		return &translate.NotOfferedError{Field: "engine", Value: string(cr.Spec.Engine), Class: cl.Name, Offered: offered}
+	}
+	if !slices.Contains(o.Versions, cr.Spec.Version) {
+		return &translate.NotOfferedError{Field: "version", Value: cr.Spec.Version, Class: cl.Name + " for " + string(cr.Spec.Engine), Offered: o.Versions}
+	}
+	return nil
+}
+
+func (databaseKind) Offered(c claimObject, v classView) error {
+	return checkDatabaseOffered(c.(*dbv1.DatabaseClaim), v.Object.(*dbv1.DatabaseClass))
+}
+
+func (k databaseKind) Translation(cloud string) (translate.Common, bool) {
+	return k.reg.Database(cloud)
+}
+
+func (k databaseKind) Desired(c claimObject, v classView) ([]client.Object, error) {
+	t, ok := k.reg.Database(v.Cloud)
+	if !ok {
+		return nil, fmt.Errorf("no database translation for cloud %q", v.Cloud)
+	}
+	return t.Desired(c.(*dbv1.DatabaseClaim), v.Object.(*dbv1.DatabaseClass))
+}
+
+func (k databaseKind) Observe(c claimObject, v classView, observed []client.Object) translate.Observation {
+	t, ok := k.reg.Database(v.Cloud)
+	if !ok {
+		return translate.Observation{Message: "no translation for cloud " + v.Cloud}
+	}
+	return t.Observe(c.(*dbv1.DatabaseClaim), observed)
+}
+
+func (databaseKind) SetStatus(c claimObject, className string, refs []client.Object, o translate.Observation) {
+	cr := c.(*dbv1.DatabaseClaim)
+	cr.Status.ClassName = className
+	cr.Status.Endpoint = o.Endpoint
+	cr.Status.Port = o.Port
+	cr.Status.EngineVersion = o.EngineVersion
+	cr.Status.ResourceRefs = nil
+	for _, r := range refs {
+		gvk := r.GetObjectKind().GroupVersionKind()
+		cr.Status.ResourceRefs = append(cr.Status.ResourceRefs, dbv1.ResourceReference{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Name: r.GetName()})
+	}
+}
+
+func (databaseKind) ClaimReclaim(c claimObject) string {
+	cr := c.(*dbv1.DatabaseClaim)
+	if cr.Spec.ReclaimPolicy == nil {
+		return ""
+	}
+	return string(*cr.Spec.ReclaimPolicy)
+}
+
+func (databaseKind) SecretName(c claimObject) string {
+	return strings.TrimSpace(c.(*dbv1.DatabaseClaim).Spec.WriteConnectionSecretToRef.Name)
+}
