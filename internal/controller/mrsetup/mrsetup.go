@@ -26,6 +26,12 @@ func Setup[T resource.Managed](mgr ctrl.Manager, o controller.Options, gvk schem
 		managed.WithPollInterval(o.PollInterval),
 		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))),
 		managed.WithManagementPolicies(),
+		// Every Stowage resource's cloud name is known before Create and the
+		// APIs we call read their own writes (S3, RDS, ARM, Cloud SQL), so a
+		// "not found" right after a create is the truth. The default 30 s
+		// grace period would only stall deleting a young resource.
+		managed.WithCreationGracePeriod(0),
+		managed.WithDeterministicExternalName(true),
 	}
 	if o.MetricOptions != nil {
 		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))

@@ -65,11 +65,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 			return s3.NewFromConfig(s.Config, func(o *s3.Options) { o.UsePathStyle = s.S3UsePathStyle() })
 		},
 	}
-	// S3 is strongly consistent and bucket names are known before Create, so
-	// there is no need to distrust a "not found" right after a create (the
-	// default 30 s grace period would also stall deleting a young bucket).
-	return mrsetup.Setup[*v1alpha1.Bucket](mgr, o, gvk, &v1alpha1.Bucket{}, c,
-		managed.WithCreationGracePeriod(0), managed.WithDeterministicExternalName(true))
+	return mrsetup.Setup[*v1alpha1.Bucket](mgr, o, gvk, &v1alpha1.Bucket{}, c)
 }
 
 type connector struct {
