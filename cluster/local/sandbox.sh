@@ -77,6 +77,8 @@ echo "  logs: $STATE/provider.log"
 say "Applying examples"
 kubectl apply -f examples/namespace.yaml
 kubectl apply -f examples/aws/s3/ -f examples/aws/rds/
+kubectl apply -f examples/classes/
+kubectl apply -f examples/claims/
 
 say "Waiting for the managed resources to become Ready"
 for kind in buckets.s3.aws.stowage.dev dbinstances.rds.aws.stowage.dev; do
@@ -87,6 +89,18 @@ for kind in buckets.s3.aws.stowage.dev dbinstances.rds.aws.stowage.dev; do
     exit 1
   fi
 done
+
+say "Waiting for the claims to become Ready"
+for kind in databaseclaims.database.stowage.dev bucketclaims.storage.stowage.dev; do
+  if ! kubectl wait --for=condition=Ready --timeout=120s -n shop "$kind" --all; then
+    kubectl get "$kind" -A -o wide
+    kubectl describe "$kind" -A | tail -30
+    echo "provider log tail:"; tail -30 "$STATE/provider.log"
+    exit 1
+  fi
+done
+kubectl get claim -A
+echo
 kubectl get managed -A
 
 say "Connection secrets"
@@ -96,13 +110,18 @@ show_secret() {
   kubectl -n "$1" get secret "$2" -o go-template='{{range $k, $v := .data}}{{$k}}={{$v | base64decode}}{{"\n"}}{{end}}' |
     sed -E 's#^(password)=.*#\1=********#; s#(://[^:/]+:)[^@]+@#\1********@#; s#^#    #'
 }
-wait_for 60 "the connection secrets" kubectl -n shop get secret assets-bucket orders-db-conn
+wait_for 60 "the connection secrets" kubectl -n shop get secret assets-bucket orders-db-conn orders-db assets-storage
+echo "From the claims (the same keys on every cloud):"
+show_secret shop orders-db
+show_secret shop assets-storage
+echo "From the managed resources applied directly:"
 show_secret shop assets-bucket
 show_secret shop orders-db-conn
 
 say "Sandbox is running"
 cat <<MSG
   export KUBECONFIG=$KUBECONFIG
+  kubectl get claim -A
   kubectl get managed -A
   Stop everything with: make sandbox-stop
 MSG
