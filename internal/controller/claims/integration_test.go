@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
@@ -53,33 +51,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	var err error
-	if moto, err = testenv.StartMoto(context.Background()); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer moto.Stop()
-	if counter, err = testenv.NewCallCounter(moto.URL); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer counter.Close()
-	if env, err = testenv.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := clusterProviderConfig(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	err = env.StartManager(ctx, poll, func(mgr ctrl.Manager, o controller.Options) error {
+	h, err := testenv.StartAWS(poll, func(mgr ctrl.Manager, o controller.Options) error {
 		for _, s := range []func(ctrl.Manager, controller.Options) error{config.Setup, bucket.Setup, dbinstance.Setup, claims.SetupDatabase, claims.SetupBucket} {
 			if err := s(mgr, o); err != nil {
 				return err
@@ -89,12 +61,18 @@ func run(m *testing.M) int {
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		return 1
+		os.Exit(1)
 	}
-	creds := credentials.NewStaticCredentialsProvider("testing", "testing", "")
-	rdsc = rds.New(rds.Options{Region: "us-east-1", BaseEndpoint: aws.String(moto.URL), Credentials: creds})
-	s3c = s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(moto.URL), UsePathStyle: true, Credentials: creds})
-	return m.Run()
+	env, moto, counter = h.Env, h.Moto, h.Counter
+	rdsc, s3c = h.RDS(), h.S3()
+	if err := clusterProviderConfig(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		h.Stop()
+		os.Exit(1)
+	}
+	code := m.Run()
+	h.Stop()
+	os.Exit(code)
 }
 
 // clusterProviderConfig creates the ClusterProviderConfig "default" the

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
@@ -44,29 +43,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var err error
-	if moto, err = testenv.StartMoto(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer moto.Stop()
-	if counter, err = testenv.NewCallCounter(moto.URL); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer counter.Close()
-	if env, err = testenv.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
-	err = env.StartManager(ctx, poll, func(mgr ctrl.Manager, o controller.Options) error {
+	h, err := testenv.StartAWS(poll, func(mgr ctrl.Manager, o controller.Options) error {
 		if err := config.Setup(mgr, o); err != nil {
 			return err
 		}
@@ -74,14 +51,13 @@ func run(m *testing.M) int {
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		return 1
+		os.Exit(1)
 	}
-	rdsc = rds.New(rds.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(moto.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-	})
-	return m.Run()
+	env, moto, counter = h.Env, h.Moto, h.Counter
+	rdsc = h.RDS()
+	code := m.Run()
+	h.Stop()
+	os.Exit(code)
 }
 
 // setup makes a namespace with a ProviderConfig "default" pointing at moto

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
@@ -42,30 +41,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	var err error
-	if moto, err = testenv.StartMoto(context.Background()); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer moto.Stop()
-	if counter, err = testenv.NewCallCounter(moto.URL); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer counter.Close()
-	if env, err = testenv.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
-	// Cancelled before the API server stops, so the manager exits quietly.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	err = env.StartManager(ctx, poll, func(mgr ctrl.Manager, o controller.Options) error {
+	h, err := testenv.StartAWS(poll, func(mgr ctrl.Manager, o controller.Options) error {
 		if err := config.Setup(mgr, o); err != nil {
 			return err
 		}
@@ -73,15 +49,13 @@ func run(m *testing.M) int {
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		return 1
+		os.Exit(1)
 	}
-	s3c = s3.New(s3.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(moto.URL),
-		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-	})
-	return m.Run()
+	env, moto, counter = h.Env, h.Moto, h.Counter
+	s3c = h.S3()
+	code := m.Run()
+	h.Stop()
+	os.Exit(code)
 }
 
 // setup makes a namespace with a ProviderConfig "default" pointing at moto
