@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -71,4 +72,21 @@ func (h *AWSHarness) S3() *s3.Client {
 // RDS is a client that talks to moto directly, behind the provider's back.
 func (h *AWSHarness) RDS() *rds.Client {
 	return rds.New(rds.Options{Region: "us-east-1", BaseEndpoint: aws.String(h.Moto.URL), Credentials: motoCredentials})
+}
+
+// TestNamespace makes a namespace for one test, named after prefix, with a
+// ProviderConfig "default" pointing at moto through the call counter. The
+// returned context ends with the test or after timeout.
+func (h *AWSHarness) TestNamespace(t *testing.T, prefix string, timeout time.Duration) (context.Context, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	ns, err := h.Env.Namespace(ctx, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := AWSProviderConfig(ctx, h.Env.Client, ns, "default", h.Counter.URL); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, ns
 }

@@ -36,6 +36,7 @@ const (
 )
 
 var (
+	harness *testenv.AWSHarness
 	env     *testenv.Env
 	moto    *testenv.Moto
 	counter *testenv.CallCounter
@@ -53,7 +54,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	env, moto, counter = h.Env, h.Moto, h.Counter
+	harness, env, moto, counter = h, h.Env, h.Moto, h.Counter
 	rdsc = h.RDS()
 	code := m.Run()
 	h.Stop()
@@ -64,16 +65,7 @@ func TestMain(m *testing.M) {
 // through the call counter.
 func setup(t *testing.T) (context.Context, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	t.Cleanup(cancel)
-	ns, err := env.Namespace(ctx, "rds")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := testenv.AWSProviderConfig(ctx, env.Client, ns, "default", counter.URL); err != nil {
-		t.Fatal(err)
-	}
-	return ctx, ns
+	return harness.TestNamespace(t, "rds", 3*time.Minute)
 }
 
 func postgres() v1alpha1.DBInstanceParameters {

@@ -34,6 +34,7 @@ const (
 )
 
 var (
+	harness *testenv.AWSHarness
 	env     *testenv.Env
 	moto    *testenv.Moto
 	counter *testenv.CallCounter
@@ -51,7 +52,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	env, moto, counter = h.Env, h.Moto, h.Counter
+	harness, env, moto, counter = h, h.Env, h.Moto, h.Counter
 	s3c = h.S3()
 	code := m.Run()
 	h.Stop()
@@ -62,16 +63,7 @@ func TestMain(m *testing.M) {
 // through the call counter.
 func setup(t *testing.T) (context.Context, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	ns, err := env.Namespace(ctx, "s3")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := testenv.AWSProviderConfig(ctx, env.Client, ns, "default", counter.URL); err != nil {
-		t.Fatal(err)
-	}
-	return ctx, ns
+	return harness.TestNamespace(t, "s3", 2*time.Minute)
 }
 
 func newBucket(ns, name string, p v1alpha1.BucketParameters) *v1alpha1.Bucket {
