@@ -36,9 +36,9 @@ generate: tools ## Regenerate deepcopy, method sets and CRDs (package/crds).
 check-generate: generate ## Fail if generated code is out of date.
 	@git diff --exit-code -- apis package || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
 
-control-plane: $(ASSETS)/kube-apiserver $(ASSETS)/etcd ## Build kube-apiserver and etcd from the Go module proxy, once.
+control-plane: $(ASSETS)/kube-apiserver $(ASSETS)/kube-controller-manager $(ASSETS)/etcd ## Build kube-apiserver, kube-controller-manager and etcd from the Go module proxy, once.
 
-$(ASSETS)/kube-apiserver $(ASSETS)/etcd:
+$(ASSETS)/kube-apiserver $(ASSETS)/kube-controller-manager $(ASSETS)/etcd:
 	K8S_VERSION=$(K8S_VERSION) ETCD_VERSION=$(ETCD_VERSION) cluster/local/build-control-plane.sh $(ASSETS)
 
 moto: ## Check that moto_server (the local AWS) is installed.

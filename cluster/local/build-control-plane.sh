@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver and etcd from the Go module proxy into a cache directory,
-# once. envtest uses them through KUBEBUILDER_ASSETS; kubectl comes from the machine.
+# Builds kube-apiserver, kube-controller-manager and etcd from the Go module
+# proxy into a cache directory, once. envtest uses them through
+# KUBEBUILDER_ASSETS; kubectl comes from the machine.
 #
 # The usual envtest download (setup-envtest) needs the internet; the Go module
-# proxy is all we can rely on, so we build the two binaries from source. Each is
-# built in a throwaway wrapper module so the provider's go.mod never pulls in
-# k8s.io/kubernetes.
+# proxy is all we can rely on, so we build the binaries from source, each in a
+# throwaway wrapper module so the provider's go.mod never pulls in
+# k8s.io/kubernetes. kube-controller-manager runs the garbage collector and the
+# namespace controller, so tests and the sandbox see a real cluster's deletions.
 set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-1.35.4}"
@@ -18,18 +20,26 @@ trap 'rm -rf "$work"' EXIT
 
 log() { echo "[control-plane] $*" >&2; }
 
-build_kube_apiserver() {
-  if [[ -x "$OUT/kube-apiserver" ]]; then
-    log "kube-apiserver v${K8S_VERSION} already in $OUT"
-    return
-  fi
-  log "building kube-apiserver v${K8S_VERSION} (about 6-7 minutes cold on 2 cores)"
-  local dir="$work/apiserver"
-  mkdir -p "$dir"
+# build_kube BINARY...: builds the named k8s.io/kubernetes commands that are
+# not in $OUT yet, together, from one wrapper module (they share almost every
+# package, so the second costs little more than the first).
+build_kube() {
+  local missing=()
+  for b in "$@"; do
+    if [[ -x "$OUT/$b" ]]; then
+      log "$b v${K8S_VERSION} already in $OUT"
+    else
+      missing+=("$b")
+    fi
+  done
+  [[ ${#missing[@]} -gt 0 ]] || return 0
+  log "building ${missing[*]} v${K8S_VERSION} (about 8-10 minutes cold on 2 cores)"
+  local dir="$work/kubernetes"
+  mkdir -p "$dir" "$work/out"
   local gomod
   gomod="$(cd "$dir" && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@v${K8S_VERSION}" | sed -n 's/.*"GoMod": "\(.*\)",/\1/p')"
   {
-    echo "module stowage.local/kube-apiserver"
+    echo "module stowage.local/kubernetes"
     echo
     echo "go 1.25"
     echo
@@ -41,12 +51,15 @@ build_kube_apiserver() {
       awk -v v="v0.${K8S_VERSION#1.}" '{print "replace " $1 " => " $1 " " v}'
   } >"$dir/go.mod"
   local pkg=k8s.io/component-base/version
+  local pkgs=()
+  for b in "${missing[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
   # No "go mod tidy": with no Go files it would drop the require line. -mod=mod
   # lets go build fill in go.sum and the missing indirect requirements.
-  (cd "$dir" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -o "$OUT/kube-apiserver.tmp" \
+  # Without the version ldflags kubectl cannot parse the server version.
+  (cd "$dir" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -o "$work/out/" \
       -ldflags "-s -w -X ${pkg}.gitVersion=v${K8S_VERSION} -X ${pkg}.gitMajor=1 -X ${pkg}.gitMinor=${K8S_VERSION#1.}" \
-      k8s.io/kubernetes/cmd/kube-apiserver)
-  mv "$OUT/kube-apiserver.tmp" "$OUT/kube-apiserver"
+      "${pkgs[@]}")
+  for b in "${missing[@]}"; do mv "$work/out/$b" "$OUT/$b"; done
 }
 
 build_etcd() {
@@ -77,6 +90,6 @@ GO
 }
 
 build_etcd
-build_kube_apiserver
+build_kube kube-apiserver kube-controller-manager
 log "ready: KUBEBUILDER_ASSETS=$OUT"
 echo "$OUT"
