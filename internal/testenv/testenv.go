@@ -36,6 +36,7 @@ type Env struct {
 	Scheme *runtime.Scheme
 
 	env *envtest.Environment
+	kcm *controllerManager
 }
 
 // RepoRoot is the directory holding go.mod.
@@ -56,14 +57,15 @@ func RepoRoot() (string, error) {
 	}
 }
 
-// Start runs kube-apiserver and etcd from KUBEBUILDER_ASSETS with every CRD
+// Start runs kube-apiserver, etcd and kube-controller-manager (garbage
+// collector and namespace controller) from KUBEBUILDER_ASSETS with every CRD
 // under package/crds installed.
 func Start() (*Env, error) {
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	if assets == "" {
 		return nil, errors.New("KUBEBUILDER_ASSETS is not set: run the tests with `make test`, which builds kube-apiserver and etcd once and points KUBEBUILDER_ASSETS at them")
 	}
-	for _, b := range []string{"kube-apiserver", "etcd"} {
+	for _, b := range []string{"kube-apiserver", "etcd", "kube-controller-manager"} {
 		if _, err := os.Stat(filepath.Join(assets, b)); err != nil {
 			return nil, fmt.Errorf("KUBEBUILDER_ASSETS=%s has no %s: run `make control-plane` to build it", assets, b)
 		}
@@ -94,11 +96,18 @@ func Start() (*Env, error) {
 		_ = env.Stop()
 		return nil, err
 	}
-	return &Env{Config: cfg, Client: c, Scheme: s, env: env}, nil
+	kcm, err := startControllerManager(env, assets)
+	if err != nil {
+		_ = env.Stop()
+		return nil, err
+	}
+	return &Env{Config: cfg, Client: c, Scheme: s, env: env, kcm: kcm}, nil
 }
 
-// Stop stops the API server.
-func (e *Env) Stop() error { return e.env.Stop() }
+// Stop stops kube-controller-manager, then the API server and etcd.
+func (e *Env) Stop() error {
+	return errors.Join(e.kcm.Stop(), e.env.Stop())
+}
 
 // StartManager runs the controllers setup adds, polling every poll, until
 // ctx is done. It returns once the manager's caches have synced.

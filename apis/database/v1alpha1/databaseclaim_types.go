@@ -17,15 +17,20 @@ const (
 )
 
 // DatabaseClaimSpec says what database an application needs, not where.
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.className) || (has(self.className) && self.className == oldSelf.className)",message="className cannot change once set: a claim stays bound to the class it bound to"
+// +kubebuilder:validation:XValidation:rule="self.engine != 'mysql' ? int(self.version.split('.')[0]) >= int(oldSelf.version.split('.')[0]) : (int(self.version.split('.')[0]) > int(oldSelf.version.split('.')[0]) || (int(self.version.split('.')[0]) == int(oldSelf.version.split('.')[0]) && (size(self.version.split('.')) > 1 ? int(self.version.split('.')[1]) : 0) >= (size(oldSelf.version.split('.')) > 1 ? int(oldSelf.version.split('.')[1]) : 0)))",message="version cannot move to a lower major version: a database can only be upgraded"
 type DatabaseClaimSpec struct {
 	// Engine of the database. Changing it would replace the database, so it
 	// is immutable.
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="engine is immutable: changing it would replace the database"
 	Engine Engine `json:"engine"`
 
-	// Version of the engine, e.g. "16". The class lists the versions it
-	// offers.
+	// Version of the engine, e.g. "16" (PostgreSQL) or "8.0" (MySQL). The
+	// class lists the versions it offers. It can move to a newer major
+	// version, never to an older one.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+){0,3}$`
 	Version string `json:"version"`
 
 	// Size is a size name the class defines, e.g. small.
@@ -48,13 +53,16 @@ type DatabaseClaimSpec struct {
 	// +kubebuilder:validation:Maximum=35
 	BackupRetentionDays *int32 `json:"backupRetentionDays,omitempty"`
 
-	// ClassName of the DatabaseClass to use. When unset the class marked
-	// default for this engine is used.
+	// ClassName of the DatabaseClass the claim is bound to. When unset, the
+	// claim binds to the class marked default for its engine and this field
+	// records that binding. It cannot change once set.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	ClassName *string `json:"className,omitempty"`
 
 	// ReclaimPolicy overrides the class's reclaim policy; honoured only when
-	// the class sets allowReclaimPolicyOverride.
+	// the class sets allowReclaimPolicyOverride. With Retain, the managed
+	// resources never delete their cloud objects, whatever deletes them.
 	// +optional
 	ReclaimPolicy *ReclaimPolicy `json:"reclaimPolicy,omitempty"`
 
@@ -71,6 +79,11 @@ type DatabaseClaimStatus struct {
 	// ClassName of the class the claim is bound to.
 	// +optional
 	ClassName string `json:"className,omitempty"`
+
+	// ReclaimPolicy in effect: what happens to the cloud objects when the
+	// claim or its managed resources are deleted.
+	// +optional
+	ReclaimPolicy ReclaimPolicy `json:"reclaimPolicy,omitempty"`
 
 	// Endpoint (host name) of the database.
 	// +optional
@@ -95,7 +108,8 @@ type DatabaseClaimStatus struct {
 // it is made.
 // +kubebuilder:printcolumn:name="ENGINE",type="string",JSONPath=".spec.engine"
 // +kubebuilder:printcolumn:name="VERSION",type="string",JSONPath=".spec.version"
-// +kubebuilder:printcolumn:name="CLASS",type="string",JSONPath=".status.className"
+// +kubebuilder:printcolumn:name="CLASS",type="string",JSONPath=".spec.className"
+// +kubebuilder:printcolumn:name="RECLAIM",type="string",JSONPath=".status.reclaimPolicy"
 // +kubebuilder:printcolumn:name="READY",type="string",JSONPath=".status.conditions[?(@.type=='Ready')].status"
 // +kubebuilder:printcolumn:name="SYNCED",type="string",JSONPath=".status.conditions[?(@.type=='Synced')].status"
 // +kubebuilder:printcolumn:name="AGE",type="date",JSONPath=".metadata.creationTimestamp"

@@ -6,10 +6,13 @@ import (
 )
 
 // BucketClaimSpec says what bucket an application needs, not where.
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.className) || (has(self.className) && self.className == oldSelf.className)",message="className cannot change once set: a claim stays bound to the class it bound to"
 type BucketClaimSpec struct {
-	// ClassName of the BucketClass to use. When unset the class marked
-	// default is used.
+	// ClassName of the BucketClass the claim is bound to. When unset, the
+	// claim binds to the class marked default and this field records that
+	// binding. It cannot change once set.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	ClassName *string `json:"className,omitempty"`
 
 	// Versioning keeps every version of every object.
@@ -23,7 +26,8 @@ type BucketClaimSpec struct {
 	PublicAccess bool `json:"publicAccess,omitempty"`
 
 	// ReclaimPolicy overrides the class's reclaim policy; honoured only when
-	// the class sets allowReclaimPolicyOverride.
+	// the class sets allowReclaimPolicyOverride. With Retain, the managed
+	// resources never delete their cloud objects, whatever deletes them.
 	// +optional
 	ReclaimPolicy *ReclaimPolicy `json:"reclaimPolicy,omitempty"`
 
@@ -39,6 +43,11 @@ type BucketClaimStatus struct {
 	// ClassName of the class the claim is bound to.
 	// +optional
 	ClassName string `json:"className,omitempty"`
+
+	// ReclaimPolicy in effect: what happens to the cloud objects when the
+	// claim or its managed resources are deleted.
+	// +optional
+	ReclaimPolicy ReclaimPolicy `json:"reclaimPolicy,omitempty"`
 
 	// Bucket is the bucket's name in the cloud.
 	// +optional
@@ -61,7 +70,8 @@ type BucketClaimStatus struct {
 
 // A BucketClaim asks for an object storage bucket; a BucketClass decides
 // where and how it is made.
-// +kubebuilder:printcolumn:name="CLASS",type="string",JSONPath=".status.className"
+// +kubebuilder:printcolumn:name="CLASS",type="string",JSONPath=".spec.className"
+// +kubebuilder:printcolumn:name="RECLAIM",type="string",JSONPath=".status.reclaimPolicy"
 // +kubebuilder:printcolumn:name="READY",type="string",JSONPath=".status.conditions[?(@.type=='Ready')].status"
 // +kubebuilder:printcolumn:name="SYNCED",type="string",JSONPath=".status.conditions[?(@.type=='Synced')].status"
 // +kubebuilder:printcolumn:name="AGE",type="date",JSONPath=".metadata.creationTimestamp"

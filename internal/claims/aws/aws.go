@@ -115,7 +115,7 @@ func (Database) Desired(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass) ([]client
 	if !ok {
 		return nil, &translate.NotOfferedError{Field: "size", Value: c.Spec.Size, Class: cl.Name, Offered: slices.Sorted(maps.Keys(t.Sizes))}
 	}
-	name := translate.Name(c.Namespace, c.Name)
+	name := translate.Name(c)
 	backup := t.BackupRetentionDays
 	if c.Spec.BackupRetentionDays != nil {
 		backup = c.Spec.BackupRetentionDays
@@ -241,7 +241,7 @@ func (Bucket) Desired(c *storagev1.BucketClaim, cl *storagev1.BucketClass) ([]cl
 	if t == nil {
 		return nil, fmt.Errorf("class %s has no aws template", cl.Name)
 	}
-	name := translate.Name(c.Namespace, c.Name)
+	name := translate.Name(c)
 	block := !c.Spec.PublicAccess
 	p := s3v1.BucketParameters{
 		Region: t.Region,

@@ -36,14 +36,14 @@ func dbClass() *dbv1.DatabaseClass {
 
 func dbClaim(engine dbv1.Engine) *dbv1.DatabaseClaim {
 	return &dbv1.DatabaseClaim{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "orders"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "orders", UID: "9f3c7a0e-5b1d-4c2a-8e6f-0a1b2c3d4e5f"},
 		Spec: dbv1.DatabaseClaimSpec{Engine: engine, Version: "16", Size: "small", StorageGB: 20,
 			WriteConnectionSecretToRef: xpv2.LocalSecretReference{Name: "orders-db"}},
 	}
 }
 
 func TestDatabaseDesired(t *testing.T) {
-	name := translate.Name("shop", "orders")
+	name := translate.Name(dbClaim(dbv1.EnginePostgres))
 	base := func(mutate func(*rdsv1.DBInstanceParameters)) []client.Object {
 		mr := &rdsv1.DBInstance{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "rds.aws.stowage.dev/v1alpha1", Kind: "DBInstance"},
@@ -220,12 +220,12 @@ func TestBucketDesiredAndUpdate(t *testing.T) {
 			},
 		},
 	}
-	claim := &storagev1.BucketClaim{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "assets"}, Spec: storagev1.BucketClaimSpec{Versioning: true}}
+	claim := &storagev1.BucketClaim{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "assets", UID: "1e2d3c4b-5a69-4788-9a0b-c1d2e3f4a5b6"}, Spec: storagev1.BucketClaimSpec{Versioning: true}}
 	got, err := Bucket{}.Desired(claim, class)
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := translate.Name("shop", "assets")
+	name := translate.Name(claim)
 	want := &s3v1.Bucket{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "s3.aws.stowage.dev/v1alpha1", Kind: "Bucket"},
 		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: name},
@@ -260,32 +260,5 @@ func TestBucketDesiredAndUpdate(t *testing.T) {
 	}
 	if changed, _ := (Bucket{}).Update(existing, d[0]); changed {
 		t.Error("second Update reported a change")
-	}
-}
-
-func TestName(t *testing.T) {
-	long := "a-very-long-claim-name-that-goes-on-and-on-and-on-beyond-what-s3-allows-in-a-name"
-	cases := map[string]struct {
-		ns, name string
-		prefix   string
-	}{
-		"Simple":       {ns: "shop", name: "orders", prefix: "orders-"},
-		"Dots":         {ns: "shop", name: "my.db", prefix: "my-db-"},
-		"LeadingDigit": {ns: "shop", name: "1db", prefix: "c1db-"},
-		"Long":         {ns: "shop", name: long, prefix: long[:54]},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			got := translate.Name(tc.ns, tc.name)
-			if len(got) > 63 || got[:len(tc.prefix)] != tc.prefix {
-				t.Errorf("Name(%q, %q) = %q, want prefix %q and at most 63 characters", tc.ns, tc.name, got, tc.prefix)
-			}
-			if got != translate.Name(tc.ns, tc.name) {
-				t.Error("Name is not deterministic")
-			}
-		})
-	}
-	if translate.Name("a", "orders") == translate.Name("b", "orders") {
-		t.Error("claims of the same name in different namespaces share a name")
 	}
 }

@@ -7,6 +7,7 @@ package translate
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -151,6 +152,42 @@ func (r *Registry) BucketTypes() []client.Object {
 		out = append(out, r.buckets[c].Types()...)
 	}
 	return out
+}
+
+// DatabaseFor returns the database translation that creates managed
+// resources of obj's type, so a claim whose class is gone can still be
+// observed through the resources it made.
+func (r *Registry) DatabaseFor(obj client.Object) (Database, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, c := range sortedKeys(r.databases) {
+		if makes(r.databases[c], obj) {
+			return r.databases[c], true
+		}
+	}
+	return nil, false
+}
+
+// BucketFor returns the bucket translation that creates managed resources of
+// obj's type.
+func (r *Registry) BucketFor(obj client.Object) (Bucket, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, c := range sortedKeys(r.buckets) {
+		if makes(r.buckets[c], obj) {
+			return r.buckets[c], true
+		}
+	}
+	return nil, false
+}
+
+func makes(t Common, obj client.Object) bool {
+	for _, typ := range t.Types() {
+		if reflect.TypeOf(typ) == reflect.TypeOf(obj) {
+			return true
+		}
+	}
+	return false
 }
 
 func sortedKeys[V any](m map[string]V) []string {

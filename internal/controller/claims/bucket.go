@@ -6,7 +6,9 @@ import (
 	"strings"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -25,20 +27,21 @@ func SetupBucket(mgr ctrl.Manager, o controller.Options) error {
 
 type bucketKind struct{ reg *translate.Registry }
 
+func (bucketKind) ClassKind() string        { return storagev1.BucketClassKind }
 func (bucketKind) Kind() string             { return storagev1.BucketClaimKind }
 func (bucketKind) NewClaim() claimObject    { return &storagev1.BucketClaim{} }
 func (bucketKind) ClassType() client.Object { return &storagev1.BucketClass{} }
 func (bucketKind) SecretKeys() []string     { return BucketSecretKeys }
 func (k bucketKind) Types() []client.Object { return k.reg.BucketTypes() }
 
-func (bucketKind) ListClaims(ctx context.Context, c client.Reader) ([]types.NamespacedName, error) {
+func (bucketKind) ListClaims(ctx context.Context, c client.Reader) ([]claimKey, error) {
 	l := &storagev1.BucketClaimList{}
 	if err := c.List(ctx, l); err != nil {
 		return nil, err
 	}
-	out := make([]types.NamespacedName, 0, len(l.Items))
+	out := make([]claimKey, 0, len(l.Items))
 	for _, i := range l.Items {
-		out = append(out, types.NamespacedName{Namespace: i.Namespace, Name: i.Name})
+		out = append(out, claimKey{NamespacedName: types.NamespacedName{Namespace: i.Namespace, Name: i.Name}, ClassName: ptr.Deref(i.Spec.ClassName, "")})
 	}
 	return out, nil
 }
@@ -63,12 +66,24 @@ func (bucketKind) Classes(ctx context.Context, c client.Reader) ([]classView, er
 	return out, nil
 }
 
-func (bucketKind) RequestedClass(c claimObject) string {
-	cr := c.(*storagev1.BucketClaim)
-	if cr.Spec.ClassName == nil {
-		return ""
+func (bucketKind) ClassName(c claimObject) string {
+	return ptr.Deref(c.(*storagev1.BucketClaim).Spec.ClassName, "")
+}
+
+func (bucketKind) SetClassName(c claimObject, name string) {
+	c.(*storagev1.BucketClaim).Spec.ClassName = ptr.To(name)
+}
+
+func (bucketKind) Class(ctx context.Context, c client.Reader, name string) (classView, bool, error) {
+	cl := &storagev1.BucketClass{}
+	err := c.Get(ctx, types.NamespacedName{Name: name}, cl)
+	if kerrors.IsNotFound(err) {
+		return classView{}, false, nil
 	}
-	return *cr.Spec.ClassName
+	if err != nil {
+		return classView{}, false, err
+	}
+	return bucketClassView(cl), true, nil
 }
 
 // Serves: every default bucket class serves every bucket claim.
@@ -89,17 +104,24 @@ func (k bucketKind) Desired(c claimObject, v classView) ([]client.Object, error)
 	return t.Desired(c.(*storagev1.BucketClaim), v.Object.(*storagev1.BucketClass))
 }
 
-func (k bucketKind) Observe(c claimObject, v classView, observed []client.Object) translate.Observation {
-	t, ok := k.reg.Bucket(v.Cloud)
+func (k bucketKind) Observe(c claimObject, observed []client.Object) translate.Observation {
+	if len(observed) == 0 {
+		return translate.Observation{Message: "waiting for the managed resources"}
+	}
+	t, ok := k.reg.BucketFor(observed[0])
 	if !ok {
-		return translate.Observation{Message: "no translation for cloud " + v.Cloud}
+		return translate.Observation{Message: fmt.Sprintf("no bucket translation makes %T", observed[0])}
 	}
 	return t.Observe(c.(*storagev1.BucketClaim), observed)
 }
 
-func (bucketKind) SetStatus(c claimObject, className string, refs []client.Object, o translate.Observation) {
+func (bucketKind) Status(c claimObject) any {
+	return *c.(*storagev1.BucketClaim).Status.DeepCopy()
+}
+
+func (bucketKind) SetStatus(c claimObject, refs []client.Object, o translate.Observation) {
 	cr := c.(*storagev1.BucketClaim)
-	cr.Status.ClassName = className
+	cr.Status.ClassName = ptr.Deref(cr.Spec.ClassName, "")
 	cr.Status.Bucket = o.Bucket
 	cr.Status.Region = o.Region
 	cr.Status.Endpoint = o.BucketEndpoint
@@ -110,12 +132,13 @@ func (bucketKind) SetStatus(c claimObject, className string, refs []client.Objec
 	}
 }
 
-func (bucketKind) ClaimReclaim(c claimObject) string {
+func (bucketKind) ReclaimPolicy(c claimObject) (string, string) {
 	cr := c.(*storagev1.BucketClaim)
-	if cr.Spec.ReclaimPolicy == nil {
-		return ""
-	}
-	return string(*cr.Spec.ReclaimPolicy)
+	return string(ptr.Deref(cr.Spec.ReclaimPolicy, "")), string(cr.Status.ReclaimPolicy)
+}
+
+func (bucketKind) SetReclaimPolicy(c claimObject, p string) {
+	c.(*storagev1.BucketClaim).Status.ReclaimPolicy = storagev1.ReclaimPolicy(p)
 }
 
 func (bucketKind) SecretName(c claimObject) string {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -38,9 +40,17 @@ import (
 // released.
 const Finalizer = "claims.stowage.dev/managed-resources"
 
+// Labels on every managed resource a claim creates, so they can be found
+// with a selector, also after a Retain claim released them.
+const (
+	LabelClaimName = "claims.stowage.dev/name"
+	LabelClaimUID  = "claims.stowage.dev/uid"
+)
+
 // Condition reasons of a claim's Synced and Ready conditions.
 const (
 	ReasonClassNotFound      xpv2.ConditionReason = "ClassNotFound"
+	ReasonClassDeleted       xpv2.ConditionReason = "ClassDeleted"
 	ReasonNoDefaultClass     xpv2.ConditionReason = "NoDefaultClass"
 	ReasonAmbiguousDefault   xpv2.ConditionReason = "AmbiguousDefaultClass"
 	ReasonNamespaceForbidden xpv2.ConditionReason = "NamespaceNotAllowed"
@@ -53,11 +63,37 @@ const (
 	ReasonResourceNotSynced  xpv2.ConditionReason = "ManagedResourceNotSynced"
 )
 
-// RetainPolicies are the management policies a retained managed resource is
-// left with: everything but Delete, so the cloud resource outlives it.
+// Reclaim policies, as classes and claims spell them.
+const (
+	Retain = "Retain"
+	Delete = "Delete"
+)
+
+// RetainPolicies are the management policies of the managed resources of a
+// claim whose reclaim policy is Retain: everything but Delete, so nothing
+// that deletes them (the claim, its namespace, a cascade, kubectl) deletes
+// the cloud object.
 var RetainPolicies = xpv2.ManagementPolicies{
 	xpv2.ManagementActionObserve, xpv2.ManagementActionCreate,
 	xpv2.ManagementActionUpdate, xpv2.ManagementActionLateInitialize,
+}
+
+// DeletePolicies are the management policies of the managed resources of a
+// claim whose reclaim policy is Delete.
+var DeletePolicies = xpv2.ManagementPolicies{xpv2.ManagementActionAll}
+
+// policiesFor returns the management policies that carry a reclaim policy.
+func policiesFor(reclaim string) xpv2.ManagementPolicies {
+	if reclaim == Delete {
+		return slices.Clone(DeletePolicies)
+	}
+	return slices.Clone(RetainPolicies)
+}
+
+// deletes reports whether management policies let a managed resource
+// delete its cloud object.
+func deletes(p xpv2.ManagementPolicies) bool {
+	return len(p) == 0 || slices.Contains(p, xpv2.ManagementActionAll) || slices.Contains(p, xpv2.ManagementActionDelete)
 }
 
 // A claimObject is a DatabaseClaim or a BucketClaim.
@@ -78,23 +114,43 @@ type classView struct {
 	Object        client.Object
 }
 
+// claimKey is a claim and the class it is bound to, if any.
+type claimKey struct {
+	types.NamespacedName
+	ClassName string
+}
+
 // kind is one claim kind and its classes.
 type kind interface {
 	Kind() string
+	ClassKind() string
 	NewClaim() claimObject
-	ListClaims(ctx context.Context, c client.Reader) ([]types.NamespacedName, error)
+	ListClaims(ctx context.Context, c client.Reader) ([]claimKey, error)
 	ClassType() client.Object
 	Classes(ctx context.Context, c client.Reader) ([]classView, error)
-	RequestedClass(claimObject) string
+	// Class gets the class called name; false when there is none.
+	Class(ctx context.Context, c client.Reader, name string) (classView, bool, error)
+	// ClassName is the class the claim is bound to, or "" while unbound.
+	ClassName(claimObject) string
+	// SetClassName records the binding on the claim's spec.
+	SetClassName(claimObject, string)
 	// Serves reports whether a class can be a default for the claim.
 	Serves(claimObject, classView) bool
 	// Offered checks the portable fields against the class.
 	Offered(claimObject, classView) error
 	Translation(cloud string) (translate.Common, bool)
 	Desired(claimObject, classView) ([]client.Object, error)
-	Observe(claimObject, classView, []client.Object) translate.Observation
-	SetStatus(c claimObject, className string, refs []client.Object, o translate.Observation)
-	ClaimReclaim(claimObject) string
+	// Observe the claim's managed resources through the translation that
+	// made them, which needs no class.
+	Observe(claimObject, []client.Object) translate.Observation
+	// Status returns a copy of the claim's status, to tell whether a
+	// reconcile changed it.
+	Status(claimObject) any
+	SetStatus(c claimObject, refs []client.Object, o translate.Observation)
+	// ReclaimPolicy returns the claim's own override and the policy in
+	// effect recorded in its status; either may be "".
+	ReclaimPolicy(claimObject) (override, recorded string)
+	SetReclaimPolicy(claimObject, string)
 	SecretName(claimObject) string
 	SecretKeys() []string
 	Types() []client.Object
@@ -115,14 +171,18 @@ func setup(mgr ctrl.Manager, o controller.Options, k kind) error {
 		WithOptions(o.ForControllerRuntime()).
 		For(k.NewClaim()).
 		Owns(&corev1.Secret{}).
-		Watches(k.ClassType(), handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, _ client.Object) []reconcile.Request {
+		// A class change concerns the claims bound to it and the claims
+		// still waiting for a binding; bound claims never move.
+		Watches(k.ClassType(), handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, cl client.Object) []reconcile.Request {
 			keys, err := k.ListClaims(ctx, mgr.GetClient())
 			if err != nil {
 				return nil
 			}
-			reqs := make([]reconcile.Request, 0, len(keys))
+			var reqs []reconcile.Request
 			for _, key := range keys {
-				reqs = append(reqs, reconcile.Request{NamespacedName: key})
+				if key.ClassName == "" || key.ClassName == cl.GetName() {
+					reqs = append(reqs, reconcile.Request{NamespacedName: key.NamespacedName})
+				}
 			}
 			return reqs
 		}))
@@ -148,25 +208,19 @@ func notReady(reason xpv2.ConditionReason, msg string) xpv2.Condition {
 	return xpv2.Condition{Type: xpv2.TypeReady, Status: corev1.ConditionFalse, Reason: reason, Message: msg, LastTransitionTime: metav1.Now()}
 }
 
-// bindError is a reason a claim cannot be bound to a class.
-type bindError struct {
+// A blocked error says why a claim's spec cannot be applied now; it waits
+// for a person (or a class) to change something, so it is not retried with
+// backoff.
+type blocked struct {
 	reason xpv2.ConditionReason
 	msg    string
 }
 
-func (e *bindError) Error() string { return e.msg }
+func (e *blocked) Error() string { return e.msg }
 
-// selectClass picks the class a claim uses: the one it names, else the
-// single default class that serves it.
-func selectClass(kindName, requested string, classes []classView, serves func(classView) bool) (classView, error) {
-	if requested != "" {
-		for _, c := range classes {
-			if c.Name == requested {
-				return c, nil
-			}
-		}
-		return classView{}, &bindError{ReasonClassNotFound, fmt.Sprintf("%s %q does not exist; waiting for it", kindName, requested)}
-	}
+// selectDefault picks the class an unbound claim binds to: the single
+// default class that serves it.
+func selectDefault(classKind string, classes []classView, serves func(classView) bool) (classView, error) {
 	var defaults []classView
 	for _, c := range classes {
 		if c.Default && serves(c) {
@@ -175,7 +229,7 @@ func selectClass(kindName, requested string, classes []classView, serves func(cl
 	}
 	switch len(defaults) {
 	case 0:
-		return classView{}, &bindError{ReasonNoDefaultClass, fmt.Sprintf("no className given and no default %s serves this claim; set spec.className", kindName)}
+		return classView{}, &blocked{ReasonNoDefaultClass, fmt.Sprintf("no className given and no default %s serves this claim; set spec.className", classKind)}
 	case 1:
 		return defaults[0], nil
 	}
@@ -184,22 +238,51 @@ func selectClass(kindName, requested string, classes []classView, serves func(cl
 		names = append(names, d.Name)
 	}
 	sort.Strings(names)
-	return classView{}, &bindError{ReasonAmbiguousDefault, fmt.Sprintf("no className given and several default %ses serve this claim (%s); set spec.className", kindName, strings.Join(names, ", "))}
+	return classView{}, &blocked{ReasonAmbiguousDefault, fmt.Sprintf("no className given and several default %ses serve this claim (%s); set spec.className", classKind, strings.Join(names, ", "))}
 }
 
-// reclaimPolicy is the policy applied when the claim is deleted.
-func reclaimPolicy(cl classView, claimPolicy string) string {
-	if cl.AllowOverride && claimPolicy != "" {
-		return claimPolicy
+// reclaimPolicy resolves the reclaim policy of a claim bound to cl. At
+// binding it is the claim's override where the class allows one, else the
+// class's. After binding a class edit can only make a claim safer: a class
+// switched to Retain retains every claim bound to it, while a class switched
+// to Delete leaves its bound claims as they were. A bound claim reaches
+// Delete only by asking for it itself. bound is the policy the claim had so
+// far ("" for a new binding). The notes say what was asked for and not done.
+func reclaimPolicy(cl classView, override, bound string) (string, []string) {
+	var notes []string
+	if override != "" {
+		if cl.AllowOverride {
+			return override, nil
+		}
+		notes = append(notes, fmt.Sprintf("reclaimPolicy %s: class %s does not let claims choose their reclaim policy", override, cl.Name))
 	}
-	if cl.Reclaim == "" {
-		return "Retain"
+	if cl.Reclaim == "" || cl.Reclaim == Retain || bound == Retain {
+		return Retain, notes
 	}
-	return cl.Reclaim
+	return Delete, notes
+}
+
+// boundPolicy is the reclaim policy a bound claim has so far: the one its
+// status records, else the one its managed resources carry (status can be
+// lost, the resources' management policies cannot), else "".
+func boundPolicy(recorded string, owned []resource.Managed) string {
+	if recorded != "" {
+		return recorded
+	}
+	if len(owned) == 0 {
+		return ""
+	}
+	for _, mr := range owned {
+		if !deletes(mr.GetManagementPolicies()) {
+			return Retain
+		}
+	}
+	return Delete
 }
 
 // Reconcile a claim. A write that lost a race with another writer is retried
-// shortly instead of being logged as an error.
+// shortly instead of being logged as an error; any other error is retried
+// with backoff.
 func (r *reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
 	res, err := r.reconcile(ctx, req)
 	if kerrors.IsConflict(err) {
@@ -209,97 +292,130 @@ func (r *reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 }
 
 func (r *reconciler) reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
-	log := r.log.WithValues("request", req)
 	cr := r.kind.NewClaim()
 	if err := r.client.Get(ctx, req.NamespacedName, cr); err != nil {
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
-
-	classes, err := r.kind.Classes(ctx, r.client)
-	if err != nil {
-		return reconcile.Result{}, err
-	}
-	cl, bindErr := selectClass(r.kind.Kind()[:len(r.kind.Kind())-len("Claim")]+"Class", r.kind.RequestedClass(cr), classes, func(c classView) bool { return r.kind.Serves(cr, c) })
-
 	if cr.GetDeletionTimestamp() != nil {
-		return r.delete(ctx, cr, cl, bindErr)
+		return r.delete(ctx, cr)
 	}
-
 	if controllerutil.AddFinalizer(cr, Finalizer) {
 		if err := r.client.Update(ctx, cr); err != nil {
 			return reconcile.Result{}, err
 		}
 	}
 
-	fail := func(reason xpv2.ConditionReason, msg string, requeue time.Duration) (reconcile.Result, error) {
-		if cr.GetCondition(xpv2.TypeSynced).Message != msg {
-			r.record.Event(cr, event.Warning(event.Reason(reason), errors.New(msg)))
+	before := r.kind.Status(cr)
+	res, err := r.sync(ctx, cr)
+	// Status is written only when this reconcile changed it.
+	if !equality.Semantic.DeepEqual(before, r.kind.Status(cr)) {
+		if uerr := r.client.Status().Update(ctx, cr); uerr != nil && err == nil {
+			return reconcile.Result{}, uerr
 		}
-		cr.SetConditions(synced(corev1.ConditionFalse, reason, msg))
-		if cr.GetCondition(xpv2.TypeReady).Status != corev1.ConditionTrue {
-			cr.SetConditions(notReady(ReasonUnbound, msg))
+	}
+	return res, err
+}
+
+// sync binds the claim if it is not bound yet, then makes its managed
+// resources match it, and records what it saw in the claim's status.
+func (r *reconciler) sync(ctx context.Context, cr claimObject) (reconcile.Result, error) {
+	name := r.kind.ClassName(cr)
+	if name == "" {
+		classes, err := r.kind.Classes(ctx, r.client)
+		if err != nil {
+			return r.failed(cr, err)
 		}
-		if err := r.client.Status().Update(ctx, cr); err != nil {
+		cl, err := selectDefault(r.kind.ClassKind(), classes, func(c classView) bool { return r.kind.Serves(cr, c) })
+		if err != nil {
+			return r.wait(ctx, cr, nil, err)
+		}
+		// The binding is recorded on the spec, like a PVC's
+		// storageClassName: from now on no other class's flags matter.
+		r.kind.SetClassName(cr, cl.Name)
+		if err := r.client.Update(ctx, cr); err != nil {
 			return reconcile.Result{}, err
 		}
-		return reconcile.Result{RequeueAfter: requeue}, nil
+		r.record.Event(cr, event.Normal("BoundToClass", fmt.Sprintf("bound to %s %s, the default that serves this claim", r.kind.ClassKind(), cl.Name)))
+		name = cl.Name
 	}
 
-	if bindErr != nil {
-		var be *bindError
-		errors.As(bindErr, &be)
-		return fail(be.reason, be.msg, 0)
+	owned, err := r.owned(ctx, cr)
+	if err != nil {
+		return r.failed(cr, err)
+	}
+	override, recorded := r.kind.ReclaimPolicy(cr)
+	bound := boundPolicy(recorded, owned)
+	if bound != "" {
+		r.kind.SetReclaimPolicy(cr, bound)
+	}
+	cl, found, err := r.kind.Class(ctx, r.client, name)
+	if err != nil {
+		return r.failed(cr, err)
+	}
+	if !found {
+		if len(owned) == 0 {
+			return r.wait(ctx, cr, nil, &blocked{ReasonClassNotFound, fmt.Sprintf("%s %q does not exist; waiting for it", r.kind.ClassKind(), name)})
+		}
+		return r.wait(ctx, cr, owned, &blocked{ReasonClassDeleted, fmt.Sprintf("%s %s was deleted: the claim keeps its resources and their reclaim policy (%s), but changes to the claim are not applied until a %s named %s exists again", r.kind.ClassKind(), name, bound, r.kind.ClassKind(), name)})
 	}
 
 	ok, err := r.namespaceAllowed(ctx, cr.GetNamespace(), cl)
 	if err != nil {
-		return reconcile.Result{}, err
+		return r.failed(cr, err)
 	}
 	if !ok {
-		return fail(ReasonNamespaceForbidden, fmt.Sprintf("namespace %s is not allowed by class %s", cr.GetNamespace(), cl.Name), 30*time.Second)
+		return r.wait(ctx, cr, owned, &blocked{ReasonNamespaceForbidden, fmt.Sprintf("namespace %s is not allowed by class %s", cr.GetNamespace(), cl.Name)})
 	}
 	if err := r.kind.Offered(cr, cl); err != nil {
-		return fail(ReasonNotOffered, err.Error(), 0)
+		return r.wait(ctx, cr, owned, &blocked{ReasonNotOffered, err.Error()})
 	}
 	tr, ok := r.kind.Translation(cl.Cloud)
 	if !ok {
-		return fail(ReasonUnsupportedCloud, fmt.Sprintf("class %s uses cloud %q, which this provider cannot translate %s for", cl.Name, cl.Cloud, r.kind.Kind()), 0)
+		return r.wait(ctx, cr, owned, &blocked{ReasonUnsupportedCloud, fmt.Sprintf("class %s uses cloud %q, which this provider cannot translate %s for", cl.Name, cl.Cloud, r.kind.Kind())})
 	}
 	desired, err := r.kind.Desired(cr, cl)
 	if err != nil {
 		var no *translate.NotOfferedError
 		if errors.As(err, &no) {
-			return fail(ReasonNotOffered, err.Error(), 0)
+			return r.wait(ctx, cr, owned, &blocked{ReasonNotOffered, err.Error()})
 		}
-		return fail(xpv2.ReasonReconcileError, err.Error(), 0)
+		return r.failed(cr, err)
 	}
 
+	policy, notApplied := reclaimPolicy(cl, override, bound)
+	r.kind.SetReclaimPolicy(cr, policy)
 	var observed []client.Object
-	var notApplied []string
 	for _, d := range desired {
+		d.SetLabels(withClaimLabels(d.GetLabels(), cr))
+		if mr, ok := d.(resource.Managed); ok {
+			mr.SetManagementPolicies(policiesFor(policy))
+		}
 		obj, na, err := r.apply(ctx, cr, tr, d)
 		if err != nil {
-			var be *bindError
-			if errors.As(err, &be) {
-				return fail(be.reason, be.msg, 0)
+			var b *blocked
+			if errors.As(err, &b) {
+				return r.wait(ctx, cr, owned, b)
 			}
-			log.Debug("cannot apply managed resource", "error", err)
-			return fail(xpv2.ReasonReconcileError, err.Error(), 0)
+			return r.failed(cr, err)
 		}
 		observed = append(observed, obj)
 		notApplied = append(notApplied, na...)
 	}
+	return r.observe(ctx, cr, observed, notApplied)
+}
 
-	o := r.kind.Observe(cr, cl, observed)
-	r.kind.SetStatus(cr, cl.Name, observed, o)
-
+// observe copies the managed resources' readiness, status and connection
+// details to the claim, and sets its Synced condition.
+func (r *reconciler) observe(ctx context.Context, cr claimObject, objs []client.Object, notApplied []string) (reconcile.Result, error) {
+	o := r.kind.Observe(cr, objs)
+	r.kind.SetStatus(cr, objs, o)
 	if o.Ready {
 		if err := r.writeSecret(ctx, cr, o); err != nil {
-			var be *bindError
-			if errors.As(err, &be) {
-				return fail(be.reason, be.msg, 0)
+			var b *blocked
+			if errors.As(err, &b) {
+				return r.block(cr, b), nil
 			}
-			return fail(xpv2.ReasonReconcileError, err.Error(), 0)
+			return r.failed(cr, err)
 		}
 		if cr.GetCondition(xpv2.TypeReady).Status != corev1.ConditionTrue {
 			r.record.Event(cr, event.Normal("Ready", fmt.Sprintf("managed resources are ready; connection secret %s written", r.kind.SecretName(cr))))
@@ -310,24 +426,65 @@ func (r *reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 	}
 	switch {
 	case o.NotSynced != "":
-		if cr.GetCondition(xpv2.TypeSynced).Message != o.NotSynced {
-			r.record.Event(cr, event.Warning(event.Reason(ReasonResourceNotSynced), errors.New(o.NotSynced)))
-		}
-		cr.SetConditions(synced(corev1.ConditionFalse, ReasonResourceNotSynced, o.NotSynced))
+		r.setSynced(cr, corev1.ConditionFalse, ReasonResourceNotSynced, o.NotSynced)
 	case len(notApplied) > 0:
-		msg := "class or claim changes not applied: " + strings.Join(notApplied, "; ")
-		if cr.GetCondition(xpv2.TypeSynced).Message != msg {
-			r.record.Event(cr, event.Warning(event.Reason(ReasonNotApplied), errors.New(msg)))
-		}
-		cr.SetConditions(synced(corev1.ConditionTrue, ReasonNotApplied, msg))
+		r.setSynced(cr, corev1.ConditionTrue, ReasonNotApplied, "class or claim changes not applied: "+strings.Join(notApplied, "; "))
 	default:
 		cr.SetConditions(xpv2.ReconcileSuccess())
 	}
-	if err := r.client.Status().Update(ctx, cr); err != nil {
-		return reconcile.Result{}, err
-	}
 	// Poll: connection secrets are not watched.
 	return reconcile.Result{RequeueAfter: r.pollInterval(o.Ready)}, nil
+}
+
+// wait records why the claim's spec cannot be applied now. Managed
+// resources the claim already has are still observed, so a claim whose
+// class is gone (or no longer serves it) stays Ready while they are.
+func (r *reconciler) wait(ctx context.Context, cr claimObject, owned []resource.Managed, b error) (reconcile.Result, error) {
+	var bl *blocked
+	if !errors.As(b, &bl) {
+		return r.failed(cr, b)
+	}
+	if len(owned) > 0 {
+		objs := make([]client.Object, 0, len(owned))
+		for _, mr := range owned {
+			objs = append(objs, mr)
+		}
+		if _, err := r.observe(ctx, cr, objs, nil); err != nil {
+			return reconcile.Result{}, err
+		}
+	} else if cr.GetCondition(xpv2.TypeReady).Status != corev1.ConditionTrue {
+		cr.SetConditions(notReady(ReasonUnbound, bl.msg))
+	}
+	r.block(cr, bl)
+	return reconcile.Result{RequeueAfter: r.pollInterval(false)}, nil
+}
+
+// block sets Synced=False for a reason that needs someone to act.
+func (r *reconciler) block(cr claimObject, b *blocked) reconcile.Result {
+	r.setSynced(cr, corev1.ConditionFalse, b.reason, b.msg)
+	return reconcile.Result{RequeueAfter: r.pollInterval(false)}
+}
+
+// failed records an error as Synced=False and returns it, so the claim is
+// retried with backoff.
+func (r *reconciler) failed(cr claimObject, err error) (reconcile.Result, error) {
+	if kerrors.IsConflict(err) {
+		return reconcile.Result{}, err
+	}
+	r.setSynced(cr, corev1.ConditionFalse, xpv2.ReasonReconcileError, err.Error())
+	return reconcile.Result{}, err
+}
+
+// setSynced sets the Synced condition, with an event when its message is new.
+func (r *reconciler) setSynced(cr claimObject, status corev1.ConditionStatus, reason xpv2.ConditionReason, msg string) {
+	if cr.GetCondition(xpv2.TypeSynced).Message != msg {
+		if status == corev1.ConditionTrue && reason != ReasonNotApplied {
+			r.record.Event(cr, event.Normal(event.Reason(reason), msg))
+		} else {
+			r.record.Event(cr, event.Warning(event.Reason(reason), errors.New(msg)))
+		}
+	}
+	cr.SetConditions(synced(status, reason, msg))
 }
 
 func (r *reconciler) pollInterval(ready bool) time.Duration {
@@ -354,6 +511,15 @@ func (r *reconciler) namespaceAllowed(ctx context.Context, ns string, cl classVi
 		return false, err
 	}
 	return sel.Matches(labels.Set(n.Labels)), nil
+}
+
+func withClaimLabels(l map[string]string, cr claimObject) map[string]string {
+	if l == nil {
+		l = map[string]string{}
+	}
+	l[LabelClaimName] = cr.GetName()
+	l[LabelClaimUID] = string(cr.GetUID())
+	return l
 }
 
 // listOf lists the objects of kind gvk in ns.
@@ -409,9 +575,24 @@ func (r *reconciler) apply(ctx context.Context, cr claimObject, tr translate.Com
 		return nil, nil, err
 	}
 	if !metav1.IsControlledBy(existing, cr) {
-		return nil, nil, &bindError{ReasonConflict, fmt.Sprintf("%s %s already exists and is not controlled by this claim; it will not be adopted", gvk.Kind, desired.GetName())}
+		return nil, nil, &blocked{ReasonConflict, fmt.Sprintf("%s %s already exists and is not controlled by this claim; it will not be adopted", gvk.Kind, desired.GetName())}
 	}
 	changed, na := tr.Update(existing, desired)
+	if e, ok := existing.(resource.Managed); ok {
+		want := desired.(resource.Managed).GetManagementPolicies()
+		if !slices.Equal(e.GetManagementPolicies(), want) {
+			e.SetManagementPolicies(want)
+			changed = true
+			r.record.Event(cr, event.Normal("ReclaimPolicy", fmt.Sprintf("%s %s now has management policies %v", gvk.Kind, desired.GetName(), want)))
+		}
+	}
+	for k, v := range desired.GetLabels() {
+		if existing.GetLabels()[k] != v {
+			existing.SetLabels(withClaimLabels(existing.GetLabels(), cr))
+			changed = true
+			break
+		}
+	}
 	if changed {
 		if err := r.client.Update(ctx, existing); err != nil {
 			return nil, nil, fmt.Errorf("cannot update %s %s: %w", gvk.Kind, desired.GetName(), err)
@@ -455,7 +636,7 @@ func (r *reconciler) writeSecret(ctx context.Context, cr claimObject, o translat
 		return err
 	}
 	if !metav1.IsControlledBy(s, cr) {
-		return &bindError{ReasonConflict, fmt.Sprintf("Secret %s already exists and is not controlled by this claim; it will not be overwritten", s.Name)}
+		return &blocked{ReasonConflict, fmt.Sprintf("Secret %s already exists and is not controlled by this claim; it will not be overwritten", s.Name)}
 	}
 	if equalData(s.Data, data) {
 		return nil
@@ -498,24 +679,41 @@ func (r *reconciler) owned(ctx context.Context, cr claimObject) ([]resource.Mana
 	return out, nil
 }
 
-// delete handles a claim being deleted: Delete deletes the managed resources
-// and waits for them to go; Retain releases them so the cloud resources stay.
-func (r *reconciler) delete(ctx context.Context, cr claimObject, cl classView, bindErr error) (reconcile.Result, error) {
+// delete handles a claim being deleted. The reclaim policy already lives on
+// the managed resources as management policies; this only finishes the job:
+// Delete deletes them and waits for them to go, Retain releases them (they
+// stay, observed, with their Secrets) so the cloud objects are kept.
+func (r *reconciler) delete(ctx context.Context, cr claimObject) (reconcile.Result, error) {
 	if !controllerutil.ContainsFinalizer(cr, Finalizer) {
 		return reconcile.Result{}, nil
-	}
-	policy := "Retain" // unknown class: keep the cloud resources
-	if bindErr == nil {
-		policy = reclaimPolicy(cl, r.kind.ClaimReclaim(cr))
 	}
 	mrs, err := r.owned(ctx, cr)
 	if err != nil {
 		return reconcile.Result{}, err
 	}
-	if policy == "Delete" {
+	override, recorded := r.kind.ReclaimPolicy(cr)
+	policy := boundPolicy(recorded, mrs)
+	// A change the claim asked for just before it was deleted still counts,
+	// where its class allows it.
+	if name := r.kind.ClassName(cr); name != "" && len(mrs) > 0 {
+		cl, found, err := r.kind.Class(ctx, r.client, name)
+		if err != nil {
+			return reconcile.Result{}, err
+		}
+		if found {
+			policy, _ = reclaimPolicy(cl, override, policy)
+		}
+	}
+	if policy == Delete {
 		for _, mr := range mrs {
 			if mr.GetDeletionTimestamp() != nil {
 				continue
+			}
+			if !deletes(mr.GetManagementPolicies()) {
+				mr.SetManagementPolicies(policiesFor(Delete))
+				if err := r.client.Update(ctx, mr); err != nil {
+					return reconcile.Result{}, err
+				}
 			}
 			if err := r.client.Delete(ctx, mr); client.IgnoreNotFound(err) != nil {
 				return reconcile.Result{}, err
@@ -523,12 +721,22 @@ func (r *reconciler) delete(ctx context.Context, cr claimObject, cl classView, b
 			r.record.Event(cr, event.Normal("DeletedManagedResource", fmt.Sprintf("reclaim policy Delete: deleting %s %s", mr.GetObjectKind().GroupVersionKind().Kind, mr.GetName())))
 		}
 		if len(mrs) > 0 {
+			before := r.kind.Status(cr)
 			cr.SetConditions(xpv2.Deleting())
-			_ = r.client.Status().Update(ctx, cr)
+			if !equality.Semantic.DeepEqual(before, r.kind.Status(cr)) {
+				if err := r.client.Status().Update(ctx, cr); err != nil {
+					return reconcile.Result{}, err
+				}
+			}
 			return reconcile.Result{RequeueAfter: time.Second}, nil
 		}
 	} else {
 		for _, mr := range mrs {
+			if mr.GetDeletionTimestamp() != nil {
+				// Already being deleted (a cascade, the namespace): its
+				// management policies keep the cloud object.
+				continue
+			}
 			mr.SetManagementPolicies(RetainPolicies)
 			refs := mr.GetOwnerReferences()
 			kept := refs[:0]

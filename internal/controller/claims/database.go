@@ -7,7 +7,9 @@ import (
 	"strings"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -26,20 +28,21 @@ func SetupDatabase(mgr ctrl.Manager, o controller.Options) error {
 
 type databaseKind struct{ reg *translate.Registry }
 
+func (databaseKind) ClassKind() string        { return dbv1.DatabaseClassKind }
 func (databaseKind) Kind() string             { return dbv1.DatabaseClaimKind }
 func (databaseKind) NewClaim() claimObject    { return &dbv1.DatabaseClaim{} }
 func (databaseKind) ClassType() client.Object { return &dbv1.DatabaseClass{} }
 func (databaseKind) SecretKeys() []string     { return DatabaseSecretKeys }
 func (k databaseKind) Types() []client.Object { return k.reg.DatabaseTypes() }
 
-func (databaseKind) ListClaims(ctx context.Context, c client.Reader) ([]types.NamespacedName, error) {
+func (databaseKind) ListClaims(ctx context.Context, c client.Reader) ([]claimKey, error) {
 	l := &dbv1.DatabaseClaimList{}
 	if err := c.List(ctx, l); err != nil {
 		return nil, err
 	}
-	out := make([]types.NamespacedName, 0, len(l.Items))
+	out := make([]claimKey, 0, len(l.Items))
 	for _, i := range l.Items {
-		out = append(out, types.NamespacedName{Namespace: i.Namespace, Name: i.Name})
+		out = append(out, claimKey{NamespacedName: types.NamespacedName{Namespace: i.Namespace, Name: i.Name}, ClassName: ptr.Deref(i.Spec.ClassName, "")})
 	}
 	return out, nil
 }
@@ -64,12 +67,24 @@ func (databaseKind) Classes(ctx context.Context, c client.Reader) ([]classView, 
 	return out, nil
 }
 
-func (databaseKind) RequestedClass(c claimObject) string {
-	cr := c.(*dbv1.DatabaseClaim)
-	if cr.Spec.ClassName == nil {
-		return ""
+func (databaseKind) ClassName(c claimObject) string {
+	return ptr.Deref(c.(*dbv1.DatabaseClaim).Spec.ClassName, "")
+}
+
+func (databaseKind) SetClassName(c claimObject, name string) {
+	c.(*dbv1.DatabaseClaim).Spec.ClassName = ptr.To(name)
+}
+
+func (databaseKind) Class(ctx context.Context, c client.Reader, name string) (classView, bool, error) {
+	cl := &dbv1.DatabaseClass{}
+	err := c.Get(ctx, types.NamespacedName{Name: name}, cl)
+	if kerrors.IsNotFound(err) {
+		return classView{}, false, nil
 	}
-	return *cr.Spec.ClassName
+	if err != nil {
+		return classView{}, false, err
+	}
+	return databaseClassView(cl), true, nil
 }
 
 func engineOffer(cl *dbv1.DatabaseClass, e dbv1.Engine) (dbv1.EngineOffer, bool) {
@@ -118,17 +133,24 @@ func (k databaseKind) Desired(c claimObject, v classView) ([]client.Object, erro
 	return t.Desired(c.(*dbv1.DatabaseClaim), v.Object.(*dbv1.DatabaseClass))
 }
 
-func (k databaseKind) Observe(c claimObject, v classView, observed []client.Object) translate.Observation {
-	t, ok := k.reg.Database(v.Cloud)
+func (k databaseKind) Observe(c claimObject, observed []client.Object) translate.Observation {
+	if len(observed) == 0 {
+		return translate.Observation{Message: "waiting for the managed resources"}
+	}
+	t, ok := k.reg.DatabaseFor(observed[0])
 	if !ok {
-		return translate.Observation{Message: "no translation for cloud " + v.Cloud}
+		return translate.Observation{Message: fmt.Sprintf("no database translation makes %T", observed[0])}
 	}
 	return t.Observe(c.(*dbv1.DatabaseClaim), observed)
 }
 
-func (databaseKind) SetStatus(c claimObject, className string, refs []client.Object, o translate.Observation) {
+func (databaseKind) Status(c claimObject) any {
+	return *c.(*dbv1.DatabaseClaim).Status.DeepCopy()
+}
+
+func (databaseKind) SetStatus(c claimObject, refs []client.Object, o translate.Observation) {
 	cr := c.(*dbv1.DatabaseClaim)
-	cr.Status.ClassName = className
+	cr.Status.ClassName = ptr.Deref(cr.Spec.ClassName, "")
 	cr.Status.Endpoint = o.Endpoint
 	cr.Status.Port = o.Port
 	cr.Status.EngineVersion = o.EngineVersion
@@ -139,12 +161,13 @@ func (databaseKind) SetStatus(c claimObject, className string, refs []client.Obj
 	}
 }
 
-func (databaseKind) ClaimReclaim(c claimObject) string {
+func (databaseKind) ReclaimPolicy(c claimObject) (string, string) {
 	cr := c.(*dbv1.DatabaseClaim)
-	if cr.Spec.ReclaimPolicy == nil {
-		return ""
-	}
-	return string(*cr.Spec.ReclaimPolicy)
+	return string(ptr.Deref(cr.Spec.ReclaimPolicy, "")), string(cr.Status.ReclaimPolicy)
+}
+
+func (databaseKind) SetReclaimPolicy(c claimObject, p string) {
+	c.(*dbv1.DatabaseClaim).Status.ReclaimPolicy = dbv1.ReclaimPolicy(p)
 }
 
 func (databaseKind) SecretName(c claimObject) string {
