@@ -58,7 +58,7 @@ func startControllerManager(env *envtest.Environment, assets string) (*controlle
 		"--secure-port=0",
 		// Namespaces are emptied as soon as they are deleted; this is only the
 		// resync of namespaces whose teardown is waiting on finalizers.
-		"--namespace-sync-period=10s",
+		"--namespace-sync-period=2s",
 	)
 	if os.Getenv("TEST_DEBUG") != "" {
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr

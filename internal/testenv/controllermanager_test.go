@@ -53,12 +53,14 @@ func TestControlPlaneDeletesLikeACluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}
+	start := time.Now()
 	if err := c.Delete(ctx, n); err != nil {
 		t.Fatal(err)
 	}
 	if err := Eventually(ctx, time.Minute, gone(ctx, c, n)); err != nil {
 		t.Errorf("namespace controller: %v", err)
 	}
+	t.Logf("namespace deleted in %s", time.Since(start).Round(100*time.Millisecond))
 }
 
 func gone(ctx context.Context, c client.Client, o client.Object) func() error {

@@ -410,13 +410,20 @@ func (r *reconciler) observe(ctx context.Context, cr claimObject, objs []client.
 	o := r.kind.Observe(cr, objs)
 	r.kind.SetStatus(cr, objs, o)
 	if o.Ready {
-		if err := r.writeSecret(ctx, cr, o); err != nil {
-			var b *blocked
-			if errors.As(err, &b) {
-				return r.block(cr, b), nil
-			}
+		err := r.writeSecret(ctx, cr, o)
+		var b *blocked
+		var p *secretPending
+		switch {
+		case errors.As(err, &p):
+			// The managed resource publishes it right after it is Ready.
+			o.Ready, o.Message = false, p.Error()
+		case errors.As(err, &b):
+			return r.block(cr, b), nil
+		case err != nil:
 			return r.failed(cr, err)
 		}
+	}
+	if o.Ready {
 		if cr.GetCondition(xpv2.TypeReady).Status != corev1.ConditionTrue {
 			r.record.Event(cr, event.Normal("Ready", fmt.Sprintf("managed resources are ready; connection secret %s written", r.kind.SecretName(cr))))
 		}
@@ -565,7 +572,12 @@ func (r *reconciler) apply(ctx context.Context, cr claimObject, tr translate.Com
 		if err := controllerutil.SetControllerReference(cr, desired, r.client.Scheme()); err != nil {
 			return nil, nil, err
 		}
-		if err := r.client.Create(ctx, desired); err != nil {
+		err := r.client.Create(ctx, desired)
+		if kerrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
+			// The claim goes with its namespace; nothing to make.
+			return nil, nil, &blocked{ReasonWaiting, fmt.Sprintf("namespace %s is being deleted", cr.GetNamespace())}
+		}
+		if err != nil {
 			return nil, nil, fmt.Errorf("cannot create %s %s: %w", gvk.Kind, desired.GetName(), err)
 		}
 		r.record.Event(cr, event.Normal("CreatedManagedResource", fmt.Sprintf("created %s %s", gvk.Kind, desired.GetName())))
@@ -609,7 +621,11 @@ func (r *reconciler) writeSecret(ctx context.Context, cr claimObject, o translat
 	data := map[string][]byte{}
 	for _, name := range o.ConnectionSecrets {
 		s := &corev1.Secret{}
-		if err := r.client.Get(ctx, types.NamespacedName{Namespace: cr.GetNamespace(), Name: name}, s); err != nil {
+		err := r.client.Get(ctx, types.NamespacedName{Namespace: cr.GetNamespace(), Name: name}, s)
+		if kerrors.IsNotFound(err) {
+			return &secretPending{name: name}
+		}
+		if err != nil {
 			return fmt.Errorf("cannot read connection secret %s: %w", name, err)
 		}
 		for _, k := range r.kind.SecretKeys() {
@@ -643,6 +659,13 @@ func (r *reconciler) writeSecret(ctx context.Context, cr claimObject, o translat
 	}
 	s.Data = data
 	return r.client.Update(ctx, s)
+}
+
+// secretPending says a managed resource's connection secret is not there yet.
+type secretPending struct{ name string }
+
+func (e *secretPending) Error() string {
+	return "waiting for connection secret " + e.name + " of the managed resources"
 }
 
 func equalData(a, b map[string][]byte) bool {
@@ -753,5 +776,5 @@ func (r *reconciler) delete(ctx context.Context, cr claimObject) (reconcile.Resu
 		}
 	}
 	controllerutil.RemoveFinalizer(cr, Finalizer)
-	return reconcile.Result{}, r.client.Update(ctx, cr)
+	return reconcile.Result{}, client.IgnoreNotFound(r.client.Update(ctx, cr))
 }

@@ -177,7 +177,7 @@ func waitReady(ctx context.Context, t *testing.T, o testenv.Conditioned) {
 
 func getDBInstance(ctx context.Context, claim *dbv1.DatabaseClaim) (*rdsv1.DBInstance, error) {
 	mr := &rdsv1.DBInstance{}
-	err := env.Client.Get(ctx, client.ObjectKey{Namespace: claim.Namespace, Name: translate.Name(claim.Namespace, claim.Name)}, mr)
+	err := env.Client.Get(ctx, client.ObjectKey{Namespace: claim.Namespace, Name: translate.Name(claim)}, mr)
 	return mr, err
 }
 
@@ -356,8 +356,6 @@ func TestDatabaseClaimRetain(t *testing.T) {
 	if len(mr.GetOwnerReferences()) != 0 {
 		t.Errorf("retained DBInstance still has owners: %v", mr.GetOwnerReferences())
 	}
-	// Give the garbage collector a moment, then check RDS still has it.
-	time.Sleep(2 * time.Second)
 	if ok, err := inMoto(ctx, mr.Name); err != nil || !ok {
 		t.Errorf("RDS instance %s is gone after Retain (%v)", mr.Name, err)
 	}
@@ -442,7 +440,7 @@ func TestBucketClaim(t *testing.T) {
 	if claim.Spec.ReclaimPolicy != nil || claim.Status.ClassName != class.Name {
 		t.Errorf("claim: %+v", claim.Status)
 	}
-	name := translate.Name(ns, "assets")
+	name := translate.Name(claim)
 	if claim.Status.Bucket != name {
 		t.Errorf("status.bucket = %q, want %q", claim.Status.Bucket, name)
 	}
@@ -485,24 +483,34 @@ func TestBucketClaim(t *testing.T) {
 
 func TestBucketClaimNeverAdopts(t *testing.T) {
 	ctx, ns := setup(t, nil)
+	claim := &storagev1.BucketClaim{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "taken"},
+		Spec: storagev1.BucketClaimSpec{
+			ClassName:                  ptr.To("aws-explicit"),
+			WriteConnectionSecretToRef: xpv2.LocalSecretReference{Name: "taken"},
+		},
+	}
+	// The claim waits for its class, so a Bucket can squat its name first.
+	create(ctx, t, claim)
+	wait(ctx, t, claim, xpv2.TypeSynced, corev1.ConditionFalse)
+	squatter := &s3v1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: translate.Name(claim)}}
+	squatter.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "default"}
 	class := &storagev1.BucketClass{
 		ObjectMeta: metav1.ObjectMeta{Name: "aws-explicit"},
 		Spec:       storagev1.BucketClassSpec{AWS: &storagev1.AWSBucketTemplate{}},
 	}
-	name := translate.Name(ns, "taken")
-	squatter := &s3v1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
-	squatter.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "default"}
-	claim := &storagev1.BucketClaim{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "taken"},
-		Spec: storagev1.BucketClaimSpec{
-			ClassName:                  ptr.To(class.Name),
-			WriteConnectionSecretToRef: xpv2.LocalSecretReference{Name: "taken"},
-		},
-	}
-	create(ctx, t, class, squatter, claim)
-	c := wait(ctx, t, claim, xpv2.TypeSynced, corev1.ConditionFalse)
-	if c.Reason != claims.ReasonConflict || !strings.Contains(c.Message, "not controlled by this claim") {
-		t.Errorf("Synced: %s: %s", c.Reason, c.Message)
+	create(ctx, t, squatter, class)
+	err := testenv.Eventually(ctx, timeout, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(claim), claim); err != nil {
+			return err
+		}
+		if c := claim.GetCondition(xpv2.TypeSynced); c.Reason != claims.ReasonConflict || !strings.Contains(c.Message, "not controlled by this claim") {
+			return fmt.Errorf("Synced: %s: %s", c.Reason, c.Message)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Error(err)
 	}
 	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(squatter), squatter); err != nil {
 		t.Fatal(err)
@@ -579,7 +587,7 @@ func TestDatabaseClaimReportsManagedResourceNotSynced(t *testing.T) {
 	claim := dbClaim(ns, "stuck", class.Name, dbv1.EnginePostgres, "16")
 	create(ctx, t, class, claim)
 	c := wait(ctx, t, claim, xpv2.TypeSynced, corev1.ConditionFalse)
-	if c.Reason != claims.ReasonResourceNotSynced || !strings.Contains(c.Message, "DBInstance "+translate.Name(ns, "stuck")+" is not synced") {
+	if c.Reason != claims.ReasonResourceNotSynced || !strings.Contains(c.Message, "DBInstance "+translate.Name(claim)+" is not synced") {
 		t.Errorf("Synced: %s: %s", c.Reason, c.Message)
 	}
 	if r := claim.GetCondition(xpv2.TypeReady); r.Status != corev1.ConditionFalse {
@@ -606,11 +614,11 @@ func TestBucketClaimRetainOverride(t *testing.T) {
 	}
 	create(ctx, t, class, claim)
 	waitReady(ctx, t, claim)
+	name := translate.Name(claim)
 	if err := env.Client.Delete(ctx, claim); err != nil {
 		t.Fatal(err)
 	}
 	waitGone(ctx, t, claim)
-	name := translate.Name(ns, "keep")
 	mr := &s3v1.Bucket{}
 	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, mr); err != nil {
 		t.Fatalf("Bucket after claim deletion with Retain: %v", err)
@@ -618,7 +626,6 @@ func TestBucketClaimRetainOverride(t *testing.T) {
 	if diff := slices.Compare(mr.GetManagementPolicies(), claims.RetainPolicies); diff != 0 || len(mr.GetOwnerReferences()) != 0 {
 		t.Errorf("retained Bucket: policies %v owners %v", mr.GetManagementPolicies(), mr.GetOwnerReferences())
 	}
-	time.Sleep(2 * time.Second)
 	if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &name}); err != nil {
 		t.Errorf("bucket %s is gone after Retain: %v", name, err)
 	}

@@ -4,8 +4,12 @@
 package mrsetup
 
 import (
+	"context"
+
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
@@ -50,4 +54,15 @@ func Setup[T resource.Managed](mgr ctrl.Manager, o controller.Options, gvk schem
 // they changed and why.
 func Recorder(mgr ctrl.Manager, gvk schema.GroupVersionKind) event.Recorder {
 	return event.NewAPIRecorder(mgr.GetEventRecorderFor(managed.ControllerName(gvk.GroupKind().String())))
+}
+
+// TrackUsage records that mg uses its provider config, so the config is not
+// deleted while in use. A managed resource being deleted is not tracked: its
+// usage may already be gone with its namespace, and a terminating namespace
+// refuses new objects, which would block the delete forever.
+func TrackUsage(ctx context.Context, t resource.ModernTracker, mg resource.ModernManaged) error {
+	if meta.WasDeleted(mg) {
+		return nil
+	}
+	return errors.Wrap(t.Track(ctx, mg), "cannot track provider config usage")
 }

@@ -76,8 +76,8 @@ type connector struct {
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Bucket) (managed.TypedExternalClient[*v1alpha1.Bucket], error) {
-	if err := c.usage.Track(ctx, cr); err != nil {
-		return nil, xperrors.Wrap(err, "cannot track provider config usage")
+	if err := mrsetup.TrackUsage(ctx, c.usage, cr); err != nil {
+		return nil, err
 	}
 	s, err := awsclient.Connect(ctx, c.kube, cr, ptr.Deref(cr.Spec.ForProvider.Region, ""))
 	if err != nil {
