@@ -53,7 +53,7 @@ esac
 mkdir -p "$STATE"
 stop
 
-say "Starting the local control plane (kube-apiserver + etcd, CRDs from package/crds)"
+say "Starting the local control plane (kube-apiserver, etcd, kube-controller-manager; CRDs from package/crds)"
 go build -o "$BIN/controlplane" ./cluster/local/controlplane
 rm -f "$KUBECONFIG"
 start controlplane "$BIN/controlplane" --write-kubeconfig "$KUBECONFIG"

@@ -1,7 +1,8 @@
-// Command controlplane runs a local kube-apiserver and etcd (the binaries in
-// KUBEBUILDER_ASSETS) with Stowage's CRDs installed, writes an admin
-// kubeconfig, and keeps running until it receives SIGTERM or SIGINT. It is
-// what `make sandbox` uses in place of a real cluster.
+// Command controlplane runs a local kube-apiserver, etcd and
+// kube-controller-manager (the binaries in KUBEBUILDER_ASSETS) with Stowage's
+// CRDs installed, writes an admin kubeconfig, and keeps running until it
+// receives SIGTERM or SIGINT. It is what `make sandbox` uses in place of a
+// real cluster.
 package main
 
 import (
