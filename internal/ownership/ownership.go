@@ -8,6 +8,7 @@ package ownership
 import (
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
@@ -168,6 +169,13 @@ func CanWrite(mg Managed) bool {
 		}
 	}
 	return false
+}
+
+// CanUpdate reports whether mg's management policies let it update the
+// cloud object, and so fix its owner tags.
+func CanUpdate(mg Managed) bool {
+	p := mg.GetManagementPolicies()
+	return len(p) == 0 || slices.Contains(p, xpv2.ManagementActionAll) || slices.Contains(p, xpv2.ManagementActionUpdate)
 }
 
 // Check decides whether mg may manage the cloud object it found under its
