@@ -13,6 +13,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	xperrors "github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
@@ -61,6 +62,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		kube:     mgr.GetClient(),
 		usage:    resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}),
 		recorder: mrsetup.Recorder(mgr, gvk),
+		features: o.Features,
 		newAPI:   func(s awsclient.Session) API { return rds.NewFromConfig(s.Config) },
 	}
 	return mrsetup.Setup[*v1alpha1.DBInstance](mgr, o, gvk, &v1alpha1.DBInstance{}, c)
@@ -70,6 +72,7 @@ type connector struct {
 	kube     client.Client
 	usage    resource.ModernTracker
 	recorder event.Recorder
+	features *feature.Flags
 	newAPI   func(awsclient.Session) API
 }
 
@@ -77,7 +80,7 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.DBInstance) (manag
 	if err := c.usage.Track(ctx, cr); err != nil {
 		return nil, xperrors.Wrap(err, "cannot track provider config usage")
 	}
-	s, err := awsclient.Connect(ctx, c.kube, cr, ptr.Deref(cr.Spec.ForProvider.Region, ""))
+	s, err := awsclient.Connect(ctx, c.kube, cr, ptr.Deref(cr.Spec.ForProvider.Region, ""), c.features)
 	if err != nil {
 		return nil, err
 	}
