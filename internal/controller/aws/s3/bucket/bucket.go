@@ -322,6 +322,17 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 // apply writes the named parts of the spec to S3, one call per part. tags is
 // the bucket's full tag set, owner tags included.
 func (e *external) apply(ctx context.Context, name string, p v1alpha1.BucketParameters, part map[string]bool, tags map[string]string) error {
+	// Owner tags first: once they are on, a failure below still leaves a
+	// bucket that is recognisably ours.
+	if part[partTags] {
+		set := make([]s3types.Tag, 0, len(tags))
+		for _, k := range slices.Sorted(maps.Keys(tags)) {
+			set = append(set, s3types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+		}
+		if _, err := e.api.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: &name, Tagging: &s3types.Tagging{TagSet: set}}); err != nil {
+			return xperrors.Wrap(err, "cannot put bucket tags (spec.forProvider.tags and owner tags)")
+		}
+	}
 	if part[partPAB] {
 		d := desiredPAB(p.PublicAccessBlock)
 		_, err := e.api.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: &name, PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
@@ -348,15 +359,6 @@ func (e *external) apply(ctx context.Context, name string, p v1alpha1.BucketPara
 			}}}})
 		if err != nil {
 			return xperrors.Wrap(err, "cannot put bucket encryption (spec.forProvider.serverSideEncryption)")
-		}
-	}
-	if part[partTags] {
-		set := make([]s3types.Tag, 0, len(tags))
-		for _, k := range slices.Sorted(maps.Keys(tags)) {
-			set = append(set, s3types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
-		}
-		if _, err := e.api.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: &name, Tagging: &s3types.Tagging{TagSet: set}}); err != nil {
-			return xperrors.Wrap(err, "cannot put bucket tags (spec.forProvider.tags and owner tags)")
 		}
 	}
 	return nil

@@ -134,24 +134,24 @@ func TestCreate(t *testing.T) {
 		wantErr   string
 	}{
 		"AppliesOnlyWhatIsAsked": {
-			reason:    "A new bucket gets its public access block, versioning and owner tags; nothing else is written.",
+			reason:    "A new bucket gets its owner tags first, then its public access block and versioning; nothing else is written.",
 			fake:      &fakeS3{},
 			spec:      v1alpha1.BucketParameters{Versioning: ptr.To(v1alpha1.VersioningEnabled)},
-			wantCalls: []string{"CreateBucket", "PutPublicAccessBlock", "PutBucketVersioning", "PutBucketTagging"},
+			wantCalls: []string{"CreateBucket", "PutBucketTagging", "PutPublicAccessBlock", "PutBucketVersioning"},
 			wantTags:  owner.Tags(),
 		},
 		"UserAndOwnerTags": {
 			reason:    "The spec's tags go on with the owner tags.",
 			fake:      &fakeS3{},
 			spec:      v1alpha1.BucketParameters{Tags: map[string]string{"team": "shop"}},
-			wantCalls: []string{"CreateBucket", "PutPublicAccessBlock", "PutBucketTagging"},
+			wantCalls: []string{"CreateBucket", "PutBucketTagging", "PutPublicAccessBlock"},
 			wantTags:  ownership.Merge(map[string]string{"team": "shop"}, owner),
 		},
 		"AlreadyOwnedIsSuccess": {
 			reason:    "A create that already happened (crash before the status write) is not an error.",
 			fake:      &fakeS3{errs: map[string]error{"CreateBucket": &smithy.GenericAPIError{Code: "BucketAlreadyOwnedByYou"}}},
 			pending:   true,
-			wantCalls: []string{"CreateBucket", "GetBucketTagging", "PutPublicAccessBlock", "PutBucketTagging"},
+			wantCalls: []string{"CreateBucket", "GetBucketTagging", "PutBucketTagging", "PutPublicAccessBlock"},
 			wantTags:  owner.Tags(),
 		},
 		"AlreadyOwnedBySomeoneElse": {
