@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
@@ -84,9 +85,7 @@ func OwnerFromTags(tags map[string]string) (o Owner, ok bool) {
 }
 
 // IsReserved reports whether a tag key is Stowage's own.
-func IsReserved(key string) bool {
-	return len(key) >= len(ReservedPrefix) && key[:len(ReservedPrefix)] == ReservedPrefix
-}
+func IsReserved(key string) bool { return strings.HasPrefix(key, ReservedPrefix) }
 
 // UserTags are tags without Stowage's reserved keys: what spec.forProvider.tags
 // describes. Late initialisation copies these, never the owner tags.

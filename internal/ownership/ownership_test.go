@@ -193,6 +193,27 @@ func TestCanWrite(t *testing.T) {
 	}
 }
 
+func TestCanUpdate(t *testing.T) {
+	cases := map[string]struct {
+		reason   string
+		policies xpv2.ManagementPolicies
+		want     bool
+	}{
+		"Default":     {reason: "No policies means every action.", want: true},
+		"All":         {reason: "* updates.", policies: xpv2.ManagementPolicies{xpv2.ManagementActionAll}, want: true},
+		"Update":      {reason: "Update updates.", policies: xpv2.ManagementPolicies{xpv2.ManagementActionObserve, xpv2.ManagementActionUpdate}, want: true},
+		"CreateOnly":  {reason: "Create alone does not fix owner tags later.", policies: xpv2.ManagementPolicies{xpv2.ManagementActionObserve, xpv2.ManagementActionCreate}},
+		"ObserveOnly": {reason: "Observe alone does not.", policies: xpv2.ManagementPolicies{xpv2.ManagementActionObserve}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := CanUpdate(bucket(policies(tc.policies...))); got != tc.want {
+				t.Errorf("%s\nCanUpdate(...) = %v, want %v", tc.reason, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestTags(t *testing.T) {
 	cloud := map[string]string{"team": "shop", TagUID: "uid-2", TagCluster: "c-2", "stowage-future": "x"}
 	cases := map[string]struct {
