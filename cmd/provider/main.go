@@ -23,6 +23,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/stowage-dev/stowage/apis"
+	"github.com/stowage-dev/stowage/internal/clients/providerconfig"
 	stowage "github.com/stowage-dev/stowage/internal/controller"
 )
 
@@ -37,6 +38,7 @@ func main() {
 		maxReconcile   = app.Flag("max-reconcile-rate", "Global maximum reconciles per second; also the per-controller concurrency.").Default("10").Int()
 		metricsAddr    = app.Flag("metrics-bind-address", "Address the Prometheus metrics endpoint binds to; 0 disables it.").Default(":8080").String()
 		probeAddr      = app.Flag("health-probe-bind-address", "Address the /healthz and /readyz probes bind to.").Default(":8081").String()
+		allowAmbient   = app.Flag("allow-namespaced-ambient-credentials", "Let namespaced ProviderConfigs use the provider's own identity (InjectedIdentity, Environment), not only Secrets.").Default("false").Bool()
 	)
 	kingpin.MustParse(app.Parse(os.Args[1:]))
 
@@ -82,6 +84,10 @@ func main() {
 		},
 	}
 	o.Features.Enable(feature.EnableBetaManagementPolicies)
+	if *allowAmbient {
+		o.Features.Enable(providerconfig.EnableNamespacedAmbientCredentials)
+		log.Info("Namespaced ProviderConfigs may use the provider's own identity", "flag", providerconfig.FlagNamespacedAmbientCredentials)
+	}
 
 	kingpin.FatalIfError(stowage.Setup(mgr, o), "Cannot set up Stowage controllers")
 	log.Info("Starting provider", "poll", pollInterval.String(), "maxReconcileRate", *maxReconcile)

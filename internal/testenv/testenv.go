@@ -35,6 +35,10 @@ type Env struct {
 	Client client.Client
 	Scheme *runtime.Scheme
 
+	// Features are the running manager's feature flags (set by
+	// StartManager), so a test can turn one on.
+	Features *feature.Flags
+
 	env *envtest.Environment
 	kcm *controllerManager
 }
@@ -130,6 +134,7 @@ func (e *Env) StartManager(ctx context.Context, poll time.Duration, setup func(c
 		Features:                &feature.Flags{},
 	}
 	o.Features.Enable(feature.EnableBetaManagementPolicies)
+	e.Features = o.Features
 	if err := setup(mgr, o); err != nil {
 		return err
 	}

@@ -94,6 +94,17 @@ type ProviderConfigSpec struct {
 	Endpoint *Endpoint `json:"endpoint,omitempty"`
 }
 
+// ClusterProviderConfigSpec is a ProviderConfigSpec that can also limit
+// which namespaces may use it.
+type ClusterProviderConfigSpec struct {
+	ProviderConfigSpec `json:",inline"`
+
+	// NamespaceSelector limits which namespaces' managed resources may use
+	// this ClusterProviderConfig. Unset, every namespace may.
+	// +optional
+	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
+}
+
 // ProviderConfigStatus is the observed state of a provider config.
 type ProviderConfigStatus struct {
 	xpv2.ProviderConfigStatus `json:",inline"`
@@ -140,8 +151,8 @@ type ClusterProviderConfig struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   ProviderConfigSpec   `json:"spec"`
-	Status ProviderConfigStatus `json:"status,omitempty"`
+	Spec   ClusterProviderConfigSpec `json:"spec"`
+	Status ProviderConfigStatus      `json:"status,omitempty"`
 }
 
 // +kubebuilder:object:root=true
@@ -177,4 +188,18 @@ type ProviderConfigUsageList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []ProviderConfigUsage `json:"items"`
+}
+
+// GetCredentialsSource returns where the ProviderConfig finds credentials.
+func (pc *ProviderConfig) GetCredentialsSource() string { return string(pc.Spec.Credentials.Source) }
+
+// GetCredentialsSource returns where the ClusterProviderConfig finds credentials.
+func (pc *ClusterProviderConfig) GetCredentialsSource() string {
+	return string(pc.Spec.Credentials.Source)
+}
+
+// GetNamespaceSelector returns which namespaces may use the
+// ClusterProviderConfig; nil means every namespace.
+func (pc *ClusterProviderConfig) GetNamespaceSelector() *metav1.LabelSelector {
+	return pc.Spec.NamespaceSelector
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -41,9 +42,10 @@ func (s Session) S3UsePathStyle() bool {
 }
 
 // Connect resolves mg's provider config and returns a Session for region, or
-// for the provider config's region when region is empty.
-func Connect(ctx context.Context, kube client.Client, mg resource.ModernManaged, region string) (Session, error) {
-	obj, err := providerconfig.Get(ctx, kube, mg, &v1alpha1.ProviderConfig{}, &v1alpha1.ClusterProviderConfig{})
+// for the provider config's region when region is empty. f are the
+// provider's feature flags (see providerconfig.Get).
+func Connect(ctx context.Context, kube client.Client, mg resource.ModernManaged, region string, f *feature.Flags) (Session, error) {
+	obj, err := providerconfig.Get(ctx, kube, mg, &v1alpha1.ProviderConfig{}, &v1alpha1.ClusterProviderConfig{}, f)
 	if err != nil {
 		return Session{}, err
 	}
@@ -52,7 +54,7 @@ func Connect(ctx context.Context, kube client.Client, mg resource.ModernManaged,
 	case *v1alpha1.ProviderConfig:
 		spec = pc.Spec
 	case *v1alpha1.ClusterProviderConfig:
-		spec = pc.Spec
+		spec = pc.Spec.ProviderConfigSpec
 	}
 	if region == "" {
 		region = spec.Region

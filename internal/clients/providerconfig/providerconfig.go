@@ -1,6 +1,7 @@
 // Package providerconfig finds the ProviderConfig or ClusterProviderConfig a
-// managed resource references and reads the credentials Secret it names. The
-// rules are the same on every cloud, so every cloud's client uses this.
+// managed resource references, checks the resource may use it, and reads the
+// credentials Secret it names. The rules (tenant boundaries) are the same on
+// every cloud, so every cloud's client uses this.
 package providerconfig
 
 import (
@@ -8,9 +9,12 @@ import (
 	"fmt"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -21,15 +25,46 @@ const (
 	KindClusterProviderConfig = "ClusterProviderConfig"
 )
 
+// EnableNamespacedAmbientCredentials lets a namespaced ProviderConfig use
+// the provider's own identity (InjectedIdentity, Environment). Off by
+// default: that identity is the cluster administrator's, not a tenant's.
+const EnableNamespacedAmbientCredentials feature.Flag = "EnableNamespacedAmbientCredentials"
+
+// FlagNamespacedAmbientCredentials is the provider flag that enables
+// EnableNamespacedAmbientCredentials, as messages name it.
+const FlagNamespacedAmbientCredentials = "--allow-namespaced-ambient-credentials"
+
+// A Config is a ProviderConfig or ClusterProviderConfig of any cloud.
+type Config interface {
+	client.Object
+	GetCredentialsSource() string
+}
+
+// A ClusterConfig is a ClusterProviderConfig of any cloud.
+type ClusterConfig interface {
+	Config
+	GetNamespaceSelector() *metav1.LabelSelector
+}
+
+// Credential sources every cloud names the same way that use no identity
+// but what the provider config itself supplies.
+const (
+	sourceSecret = "Secret"
+	sourceNone   = "None"
+)
+
 // Get reads the provider config mg references into pc (for a ProviderConfig
 // in mg's namespace) or cpc (for a ClusterProviderConfig) and returns the one
-// it filled.
-func Get(ctx context.Context, kube client.Client, mg resource.ModernManaged, pc, cpc client.Object) (client.Object, error) {
+// it filled, once it has checked that mg may use it: a namespaced
+// ProviderConfig only with its own credentials (CheckSource), a
+// ClusterProviderConfig only from a namespace it selects (CheckNamespace).
+// f is read on every call, so the flags may change while the provider runs.
+func Get(ctx context.Context, kube client.Client, mg resource.ModernManaged, pc Config, cpc ClusterConfig, f *feature.Flags) (Config, error) {
 	ref := mg.GetProviderConfigReference()
 	if ref == nil || ref.Name == "" {
 		return nil, errors.New("spec.providerConfigRef is not set")
 	}
-	var obj client.Object
+	var obj Config
 	key := types.NamespacedName{Name: ref.Name}
 	switch ref.Kind {
 	case KindProviderConfig:
@@ -45,7 +80,51 @@ func Get(ctx context.Context, kube client.Client, mg resource.ModernManaged, pc,
 		}
 		return nil, errors.Wrapf(err, "cannot get %s %s", ref.Kind, describe(key))
 	}
-	return obj, nil
+	if ref.Kind == KindClusterProviderConfig {
+		return obj, CheckNamespace(ctx, kube, cpc, mg.GetNamespace())
+	}
+	return obj, CheckSource(pc, f)
+}
+
+// CheckSource refuses a namespaced ProviderConfig whose credentials are the
+// provider's own identity (anything but a Secret or None), unless the
+// cluster administrator allowed that with EnableNamespacedAmbientCredentials.
+// Otherwise any tenant could act with the provider's cloud identity.
+func CheckSource(pc Config, f *feature.Flags) error {
+	if pc.GetNamespace() == "" {
+		return nil
+	}
+	switch src := pc.GetCredentialsSource(); src {
+	case sourceSecret, sourceNone, "":
+		return nil
+	default:
+		if f.Enabled(EnableNamespacedAmbientCredentials) {
+			return nil
+		}
+		return errors.Errorf("ProviderConfig %s/%s: spec.credentials.source %s is the provider's own identity, which a namespaced ProviderConfig may use only when the provider runs with %s: use source Secret with a Secret in namespace %s, or a ClusterProviderConfig",
+			pc.GetNamespace(), pc.GetName(), src, FlagNamespacedAmbientCredentials, pc.GetNamespace())
+	}
+}
+
+// CheckNamespace refuses a ClusterProviderConfig to a managed resource in a
+// namespace its spec.namespaceSelector does not select.
+func CheckNamespace(ctx context.Context, kube client.Reader, cpc ClusterConfig, ns string) error {
+	ls := cpc.GetNamespaceSelector()
+	if ls == nil {
+		return nil
+	}
+	sel, err := metav1.LabelSelectorAsSelector(ls)
+	if err != nil {
+		return errors.Wrapf(err, "ClusterProviderConfig %s has an invalid spec.namespaceSelector", cpc.GetName())
+	}
+	n := &corev1.Namespace{}
+	if err := kube.Get(ctx, types.NamespacedName{Name: ns}, n); err != nil {
+		return errors.Wrapf(err, "cannot get namespace %s to check ClusterProviderConfig %s's spec.namespaceSelector", ns, cpc.GetName())
+	}
+	if !sel.Matches(labels.Set(n.Labels)) {
+		return errors.Errorf("ClusterProviderConfig %s does not select namespace %s (spec.namespaceSelector)", cpc.GetName(), ns)
+	}
+	return nil
 }
 
 // SecretKey names one key of a Secret. Namespace may be empty for a

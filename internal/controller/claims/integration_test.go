@@ -91,14 +91,14 @@ func clusterProviderConfig(ctx context.Context) error {
 	}
 	return env.Client.Create(ctx, &awsv1alpha1.ClusterProviderConfig{
 		ObjectMeta: metav1.ObjectMeta{Name: "default"},
-		Spec: awsv1alpha1.ProviderConfigSpec{
+		Spec: awsv1alpha1.ClusterProviderConfigSpec{ProviderConfigSpec: awsv1alpha1.ProviderConfigSpec{
 			Region: "us-east-1",
 			Credentials: awsv1alpha1.Credentials{
 				Source:    awsv1alpha1.CredentialsSourceSecret,
 				SecretRef: &awsv1alpha1.SecretKeySelector{Namespace: ns.Name, Name: s.Name, Key: "credentials"},
 			},
 			Endpoint: &awsv1alpha1.Endpoint{URL: counter.URL},
-		},
+		}},
 	})
 }
 

@@ -16,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/stowage-dev/stowage/internal/ownership"
 )
 
 // Setup adds a controller for the managed resource kind gvk (whose Go type
@@ -36,6 +38,10 @@ func Setup[T resource.Managed](mgr ctrl.Manager, o controller.Options, gvk schem
 		// grace period would only stall deleting a young resource.
 		managed.WithCreationGracePeriod(0),
 		managed.WithDeterministicExternalName(true),
+		// Instead of NameAsExternalName: also records that the name was
+		// generated, so an object found under it is only adopted when
+		// ownership.Check allows it.
+		managed.WithInitializers(ownership.NewGeneratedExternalName(mgr.GetClient())),
 	}
 	if o.MetricOptions != nil {
 		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))

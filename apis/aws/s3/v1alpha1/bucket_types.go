@@ -87,9 +87,12 @@ type BucketParameters struct {
 	// +optional
 	PublicAccessBlock *PublicAccessBlock `json:"publicAccessBlock,omitempty"`
 
-	// Tags of the bucket. The provider adds none of its own.
+	// Tags of the bucket. Stowage adds its owner tags (stowage-cluster,
+	// stowage-kind, stowage-namespace, stowage-name, stowage-uid) beside
+	// these; keys starting with stowage- are reserved for them.
 	// +optional
-	// +kubebuilder:validation:MaxProperties=50
+	// +kubebuilder:validation:MaxProperties=45
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('stowage-'))",message="tag keys starting with stowage- are reserved for Stowage's owner tags"
 	Tags map[string]string `json:"tags,omitempty"`
 }
 

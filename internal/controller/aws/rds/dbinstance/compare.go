@@ -8,10 +8,12 @@ import (
 	"strings"
 
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	xperrors "github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	"k8s.io/utils/ptr"
 
 	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/ownership"
 )
 
 // RDS instance states this controller tells apart. See DBInstanceStatus in
@@ -83,6 +85,7 @@ func current(db rdstypes.DBInstance) v1alpha1.DBInstanceParameters {
 	if len(db.DBParameterGroups) > 0 {
 		c.DBParameterGroupName = nonEmpty(db.DBParameterGroups[0].DBParameterGroupName)
 	}
+	// Every tag, owner tags included: diff and lateInitialize separate them.
 	c.Tags = map[string]string{}
 	for _, t := range db.TagList {
 		c.Tags[ptr.Deref(t.Key, "")] = ptr.Deref(t.Value, "")
@@ -200,8 +203,9 @@ func lateInitialize(p *v1alpha1.DBInstanceParameters, c v1alpha1.DBInstanceParam
 	li(&p.StorageEncrypted, c.StorageEncrypted)
 	li(&p.KMSKeyID, c.KMSKeyID)
 	li(&p.DeletionProtection, c.DeletionProtection)
-	if p.Tags == nil && len(c.Tags) > 0 {
-		p.Tags, changed = maps.Clone(c.Tags), true
+	// Owner tags are Stowage's, never the user's: they stay out of the spec.
+	if user := ownership.UserTags(c.Tags); p.Tags == nil && len(user) > 0 {
+		p.Tags, changed = user, true
 	}
 	return changed
 }
@@ -232,12 +236,22 @@ func set[T any](dst **T, src *T) bool {
 
 // A difference is one field whose spec and RDS state differ.
 type difference struct {
-	Field string // the spec.forProvider field
+	Field string // the spec.forProvider field, or fieldOwnerTags
 	Want  string
 	Got   string
+
+	// Downgrade marks an engine version older than the running one: RDS
+	// cannot go back, so no update can fix it.
+	Downgrade bool
 }
 
 func (d difference) String() string {
+	switch {
+	case d.Field == fieldOwnerTags:
+		return fmt.Sprintf("owner tags: want %s, RDS has %s", d.Want, d.Got)
+	case d.Downgrade:
+		return fmt.Sprintf("spec.forProvider.%s: want %s, RDS has %s and cannot downgrade", d.Field, d.Want, d.Got)
+	}
 	return fmt.Sprintf("spec.forProvider.%s: want %s, RDS has %s", d.Field, d.Want, d.Got)
 }
 
@@ -262,18 +276,28 @@ const (
 	fieldDeletionProtection         = "deletionProtection"
 	fieldTags                       = "tags"
 	fieldMasterPassword             = "masterPasswordSecretRef"
+	// fieldOwnerTags is no spec field: the owner tags are written with the
+	// same calls as the user's tags.
+	fieldOwnerTags = "(owner tags)"
 )
 
 // diff lists where RDS (c, from current) differs from the spec. Unset spec
 // fields never differ, and neither do fields RDS cannot change after
-// creation: the schema keeps those immutable.
-func diff(p, c v1alpha1.DBInstanceParameters) []difference {
+// creation: the schema keeps those immutable. owner, when set, are the owner
+// tags the instance must carry too.
+func diff(p, c v1alpha1.DBInstanceParameters, owner *ownership.Owner) []difference {
 	var ds []difference
 	add := func(field string, want, got any) {
 		ds = append(ds, difference{Field: field, Want: show(want), Got: show(got)})
 	}
-	if p.EngineVersion != nil && !versionSatisfied(*p.EngineVersion, ptr.Deref(c.EngineVersion, "")) {
-		add(fieldEngineVersion, p.EngineVersion, c.EngineVersion)
+	if v := p.EngineVersion; v != nil {
+		got := ptr.Deref(c.EngineVersion, "")
+		switch {
+		case versionDowngrade(p.Engine, *v, got):
+			ds = append(ds, difference{Field: fieldEngineVersion, Want: *v, Got: got, Downgrade: true})
+		case !versionSatisfied(p.Engine, *v, got):
+			add(fieldEngineVersion, p.EngineVersion, c.EngineVersion)
+		}
 	}
 	if p.DBInstanceClass != "" && p.DBInstanceClass != c.DBInstanceClass {
 		add(fieldDBInstanceClass, p.DBInstanceClass, c.DBInstanceClass)
@@ -320,19 +344,40 @@ func diff(p, c v1alpha1.DBInstanceParameters) []difference {
 	if p.DeletionProtection != nil && *p.DeletionProtection != ptr.Deref(c.DeletionProtection, false) {
 		add(fieldDeletionProtection, p.DeletionProtection, c.DeletionProtection)
 	}
-	if p.Tags != nil && !maps.Equal(p.Tags, c.Tags) && !(len(p.Tags) == 0 && len(c.Tags) == 0) {
-		ds = append(ds, difference{Field: fieldTags, Want: describeTags(p.Tags), Got: describeTags(c.Tags)})
+	if user := ownership.UserTags(c.Tags); p.Tags != nil && !maps.Equal(p.Tags, user) && !(len(p.Tags) == 0 && len(user) == 0) {
+		ds = append(ds, difference{Field: fieldTags, Want: describeTags(p.Tags), Got: describeTags(user)})
+	}
+	if owner != nil {
+		if missing := ownership.MissingTags(c.Tags, *owner); len(missing) > 0 {
+			got := map[string]string{}
+			for k := range missing {
+				if v, ok := c.Tags[k]; ok {
+					got[k] = v
+				}
+			}
+			ds = append(ds, difference{Field: fieldOwnerTags, Want: describeTags(missing), Got: describeTags(got)})
+		}
 	}
 	return ds
 }
 
+// desiredTags is the instance's full tag set: the spec's tags (or, when the
+// spec leaves tags unset, the user tags RDS has) plus the owner tags.
+func desiredTags(p, c v1alpha1.DBInstanceParameters, owner ownership.Owner) map[string]string {
+	user := p.Tags
+	if user == nil {
+		user = ownership.UserTags(c.Tags)
+	}
+	return ownership.Merge(user, owner)
+}
+
 // versionSatisfied reports whether RDS running got satisfies the spec's
 // want. want matches any version it is a dot-separated prefix of ("16"
-// matches "16.4", "8.0" matches "8.0.35", "1" does not match "16.4"). A
-// running version newer than want also satisfies it: RDS upgrades minor
-// versions on its own and can never downgrade, so asking for less is not
-// something an update could fix.
-func versionSatisfied(want, got string) bool {
+// matches "16.4", "8.0" matches "8.0.35", "1" does not match "16.4"). A newer
+// version of the same major version also satisfies it: RDS upgrades minor
+// versions on its own (and late initialisation writes the full running
+// version into the spec), so that is no difference to fix.
+func versionSatisfied(engine v1alpha1.Engine, want, got string) bool {
 	if got == "" {
 		return false
 	}
@@ -340,7 +385,37 @@ func versionSatisfied(want, got string) bool {
 	if len(w) <= len(g) && slices.Equal(w, g[:len(w)]) {
 		return true
 	}
-	return compareVersions(g, w) > 0
+	return compareVersions(g, w) > 0 && !versionDowngrade(engine, want, got)
+}
+
+// versionDowngrade reports whether want names an older major version than
+// RDS runs (got): RDS cannot downgrade, so the spec asks for the impossible.
+func versionDowngrade(engine v1alpha1.Engine, want, got string) bool {
+	if got == "" {
+		return false
+	}
+	w, g := strings.Split(want, "."), strings.Split(got, ".")
+	if len(w) <= len(g) && slices.Equal(w, g[:len(w)]) {
+		return false
+	}
+	return compareVersions(majorVersion(engine, g), majorVersion(engine, w)) > 0
+}
+
+// majorVersion is the leading components of a version that name its major
+// version on RDS: one for PostgreSQL (16.4), two for MySQL (8.0.35), MariaDB
+// (10.11.6) and SQL Server (15.00.4312.2.v1).
+func majorVersion(engine v1alpha1.Engine, v []string) []string {
+	n := 2
+	if engine == v1alpha1.EnginePostgres {
+		n = 1
+	}
+	return v[:min(n, len(v))]
+}
+
+// olderVersionError says why a downgrade is not sent, and what would do.
+func olderVersionError(engine v1alpha1.Engine, want, got string) error {
+	return xperrors.Errorf("spec.forProvider.%s: %s is older than the running %s; RDS cannot downgrade: set %s or later",
+		fieldEngineVersion, want, got, strings.Join(majorVersion(engine, strings.Split(got, ".")), "."))
 }
 
 // compareVersions compares dot components numerically where both are
@@ -362,12 +437,15 @@ func compareVersions(a, b []string) int {
 	return len(a) - len(b)
 }
 
-// majorUpgrade reports whether moving from got to want changes the first
-// version component, which RDS calls a major version upgrade.
-func majorUpgrade(want, got string) bool {
-	w, _, _ := strings.Cut(want, ".")
-	g, _, _ := strings.Cut(got, ".")
-	return g != "" && w != g
+// majorUpgrade reports whether moving from got to want changes the major
+// version, which RDS allows only with AllowMajorVersionUpgrade.
+func majorUpgrade(engine v1alpha1.Engine, want, got string) bool {
+	if got == "" {
+		return false
+	}
+	w := majorVersion(engine, strings.Split(want, "."))
+	g := majorVersion(engine, strings.Split(got, "."))
+	return !slices.Equal(w, g[:min(len(w), len(g))])
 }
 
 // tagChanges returns the tags to add or overwrite and the keys to remove so

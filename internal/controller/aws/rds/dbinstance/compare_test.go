@@ -10,33 +10,101 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/ownership"
 )
 
 func TestVersionSatisfied(t *testing.T) {
 	cases := map[string]struct {
 		reason    string
+		engine    v1alpha1.Engine
 		want, got string
 		ok        bool
 	}{
-		"MajorPrefix":     {reason: "16 matches 16.4", want: "16", got: "16.4", ok: true},
-		"Exact":           {reason: "16.4 matches 16.4", want: "16.4", got: "16.4", ok: true},
-		"TwoComponent":    {reason: "8.0 matches 8.0.35", want: "8.0", got: "8.0.35", ok: true},
-		"NotStringPrefix": {reason: "1 is no dot prefix of 16.4, but 16.4 is newer and RDS cannot downgrade", want: "1", got: "16.4", ok: true},
-		"OlderRunning":    {reason: "16 is not satisfied by 15.7", want: "16", got: "15.7", ok: false},
-		"MinorBehind":     {reason: "16.4 is not satisfied by 16.3", want: "16.4", got: "16.3", ok: false},
-		"AutoUpgraded":    {reason: "an automatic minor upgrade is not a diff", want: "16.3", got: "16.4", ok: true},
-		"NumericCompare":  {reason: "components compare as numbers", want: "8.0.9", got: "8.0.10", ok: true},
-		"NothingRunning":  {reason: "no version reported is not a match", want: "16", got: "", ok: false},
-		"LongerWant":      {reason: "16.4.1 is not satisfied by 16.4", want: "16.4.1", got: "16.4", ok: false},
+		"MajorPrefix":       {reason: "16 matches 16.4", want: "16", got: "16.4", ok: true},
+		"Exact":             {reason: "16.4 matches 16.4", want: "16.4", got: "16.4", ok: true},
+		"TwoComponent":      {reason: "8.0 matches 8.0.35", engine: v1alpha1.EngineMySQL, want: "8.0", got: "8.0.35", ok: true},
+		"NotStringPrefix":   {reason: "1 is no dot prefix of 16.4, and 16.4 is a newer major: a downgrade, not satisfied", want: "1", got: "16.4", ok: false},
+		"OlderMajorWanted":  {reason: "15 is not satisfied by 16.4: RDS cannot downgrade", want: "15", got: "16.4", ok: false},
+		"OlderRunning":      {reason: "16 is not satisfied by 15.7", want: "16", got: "15.7", ok: false},
+		"MinorBehind":       {reason: "16.4 is not satisfied by 16.3", want: "16.4", got: "16.3", ok: false},
+		"AutoUpgraded":      {reason: "an automatic minor upgrade is not a diff", want: "16.3", got: "16.4", ok: true},
+		"NumericCompare":    {reason: "components compare as numbers", engine: v1alpha1.EngineMySQL, want: "8.0.9", got: "8.0.10", ok: true},
+		"MySQLNewerMajor":   {reason: "MySQL's major version has two components: 8.0 is not satisfied by 8.4.3", engine: v1alpha1.EngineMySQL, want: "8.0", got: "8.4.3", ok: false},
+		"MySQLAutoUpgraded": {reason: "a MySQL minor upgrade is not a diff", engine: v1alpha1.EngineMySQL, want: "8.0.35", got: "8.0.36", ok: true},
+		"NothingRunning":    {reason: "no version reported is not a match", want: "16", got: "", ok: false},
+		"LongerWant":        {reason: "16.4.1 is not satisfied by 16.4", want: "16.4.1", got: "16.4", ok: false},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			if got := versionSatisfied(tc.want, tc.got); got != tc.ok {
+			engine := tc.engine
+			if engine == "" {
+				engine = v1alpha1.EnginePostgres
+			}
+			if got := versionSatisfied(engine, tc.want, tc.got); got != tc.ok {
 				t.Errorf("%s\nversionSatisfied(%q, %q) = %v, want %v", tc.reason, tc.want, tc.got, got, tc.ok)
 			}
 		})
 	}
 }
+
+func TestVersionDowngrade(t *testing.T) {
+	cases := map[string]struct {
+		reason    string
+		engine    v1alpha1.Engine
+		want, got string
+		downgrade bool
+		message   string
+	}{
+		"OlderMajor": {reason: "15 on a running 16.4 asks RDS to downgrade.", engine: v1alpha1.EnginePostgres, want: "15", got: "16.4", downgrade: true,
+			message: "spec.forProvider.engineVersion: 15 is older than the running 16.4; RDS cannot downgrade: set 16 or later"},
+		"OlderMajorMinor": {reason: "15.7 on a running 16.4 asks RDS to downgrade.", engine: v1alpha1.EnginePostgres, want: "15.7", got: "16.4", downgrade: true,
+			message: "spec.forProvider.engineVersion: 15.7 is older than the running 16.4; RDS cannot downgrade: set 16 or later"},
+		"MySQLOlderMajor": {reason: "MySQL 8.0 on a running 8.4.3 asks RDS to downgrade.", engine: v1alpha1.EngineMySQL, want: "8.0", got: "8.4.3", downgrade: true,
+			message: "spec.forProvider.engineVersion: 8.0 is older than the running 8.4.3; RDS cannot downgrade: set 8.4 or later"},
+		"OlderMinor": {reason: "An older minor of the running major is what RDS's own minor upgrades leave behind, not a downgrade.", engine: v1alpha1.EnginePostgres, want: "16.3", got: "16.4"},
+		"Prefix":     {reason: "16 matches 16.4.", engine: v1alpha1.EnginePostgres, want: "16", got: "16.4"},
+		"Upgrade":    {reason: "A newer version is an upgrade.", engine: v1alpha1.EnginePostgres, want: "17", got: "16.4"},
+		"Unknown":    {reason: "No running version is no downgrade.", engine: v1alpha1.EnginePostgres, want: "15", got: ""},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := versionDowngrade(tc.engine, tc.want, tc.got); got != tc.downgrade {
+				t.Errorf("%s\nversionDowngrade(%q, %q) = %v, want %v", tc.reason, tc.want, tc.got, got, tc.downgrade)
+			}
+			if tc.message == "" {
+				return
+			}
+			if got := olderVersionError(tc.engine, tc.want, tc.got).Error(); got != tc.message {
+				t.Errorf("%s\nolderVersionError(...) = %q, want %q", tc.reason, got, tc.message)
+			}
+		})
+	}
+}
+
+func TestMajorUpgrade(t *testing.T) {
+	cases := map[string]struct {
+		engine    v1alpha1.Engine
+		want, got string
+		major     bool
+	}{
+		"PostgresMinor":  {engine: v1alpha1.EnginePostgres, want: "16.6", got: "16.4"},
+		"PostgresPrefix": {engine: v1alpha1.EnginePostgres, want: "16", got: "16.4"},
+		"PostgresMajor":  {engine: v1alpha1.EnginePostgres, want: "17", got: "16.4", major: true},
+		"MySQLMajor":     {engine: v1alpha1.EngineMySQL, want: "8.4", got: "8.0.35", major: true},
+		"MySQLMinor":     {engine: v1alpha1.EngineMySQL, want: "8.0.36", got: "8.0.35"},
+		"MySQLPrefix":    {engine: v1alpha1.EngineMySQL, want: "8", got: "8.0.35"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := majorUpgrade(tc.engine, tc.want, tc.got); got != tc.major {
+				t.Errorf("majorUpgrade(%s, %q, %q) = %v, want %v", tc.engine, tc.want, tc.got, got, tc.major)
+			}
+		})
+	}
+}
+
+// testOwner is the owner tags of dbInstance's resource.
+var testOwner = ownership.Owner{Cluster: "c-1", Kind: "dbinstance", Namespace: "ns", Name: "db", UID: "uid-1"}
 
 func cloud() rdstypes.DBInstance {
 	return rdstypes.DBInstance{
@@ -59,9 +127,17 @@ func cloud() rdstypes.DBInstance {
 		VpcSecurityGroups:          []rdstypes.VpcSecurityGroupMembership{{VpcSecurityGroupId: ptr.To("sg-2")}, {VpcSecurityGroupId: ptr.To("sg-1")}},
 		StorageEncrypted:           ptr.To(false),
 		DeletionProtection:         ptr.To(false),
-		TagList:                    []rdstypes.Tag{{Key: ptr.To("b"), Value: ptr.To("2")}, {Key: ptr.To("a"), Value: ptr.To("1")}},
+		TagList:                    tagList(ownership.Merge(map[string]string{"b": "2", "a": "1"}, testOwner)),
 		DBInstanceArn:              ptr.To("arn:aws:rds:us-east-1:123456789012:db:db"),
 	}
+}
+
+func tagList(tags map[string]string) []rdstypes.Tag {
+	var out []rdstypes.Tag
+	for _, k := range sortedKeys(tags) {
+		out = append(out, rdstypes.Tag{Key: ptr.To(k), Value: ptr.To(tags[k])})
+	}
+	return out
 }
 
 func minimal() v1alpha1.DBInstanceParameters {
@@ -161,6 +237,7 @@ func TestDiff(t *testing.T) {
 		reason string
 		spec   func() v1alpha1.DBInstanceParameters
 		db     func() rdstypes.DBInstance
+		owner  *ownership.Owner
 		want   []difference
 	}{
 		"InSync": {
@@ -246,6 +323,29 @@ func TestDiff(t *testing.T) {
 			db:     cloud,
 			want:   []difference{{Field: fieldEngineVersion, Want: "17", Got: "16.4"}},
 		},
+		"Downgrade": {
+			reason: "An older major version than running is reported as a downgrade, which no update sends.",
+			spec:   func() v1alpha1.DBInstanceParameters { p := inSync(); p.EngineVersion = ptr.To("15"); return p },
+			db:     cloud,
+			want:   []difference{{Field: fieldEngineVersion, Want: "15", Got: "16.4", Downgrade: true}},
+		},
+		"OwnerTagsInSync": {
+			reason: "The user's tags are compared without the owner tags, which match too.",
+			spec:   inSync,
+			db:     cloud,
+			owner:  &testOwner,
+		},
+		"OwnerTagsMissing": {
+			reason: "An untagged instance that is ours lacks its owner tags, reported apart from the user's tags.",
+			spec:   inSync,
+			db: func() rdstypes.DBInstance {
+				db := cloud()
+				db.TagList = tagList(map[string]string{"a": "1", "b": "2"})
+				return db
+			},
+			owner: &testOwner,
+			want:  []difference{{Field: fieldOwnerTags, Want: "{stowage-cluster=c-1, stowage-kind=dbinstance, stowage-name=db, stowage-namespace=ns, stowage-uid=uid-1}", Got: "no tags"}},
+		},
 		"ImmutableIgnored": {
 			reason: "Fields RDS cannot change are not differences.",
 			spec: func() v1alpha1.DBInstanceParameters {
@@ -259,7 +359,7 @@ func TestDiff(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := diff(tc.spec(), current(tc.db()))
+			got := diff(tc.spec(), current(tc.db()), tc.owner)
 			if d := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("%s\ndiff(...): -want, +got:\n%s", tc.reason, d)
 			}
@@ -320,7 +420,7 @@ func TestModifyInput(t *testing.T) {
 	p.EngineVersion = ptr.To("17")
 	p.ApplyImmediately = ptr.To(true)
 	c := current(cloud())
-	in := modifyInput("db", p, c, diff(p, c), passwordState{})
+	in := modifyInput("db", p, c, diff(p, c, &testOwner), passwordState{})
 	type fields struct {
 		ID, Class, Version   string
 		Storage              int32
@@ -337,7 +437,7 @@ func TestModifyInput(t *testing.T) {
 	tagsOnly := minimal()
 	lateInitialize(&tagsOnly, c)
 	tagsOnly.Tags = map[string]string{"new": "tag"}
-	if in := modifyInput("db", tagsOnly, c, diff(tagsOnly, c), passwordState{}); in != nil {
+	if in := modifyInput("db", tagsOnly, c, diff(tagsOnly, c, &testOwner), passwordState{}); in != nil {
 		t.Errorf("modifyInput(...) for a tag change = %+v, want nil: tags are not modified with ModifyDBInstance", in)
 	}
 }

@@ -1,6 +1,7 @@
 package dbinstance
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -120,12 +121,26 @@ func generatePassword() (string, error) {
 	return string(b), nil
 }
 
-// passwordHash identifies a password without revealing it. It is salted
-// with the resource's UID so the same password hashes differently on
-// different resources.
-func passwordHash(uid, password string) string {
-	h := sha256.Sum256([]byte("stowage-rds-master-password:" + uid + ":" + password))
-	return hex.EncodeToString(h[:])
+// passwordMAC identifies a password without revealing it: HMAC-SHA256
+// keyed with the resource's own random key (HMACKeyKey in its Stowage-owned
+// Secret). Without the key, the annotation holding it cannot be checked
+// against guessed passwords offline.
+func passwordMAC(key []byte, password string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(password))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// macEqual compares two passwordMAC results in constant time.
+func macEqual(a, b string) bool { return hmac.Equal([]byte(a), []byte(b)) }
+
+// generateKey returns a random 32-byte HMAC key.
+func generateKey() ([]byte, error) {
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, err
+	}
+	return k, nil
 }
 
 // finalSnapshotID is the default final snapshot name: the external name plus

@@ -4,6 +4,7 @@ package dbinstance
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +14,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	xperrors "github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
@@ -28,20 +30,31 @@ import (
 	awsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/v1alpha1"
 	awsclient "github.com/stowage-dev/stowage/internal/clients/aws"
 	"github.com/stowage-dev/stowage/internal/controller/mrsetup"
+	"github.com/stowage-dev/stowage/internal/ownership"
 )
 
 const (
-	// AnnotationPasswordHash records a salted hash of the master password
-	// last applied to the instance, never the password itself, so a change
-	// of the password Secret is noticed and applied.
-	AnnotationPasswordHash = "rds.aws.stowage.dev/master-password-hash"
+	// AnnotationPasswordHMAC records an HMAC of the master password last
+	// applied to the instance, never the password itself, so a change of the
+	// password Secret is noticed and applied. It is keyed with HMACKeyKey.
+	AnnotationPasswordHMAC = "rds.aws.stowage.dev/applied-password-hmac"
 
-	// GeneratedPasswordKey is the key of the generated password Secret.
+	// annotationLegacyPasswordHash held an unkeyed hash of the password in
+	// earlier versions; it is removed when the password is next recorded.
+	annotationLegacyPasswordHash = "rds.aws.stowage.dev/master-password-hash"
+
+	// GeneratedPasswordKey is the key of the generated password in the
+	// DBInstance's Secret, when the password is generated.
 	GeneratedPasswordKey = "password"
+
+	// HMACKeyKey is the key of the random key AnnotationPasswordHMAC is
+	// computed with, in the DBInstance's Secret.
+	HMACKeyKey = "hmac-key"
 )
 
-// GeneratedPasswordSecret is the name of the Secret holding the generated
-// master password of the DBInstance called name.
+// GeneratedPasswordSecret is the name of the Secret, owned by the
+// DBInstance called name, that holds its HMAC key and, when it has no
+// masterPasswordSecretRef, its generated master password.
 func GeneratedPasswordSecret(name string) string { return name + "-master-password" }
 
 // API is the part of the RDS client a DBInstance needs.
@@ -61,6 +74,8 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		kube:     mgr.GetClient(),
 		usage:    resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}),
 		recorder: mrsetup.Recorder(mgr, gvk),
+		cluster:  ownership.NewCluster(mgr.GetAPIReader()),
+		features: o.Features,
 		newAPI:   func(s awsclient.Session) API { return rds.NewFromConfig(s.Config) },
 	}
 	return mrsetup.Setup[*v1alpha1.DBInstance](mgr, o, gvk, &v1alpha1.DBInstance{}, c)
@@ -70,6 +85,8 @@ type connector struct {
 	kube     client.Client
 	usage    resource.ModernTracker
 	recorder event.Recorder
+	cluster  ownership.ClusterID
+	features *feature.Flags
 	newAPI   func(awsclient.Session) API
 }
 
@@ -77,11 +94,11 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.DBInstance) (manag
 	if err := mrsetup.TrackUsage(ctx, c.usage, cr); err != nil {
 		return nil, err
 	}
-	s, err := awsclient.Connect(ctx, c.kube, cr, ptr.Deref(cr.Spec.ForProvider.Region, ""))
+	s, err := awsclient.Connect(ctx, c.kube, cr, ptr.Deref(cr.Spec.ForProvider.Region, ""), c.features)
 	if err != nil {
 		return nil, err
 	}
-	return &external{api: c.newAPI(s), kube: c.kube, recorder: c.recorder}, nil
+	return &external{api: c.newAPI(s), kube: c.kube, recorder: c.recorder, cluster: c.cluster}, nil
 }
 
 // external is built anew for every reconcile, so it may carry what Observe
@@ -90,9 +107,22 @@ type external struct {
 	api      API
 	kube     client.Client
 	recorder event.Recorder
+	cluster  ownership.ClusterID
 
 	last *rdstypes.DBInstance
 	pw   passwordState
+}
+
+// kind is the DBInstance kind as owner tags name it.
+var kind = strings.ToLower(v1alpha1.DBInstanceKind)
+
+// owner is cr as the owner tags of its instance name it.
+func (e *external) owner(ctx context.Context, cr *v1alpha1.DBInstance) (ownership.Owner, error) {
+	id, err := e.cluster.ID(ctx)
+	if err != nil {
+		return ownership.Owner{}, err
+	}
+	return ownership.OwnerOf(id, kind, cr), nil
 }
 
 // passwordState is what Observe learned about the master password.
@@ -111,21 +141,42 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 	if err != nil || db == nil {
 		return managed.ExternalObservation{}, err
 	}
+	c := current(*db)
+	if err := ownership.Check(cr, c.Tags); err != nil {
+		if meta.WasDeleted(cr) {
+			// Not ours: let the finalizer go and never touch the instance.
+			return managed.ExternalObservation{}, nil
+		}
+		return managed.ExternalObservation{}, err
+	}
 	e.last = db
 
 	status := ptr.Deref(db.DBInstanceStatus, "")
-	c := current(*db)
-	lateInit := lateInitialize(&cr.Spec.ForProvider, c)
 	cr.Status.AtProvider = observation(*db)
 	cr.SetConditions(condition(status))
+	if meta.WasDeleted(cr) {
+		// Deleting needs only to know the instance is there. Nothing that
+		// only updates need (the password Secrets, the owner tags) may stop
+		// it: those Secrets are often deleted first.
+		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
+	}
+	lateInit := lateInitialize(&cr.Spec.ForProvider, c)
 	if status == statusDeleting {
 		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ResourceLateInitialized: lateInit}, nil
 	}
 
+	var owner *ownership.Owner
+	if ownership.CanUpdate(cr) {
+		o, err := e.owner(ctx, cr)
+		if err != nil {
+			return managed.ExternalObservation{}, err
+		}
+		owner = &o
+	}
 	if e.pw, err = e.passwordState(ctx, cr); err != nil {
 		return managed.ExternalObservation{}, err
 	}
-	ds := diff(cr.Spec.ForProvider, c)
+	ds := diff(cr.Spec.ForProvider, c, owner)
 	if e.pw.rotate {
 		ds = append(ds, difference{Field: fieldMasterPassword, Want: "the password in the Secret", Got: "an older password"})
 	}
@@ -133,15 +184,31 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 	if e.pw.applied {
 		ep.Password = e.pw.value
 	}
+	fixable, downgrade := splitDowngrade(ds)
 	return managed.ExternalObservation{
 		ResourceExists: true,
 		// A difference waits while RDS is busy with the instance: it would
 		// refuse a modification now, and pending ones are already counted.
-		ResourceUpToDate:        len(ds) == 0 || !modifiable[status],
+		// A downgrade never waits: no modification can fix it, and the
+		// resource must not look synced while it asks for one.
+		ResourceUpToDate:        (len(fixable) == 0 || !modifiable[status]) && downgrade == nil,
 		ResourceLateInitialized: lateInit,
 		ConnectionDetails:       connectionDetails(ep),
 		Diff:                    describe(ds),
 	}, nil
+}
+
+// splitDowngrade separates an engine version downgrade, which no update can
+// make, from the differences an update fixes.
+func splitDowngrade(ds []difference) (fixable []difference, downgrade *difference) {
+	for i := range ds {
+		if ds[i].Downgrade {
+			downgrade = &ds[i]
+			continue
+		}
+		fixable = append(fixable, ds[i])
+	}
+	return fixable, downgrade
 }
 
 // describe reads the instance, or returns nil when RDS has none of that name.
@@ -194,89 +261,133 @@ func (e *external) endpoint(cr *v1alpha1.DBInstance, db rdstypes.DBInstance) end
 }
 
 // passwordState works out which password the instance should have and
-// whether it has it. The hash annotation records the last password applied;
+// whether it has it. The HMAC annotation records the last password applied;
 // without one, a generated password is assumed applied (it is generated just
 // before the create that uses it), while a password from
 // masterPasswordSecretRef is applied once, e.g. after an import.
 func (e *external) passwordState(ctx context.Context, cr *v1alpha1.DBInstance) (passwordState, error) {
-	pw, fromRef, err := e.readPassword(ctx, cr)
+	own, err := e.ownSecret(ctx, cr)
+	if err != nil {
+		return passwordState{}, err
+	}
+	pw, fromRef, err := e.readPassword(ctx, cr, own)
 	if err != nil || pw == "" {
 		return passwordState{}, err
 	}
-	last := cr.GetAnnotations()[AnnotationPasswordHash]
-	switch {
-	case last == "" && !fromRef, last == passwordHash(string(cr.GetUID()), pw):
+	last := cr.GetAnnotations()[AnnotationPasswordHMAC]
+	if last == "" && !fromRef {
 		return passwordState{value: pw, applied: true}, nil
-	default:
-		return passwordState{value: pw, rotate: true}, nil
 	}
+	// Without its key a recorded password cannot be checked: set it again,
+	// under a new key.
+	if key := own.Data[HMACKeyKey]; last != "" && len(key) > 0 && macEqual(last, passwordMAC(key, pw)) {
+		return passwordState{value: pw, applied: true}, nil
+	}
+	return passwordState{value: pw, rotate: true}, nil
 }
 
-// readPassword returns the password masterPasswordSecretRef selects, or the
-// generated one if it exists, and whether it came from the ref.
-func (e *external) readPassword(ctx context.Context, cr *v1alpha1.DBInstance) (string, bool, error) {
-	if ref := cr.Spec.ForProvider.MasterPasswordSecretRef; ref != nil {
-		s := &corev1.Secret{}
-		err := e.kube.Get(ctx, client.ObjectKey{Namespace: cr.GetNamespace(), Name: ref.Name}, s)
-		if kerrors.IsNotFound(err) {
-			return "", true, xperrors.Errorf("spec.forProvider.masterPasswordSecretRef: Secret %s/%s not found", cr.GetNamespace(), ref.Name)
-		}
-		if err != nil {
-			return "", true, xperrors.Wrapf(err, "cannot get master password Secret %s/%s", cr.GetNamespace(), ref.Name)
-		}
-		v := string(s.Data[ref.Key])
-		if v == "" {
-			return "", true, xperrors.Errorf("spec.forProvider.masterPasswordSecretRef: Secret %s/%s has no key %q, or it is empty", cr.GetNamespace(), ref.Name, ref.Key)
-		}
-		return v, true, nil
-	}
+// ownSecret returns the DBInstance's own Secret (GeneratedPasswordSecret),
+// or an empty one when there is none yet.
+func (e *external) ownSecret(ctx context.Context, cr *v1alpha1.DBInstance) (*corev1.Secret, error) {
 	s := &corev1.Secret{}
 	err := e.kube.Get(ctx, client.ObjectKey{Namespace: cr.GetNamespace(), Name: GeneratedPasswordSecret(cr.GetName())}, s)
 	if kerrors.IsNotFound(err) {
-		return "", false, nil
+		return &corev1.Secret{}, nil
 	}
 	if err != nil {
-		return "", false, xperrors.Wrap(err, "cannot get generated master password Secret")
+		return nil, xperrors.Wrap(err, "cannot get the DBInstance's master password Secret")
 	}
-	return string(s.Data[GeneratedPasswordKey]), false, nil
+	return s, nil
 }
 
-// ensurePassword returns the password to create the instance with. A
-// generated password is stored in a Secret owned by the DBInstance before it
-// is used, and reused from there, so a restart never makes a second one.
-func (e *external) ensurePassword(ctx context.Context, cr *v1alpha1.DBInstance) (string, error) {
-	pw, fromRef, err := e.readPassword(ctx, cr)
-	if err != nil || fromRef || pw != "" {
-		return pw, err
+// readPassword returns the password masterPasswordSecretRef selects, or the
+// generated one in own if there is one, and whether it came from the ref.
+func (e *external) readPassword(ctx context.Context, cr *v1alpha1.DBInstance, own *corev1.Secret) (string, bool, error) {
+	ref := cr.Spec.ForProvider.MasterPasswordSecretRef
+	if ref == nil {
+		return string(own.Data[GeneratedPasswordKey]), false, nil
 	}
-	if pw, err = generatePassword(); err != nil {
-		return "", xperrors.Wrap(err, "cannot generate master password")
-	}
-	s := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{
-			Namespace:       cr.GetNamespace(),
-			Name:            GeneratedPasswordSecret(cr.GetName()),
-			OwnerReferences: []metav1.OwnerReference{meta.AsController(meta.TypedReferenceTo(cr, v1alpha1.DBInstanceGroupVersionKind))},
-		},
-		Data: map[string][]byte{GeneratedPasswordKey: []byte(pw)},
-	}
-	err = e.kube.Create(ctx, s)
-	if kerrors.IsAlreadyExists(err) {
-		// Another reconcile got there first (or the cache is behind): use
-		// what it stored.
-		got := &corev1.Secret{}
-		if err := e.kube.Get(ctx, client.ObjectKeyFromObject(s), got); err != nil {
-			return "", xperrors.Wrap(err, "cannot get generated master password Secret")
-		}
-		if v := string(got.Data[GeneratedPasswordKey]); v != "" {
-			return v, nil
-		}
-		return "", xperrors.Errorf("Secret %s/%s exists but has no %q key", s.Namespace, s.Name, GeneratedPasswordKey)
+	s := &corev1.Secret{}
+	err := e.kube.Get(ctx, client.ObjectKey{Namespace: cr.GetNamespace(), Name: ref.Name}, s)
+	if kerrors.IsNotFound(err) {
+		return "", true, xperrors.Errorf("spec.forProvider.masterPasswordSecretRef: Secret %s/%s not found", cr.GetNamespace(), ref.Name)
 	}
 	if err != nil {
-		return "", xperrors.Wrap(err, "cannot store generated master password")
+		return "", true, xperrors.Wrapf(err, "cannot get master password Secret %s/%s", cr.GetNamespace(), ref.Name)
 	}
-	return pw, nil
+	v := string(s.Data[ref.Key])
+	if v == "" {
+		return "", true, xperrors.Errorf("spec.forProvider.masterPasswordSecretRef: Secret %s/%s has no key %q, or it is empty", cr.GetNamespace(), ref.Name, ref.Key)
+	}
+	return v, true, nil
+}
+
+// ensureSecret makes sure the DBInstance's own Secret holds an HMAC key and,
+// when generate is true, a generated password, and returns both. Both are
+// stored in the Secret, owned by the DBInstance, before they are used, and
+// reused from there, so a restart never makes a second password or forgets
+// the key its annotation was made with.
+func (e *external) ensureSecret(ctx context.Context, cr *v1alpha1.DBInstance, generate bool) (key []byte, pw string, err error) {
+	nn := client.ObjectKey{Namespace: cr.GetNamespace(), Name: GeneratedPasswordSecret(cr.GetName())}
+	s := &corev1.Secret{}
+	err = e.kube.Get(ctx, nn, s)
+	if kerrors.IsNotFound(err) {
+		s = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
+			Namespace:       nn.Namespace,
+			Name:            nn.Name,
+			OwnerReferences: []metav1.OwnerReference{meta.AsController(meta.TypedReferenceTo(cr, v1alpha1.DBInstanceGroupVersionKind))},
+		}}
+		if err := fillSecret(s, generate); err != nil {
+			return nil, "", err
+		}
+		err = e.kube.Create(ctx, s)
+		if err == nil {
+			return s.Data[HMACKeyKey], string(s.Data[GeneratedPasswordKey]), nil
+		}
+		if !kerrors.IsAlreadyExists(err) {
+			return nil, "", xperrors.Wrap(err, "cannot store the master password Secret")
+		}
+		// Another reconcile got there first (or the cache is behind): use
+		// what it stored.
+		s = &corev1.Secret{}
+		err = e.kube.Get(ctx, nn, s)
+	}
+	if err != nil {
+		return nil, "", xperrors.Wrap(err, "cannot get the DBInstance's master password Secret")
+	}
+	if len(s.Data[HMACKeyKey]) == 0 || (generate && len(s.Data[GeneratedPasswordKey]) == 0) {
+		if err := fillSecret(s, generate); err != nil {
+			return nil, "", err
+		}
+		// A conflict means someone else changed it: the next reconcile
+		// reads theirs.
+		if err := e.kube.Update(ctx, s); err != nil {
+			return nil, "", xperrors.Wrap(err, "cannot store the master password Secret")
+		}
+	}
+	return s.Data[HMACKeyKey], string(s.Data[GeneratedPasswordKey]), nil
+}
+
+// fillSecret adds what s lacks: an HMAC key, and a password if generate.
+func fillSecret(s *corev1.Secret, generate bool) error {
+	if s.Data == nil {
+		s.Data = map[string][]byte{}
+	}
+	if len(s.Data[HMACKeyKey]) == 0 {
+		k, err := generateKey()
+		if err != nil {
+			return xperrors.Wrap(err, "cannot generate the master password HMAC key")
+		}
+		s.Data[HMACKeyKey] = k
+	}
+	if generate && len(s.Data[GeneratedPasswordKey]) == 0 {
+		pw, err := generatePassword()
+		if err != nil {
+			return xperrors.Wrap(err, "cannot generate master password")
+		}
+		s.Data[GeneratedPasswordKey] = []byte(pw)
+	}
+	return nil
 }
 
 func (e *external) Create(ctx context.Context, cr *v1alpha1.DBInstance) (managed.ExternalCreation, error) {
@@ -285,24 +396,38 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	if ptr.Deref(p.MasterUsername, "") == "" {
 		return managed.ExternalCreation{}, xperrors.New("spec.forProvider.masterUsername is required to create a DB instance")
 	}
-	pw, err := e.ensurePassword(ctx, cr)
+	// Known before the create call, so an instance is never made without
+	// its owner tags.
+	owner, err := e.owner(ctx, cr)
 	if err != nil {
 		return managed.ExternalCreation{}, err
 	}
-	_, err = e.api.CreateDBInstance(ctx, createInput(name, p, pw))
+	pw, fromRef, err := e.readPassword(ctx, cr, &corev1.Secret{})
+	if err != nil {
+		return managed.ExternalCreation{}, err
+	}
+	key, generated, err := e.ensureSecret(ctx, cr, !fromRef)
+	if err != nil {
+		return managed.ExternalCreation{}, err
+	}
+	if !fromRef {
+		pw = generated
+	}
+	_, err = e.api.CreateDBInstance(ctx, createInput(name, p, pw, owner))
 	switch {
 	case err == nil, hasCode(err, "DBInstanceAlreadyExists", "DBInstanceAlreadyExistsFault"):
-		// Created now, or by a previous Create whose status write was lost.
+		// Created now, or by a previous Create whose status write was lost;
+		// whose it is, the next Observe checks.
 	default:
 		return managed.ExternalCreation{}, apiError(err, "cannot create DB instance "+name)
 	}
 	// Persisted with the external-create annotations. The password itself is
 	// published once Observe finds the instance.
-	meta.AddAnnotations(cr, map[string]string{AnnotationPasswordHash: passwordHash(string(cr.GetUID()), pw)})
+	meta.AddAnnotations(cr, map[string]string{AnnotationPasswordHMAC: passwordMAC(key, pw)})
 	return managed.ExternalCreation{}, nil
 }
 
-func createInput(name string, p v1alpha1.DBInstanceParameters, pw string) *rds.CreateDBInstanceInput {
+func createInput(name string, p v1alpha1.DBInstanceParameters, pw string, owner ownership.Owner) *rds.CreateDBInstanceInput {
 	in := &rds.CreateDBInstanceInput{
 		DBInstanceIdentifier:       aws.String(name),
 		Engine:                     aws.String(string(p.Engine)),
@@ -330,8 +455,9 @@ func createInput(name string, p v1alpha1.DBInstanceParameters, pw string) *rds.C
 	if p.StorageType != nil {
 		in.StorageType = aws.String(string(*p.StorageType))
 	}
-	for _, k := range sortedKeys(p.Tags) {
-		in.Tags = append(in.Tags, rdstypes.Tag{Key: aws.String(k), Value: aws.String(p.Tags[k])})
+	tags := ownership.Merge(p.Tags, owner)
+	for _, k := range sortedKeys(tags) {
+		in.Tags = append(in.Tags, rdstypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
 	}
 	return in
 }
@@ -346,32 +472,64 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 		if db == nil {
 			return managed.ExternalUpdate{}, xperrors.Errorf("DB instance %q not found", name)
 		}
+		if err := ownership.Check(cr, current(*db).Tags); err != nil {
+			return managed.ExternalUpdate{}, err
+		}
 		e.last = db
 		if e.pw, err = e.passwordState(ctx, cr); err != nil {
 			return managed.ExternalUpdate{}, err
 		}
 	}
-	ds := diff(cr.Spec.ForProvider, current(*e.last))
+	owner, err := e.owner(ctx, cr)
+	if err != nil {
+		return managed.ExternalUpdate{}, err
+	}
+	c := current(*e.last)
+	all := diff(cr.Spec.ForProvider, c, &owner)
 	if e.pw.rotate {
-		ds = append(ds, difference{Field: fieldMasterPassword, Want: "the password in the Secret", Got: "an older password"})
+		all = append(all, difference{Field: fieldMasterPassword, Want: "the password in the Secret", Got: "an older password"})
 	}
-	if len(ds) == 0 {
-		return managed.ExternalUpdate{}, nil
+	ds, downgrade := splitDowngrade(all)
+	// RDS refuses modifications while it is busy; they wait for a later poll.
+	if !modifiable[ptr.Deref(e.last.DBInstanceStatus, "")] {
+		ds = nil
 	}
-	e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Updating DB instance: "+describe(ds)))
+	var u managed.ExternalUpdate
+	if len(ds) > 0 {
+		if u, err = e.apply(ctx, cr, name, c, owner, ds); err != nil {
+			return managed.ExternalUpdate{}, err
+		}
+	}
+	if downgrade != nil {
+		return u, olderVersionError(cr.Spec.ForProvider.Engine, downgrade.Want, downgrade.Got)
+	}
+	return u, nil
+}
 
-	if in := modifyInput(name, cr.Spec.ForProvider, current(*e.last), ds, e.pw); in != nil {
+// apply sends the differences ds: one ModifyDBInstance with the differing
+// fields, the tag calls, and the password record when it rotates.
+func (e *external) apply(ctx context.Context, cr *v1alpha1.DBInstance, name string, c v1alpha1.DBInstanceParameters, owner ownership.Owner, ds []difference) (managed.ExternalUpdate, error) {
+	e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Updating DB instance: "+describe(ds)))
+	var key []byte
+	if e.pw.rotate {
+		// The key is stored before the password it records is sent.
+		var err error
+		if key, _, err = e.ensureSecret(ctx, cr, false); err != nil {
+			return managed.ExternalUpdate{}, err
+		}
+	}
+	if in := modifyInput(name, cr.Spec.ForProvider, c, ds, e.pw); in != nil {
 		if _, err := e.api.ModifyDBInstance(ctx, in); err != nil {
 			return managed.ExternalUpdate{}, apiError(err, "cannot modify DB instance "+name)
 		}
 	}
-	if err := e.updateTags(ctx, cr, ds); err != nil {
+	if err := e.updateTags(ctx, cr, c, owner, ds); err != nil {
 		return managed.ExternalUpdate{}, err
 	}
 	if !e.pw.rotate {
 		return managed.ExternalUpdate{}, nil
 	}
-	if err := e.recordPassword(ctx, cr, e.pw.value); err != nil {
+	if err := e.recordPassword(ctx, cr, key, e.pw.value); err != nil {
 		return managed.ExternalUpdate{}, err
 	}
 	ep := e.endpoint(cr, *e.last)
@@ -389,7 +547,7 @@ func modifyInput(name string, p, c v1alpha1.DBInstanceParameters, ds []differenc
 		switch d.Field {
 		case fieldEngineVersion:
 			in.EngineVersion = p.EngineVersion
-			if majorUpgrade(*p.EngineVersion, ptr.Deref(c.EngineVersion, "")) {
+			if majorUpgrade(p.Engine, *p.EngineVersion, ptr.Deref(c.EngineVersion, "")) {
 				in.AllowMajorVersionUpgrade = aws.Bool(true)
 			}
 		case fieldDBInstanceClass:
@@ -439,12 +597,17 @@ func modifyInput(name string, p, c v1alpha1.DBInstanceParameters, ds []differenc
 	return in
 }
 
-func (e *external) updateTags(ctx context.Context, cr *v1alpha1.DBInstance, ds []difference) error {
-	if !hasField(ds, fieldTags) {
+// updateTags makes the instance's tags the spec's tags plus the owner tags,
+// when either differs.
+func (e *external) updateTags(ctx context.Context, cr *v1alpha1.DBInstance, c v1alpha1.DBInstanceParameters, owner ownership.Owner, ds []difference) error {
+	if !hasField(ds, fieldTags) && !hasField(ds, fieldOwnerTags) {
 		return nil
 	}
+	if prev, ok := ownership.Foreign(cr, c.Tags); ok {
+		e.recorder.Event(cr, event.Normal("AdoptExternalResource", fmt.Sprintf("DB instance %q was tagged as owned by %s; the explicit crossplane.io/external-name imports it, so it is now tagged as this resource's", meta.GetExternalName(cr), prev)))
+	}
 	arn := e.last.DBInstanceArn
-	add, remove := tagChanges(cr.Spec.ForProvider.Tags, current(*e.last).Tags)
+	add, remove := tagChanges(desiredTags(cr.Spec.ForProvider, c, owner), c.Tags)
 	if len(remove) > 0 {
 		if _, err := e.api.RemoveTagsFromResource(ctx, &rds.RemoveTagsFromResourceInput{ResourceName: arn, TagKeys: remove}); err != nil {
 			return apiError(err, "cannot remove tags (spec.forProvider.tags)")
@@ -456,20 +619,21 @@ func (e *external) updateTags(ctx context.Context, cr *v1alpha1.DBInstance, ds [
 			in.Tags = append(in.Tags, rdstypes.Tag{Key: aws.String(k), Value: aws.String(add[k])})
 		}
 		if _, err := e.api.AddTagsToResource(ctx, in); err != nil {
-			return apiError(err, "cannot add tags (spec.forProvider.tags)")
+			return apiError(err, "cannot add tags (spec.forProvider.tags and owner tags)")
 		}
 	}
 	return nil
 }
 
-// recordPassword persists the hash of the password just applied. The
+// recordPassword persists the HMAC of the password just applied. The
 // managed reconciler only writes status after Update, so the annotation is
 // patched here; the status Observe computed is kept for the reconciler to
 // write.
-func (e *external) recordPassword(ctx context.Context, cr *v1alpha1.DBInstance, pw string) error {
+func (e *external) recordPassword(ctx context.Context, cr *v1alpha1.DBInstance, key []byte, pw string) error {
 	status := cr.Status.DeepCopy()
 	orig := cr.DeepCopy()
-	meta.AddAnnotations(cr, map[string]string{AnnotationPasswordHash: passwordHash(string(cr.GetUID()), pw)})
+	meta.AddAnnotations(cr, map[string]string{AnnotationPasswordHMAC: passwordMAC(key, pw)})
+	meta.RemoveAnnotations(cr, annotationLegacyPasswordHash)
 	if err := e.kube.Patch(ctx, cr, client.MergeFrom(orig)); err != nil {
 		return xperrors.Wrap(err, "master password changed, but cannot record that it did")
 	}

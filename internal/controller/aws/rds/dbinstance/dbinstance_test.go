@@ -2,9 +2,12 @@ package dbinstance
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
@@ -23,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/ownership"
 )
 
 // fakeAPI is an API whose methods are the Fn fields; an unset Fn fails the
@@ -110,6 +114,9 @@ func dbInstance(p v1alpha1.DBInstanceParameters) *v1alpha1.DBInstance {
 	return cr
 }
 
+// testCluster is the cluster testOwner names.
+var testCluster = ownership.ClusterIDFn(func(context.Context) (string, error) { return testOwner.Cluster, nil })
+
 func apiErr(code, msg string) error { return &smithy.GenericAPIError{Code: code, Message: msg} }
 
 func TestObserveStatus(t *testing.T) {
@@ -163,7 +170,7 @@ func TestObserveStatus(t *testing.T) {
 				tc.spec(&p)
 			}
 			cr := dbInstance(p)
-			e := &external{api: &fakeAPI{DescribeFn: describeReturns(tc.db)}, kube: kube(t), recorder: event.NewNopRecorder()}
+			e := &external{api: &fakeAPI{DescribeFn: describeReturns(tc.db)}, kube: kube(t), recorder: event.NewNopRecorder(), cluster: testCluster}
 			o, err := e.Observe(context.Background(), cr)
 			if err != nil {
 				t.Fatal(err)
@@ -182,7 +189,7 @@ func TestObserveCreatingThenAvailable(t *testing.T) {
 	db.Endpoint = nil
 	cr := dbInstance(minimal())
 	gen := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: GeneratedPasswordSecret("db")}, Data: map[string][]byte{GeneratedPasswordKey: []byte("pw")}}
-	e := &external{api: &fakeAPI{DescribeFn: describeReturns(&db)}, kube: kube(t, gen), recorder: event.NewNopRecorder()}
+	e := &external{api: &fakeAPI{DescribeFn: describeReturns(&db)}, kube: kube(t, gen), recorder: event.NewNopRecorder(), cluster: testCluster}
 
 	if _, err := e.Observe(context.Background(), cr); err != nil {
 		t.Fatal(err)
@@ -227,6 +234,7 @@ func TestCreate(t *testing.T) {
 		"ReusesGenerated": {
 			reason:  "A password generated earlier is reused, never replaced.",
 			secrets: []client.Object{&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "db-master-password"}, Data: map[string][]byte{"password": []byte("earlier")}}},
+			// Made before HMAC keys: the key is added beside the password.
 			createFn: func(*rds.CreateDBInstanceInput) (*rds.CreateDBInstanceOutput, error) {
 				return &rds.CreateDBInstanceOutput{}, nil
 			},
@@ -269,20 +277,29 @@ func TestCreate(t *testing.T) {
 			cr := dbInstance(p)
 			kc := kube(t, tc.secrets...)
 			var sent string
+			var tags map[string]string
 			api := &fakeAPI{CreateFn: func(in *rds.CreateDBInstanceInput) (*rds.CreateDBInstanceOutput, error) {
-				// The generated password must be stored before RDS sees it.
-				if !tc.ref {
-					s := &corev1.Secret{}
-					if err := kc.Get(context.Background(), client.ObjectKey{Namespace: "ns", Name: "db-master-password"}, s); err != nil {
-						t.Errorf("password Secret not stored before CreateDBInstance: %v", err)
-					} else if string(s.Data["password"]) != *in.MasterUserPassword {
+				// The generated password and the HMAC key must be stored
+				// before RDS sees the password.
+				s := &corev1.Secret{}
+				if err := kc.Get(context.Background(), client.ObjectKey{Namespace: "ns", Name: "db-master-password"}, s); err != nil {
+					t.Errorf("password Secret not stored before CreateDBInstance: %v", err)
+				} else {
+					if len(s.Data[HMACKeyKey]) != 32 {
+						t.Errorf("HMAC key is %d bytes, want 32", len(s.Data[HMACKeyKey]))
+					}
+					if !tc.ref && string(s.Data["password"]) != *in.MasterUserPassword {
 						t.Error("CreateDBInstance got another password than the stored one")
 					}
 				}
 				sent = *in.MasterUserPassword
+				tags = map[string]string{}
+				for _, tag := range in.Tags {
+					tags[*tag.Key] = *tag.Value
+				}
 				return tc.createFn(in)
 			}}
-			e := &external{api: api, kube: kc, recorder: event.NewNopRecorder()}
+			e := &external{api: api, kube: kc, recorder: event.NewNopRecorder(), cluster: testCluster}
 			_, err := e.Create(context.Background(), cr)
 			if tc.wantErr != "" {
 				if err == nil || err.Error() != tc.wantErr {
@@ -299,10 +316,20 @@ func TestCreate(t *testing.T) {
 			if len(sent) == 0 {
 				t.Error("no password sent")
 			}
-			if got, want := cr.GetAnnotations()[AnnotationPasswordHash], passwordHash("uid-1", sent); got != want {
-				t.Errorf("password hash annotation = %q, want %q", got, want)
+			if d := cmp.Diff(testOwner.Tags(), tags); d != "" {
+				t.Errorf("%s\nCreateDBInstance tags must be the owner tags: -want, +got:\n%s", tc.reason, d)
 			}
-			if strings.Contains(cr.GetAnnotations()[AnnotationPasswordHash], sent) {
+			s := &corev1.Secret{}
+			if err := kc.Get(context.Background(), client.ObjectKey{Namespace: "ns", Name: "db-master-password"}, s); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := s.Data["password"]; tc.ref && ok {
+				t.Error("with masterPasswordSecretRef the DBInstance's Secret holds a password; want only the HMAC key")
+			}
+			if got, want := cr.GetAnnotations()[AnnotationPasswordHMAC], passwordMAC(s.Data[HMACKeyKey], sent); got != want {
+				t.Errorf("password HMAC annotation = %q, want %q", got, want)
+			}
+			if strings.Contains(cr.GetAnnotations()[AnnotationPasswordHMAC], sent) {
 				t.Error("the annotation contains the password")
 			}
 		})
@@ -336,7 +363,7 @@ func TestUpdate(t *testing.T) {
 	}
 	var events []event.Event
 	rec := eventRecorder(func(e event.Event) { events = append(events, e) })
-	e := &external{api: api, kube: kube(t), recorder: rec}
+	e := &external{api: api, kube: kube(t), recorder: rec, cluster: testCluster}
 	o, err := e.Observe(context.Background(), cr)
 	if err != nil {
 		t.Fatal(err)
@@ -372,8 +399,10 @@ func TestPasswordRotation(t *testing.T) {
 	lateInitialize(&p, current(cloud()))
 	p.MasterPasswordSecretRef = &xpv2.LocalSecretKeySelector{LocalSecretReference: xpv2.LocalSecretReference{Name: "mine"}, Key: "pw"}
 	cr := dbInstance(p)
-	cr.SetAnnotations(map[string]string{meta.AnnotationKeyExternalName: "db", AnnotationPasswordHash: passwordHash("uid-1", "old-one")})
-	kc := kube(t, secret, cr.DeepCopy())
+	key := []byte("0123456789abcdef0123456789abcdef")
+	own := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: GeneratedPasswordSecret("db")}, Data: map[string][]byte{HMACKeyKey: key}}
+	cr.SetAnnotations(map[string]string{meta.AnnotationKeyExternalName: "db", AnnotationPasswordHMAC: passwordMAC(key, "old-one"), annotationLegacyPasswordHash: "something"})
+	kc := kube(t, secret, own, cr.DeepCopy())
 	var sent *string
 	api := &fakeAPI{
 		DescribeFn: describeReturns(ptr.To(cloud())),
@@ -383,7 +412,7 @@ func TestPasswordRotation(t *testing.T) {
 		},
 	}
 	var events []event.Event
-	e := &external{api: api, kube: kc, recorder: eventRecorder(func(e event.Event) { events = append(events, e) })}
+	e := &external{api: api, kube: kc, recorder: eventRecorder(func(e event.Event) { events = append(events, e) }), cluster: testCluster}
 	o, err := e.Observe(context.Background(), cr)
 	if err != nil {
 		t.Fatal(err)
@@ -408,8 +437,11 @@ func TestPasswordRotation(t *testing.T) {
 	if err := kc.Get(context.Background(), client.ObjectKeyFromObject(cr), stored); err != nil {
 		t.Fatal(err)
 	}
-	if got := stored.GetAnnotations()[AnnotationPasswordHash]; got != passwordHash("uid-1", "new-one") {
-		t.Errorf("the new password's hash was not recorded: %q", got)
+	if got := stored.GetAnnotations()[AnnotationPasswordHMAC]; got != passwordMAC(key, "new-one") {
+		t.Errorf("the new password's HMAC was not recorded: %q", got)
+	}
+	if _, ok := stored.GetAnnotations()[annotationLegacyPasswordHash]; ok {
+		t.Error("the unkeyed legacy password hash annotation was kept")
 	}
 	for _, ev := range events {
 		if strings.Contains(ev.Message, "new-one") || strings.Contains(ev.Message, "old-one") {
@@ -469,7 +501,7 @@ func TestDelete(t *testing.T) {
 				got = in
 				return &rds.DeleteDBInstanceOutput{}, nil
 			}}
-			e := &external{api: api, kube: kube(t), recorder: event.NewNopRecorder()}
+			e := &external{api: api, kube: kube(t), recorder: event.NewNopRecorder(), cluster: testCluster}
 			_, err := e.Delete(context.Background(), cr)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
@@ -555,5 +587,223 @@ func TestFinalSnapshotID(t *testing.T) {
 	a, b := finalSnapshotID("db", "uid-1"), finalSnapshotID("db", "uid-1")
 	if a != b || !strings.HasPrefix(a, "db-final-") || len(a) != len("db-final-")+8 {
 		t.Errorf("finalSnapshotID = %q and %q, want one stable db-final-<8 hex>", a, b)
+	}
+}
+
+func TestObserveOwnership(t *testing.T) {
+	foreign := cloud()
+	userTags := map[string]string{"a": "1", "b": "2"}
+	foreign.TagList = tagList(ownership.Merge(userTags, ownership.Owner{Cluster: "c-2", Kind: "dbinstance", Namespace: "other", Name: "db", UID: "uid-2"}))
+	untagged := cloud()
+	untagged.TagList = tagList(userTags)
+	generated := func(cr *v1alpha1.DBInstance) {
+		meta.AddAnnotations(cr, map[string]string{ownership.AnnotationGeneratedExternalName: "db"})
+	}
+	const howToImport = ", so this resource will not manage it: to import it on purpose, create a managed resource with the annotation crossplane.io/external-name: db (or remove the stowage.dev/generated-external-name annotation from this one)"
+	type want struct {
+		exists bool
+		diff   string
+		err    string
+	}
+	cases := map[string]struct {
+		reason string
+		db     rdstypes.DBInstance
+		cr     func(*v1alpha1.DBInstance)
+		want   want
+	}{
+		"Ours": {
+			reason: "An instance tagged as ours is observed as usual.",
+			db:     cloud(),
+			cr:     generated,
+			want:   want{exists: true},
+		},
+		"Foreign": {
+			reason: "An instance tagged as someone else's is refused, saying whose it is.",
+			db:     foreign,
+			cr:     generated,
+			want:   want{err: `"db" already exists and belongs to dbinstance other/db (uid uid-2) in cluster c-2` + howToImport},
+		},
+		"ForeignWhileDeleting": {
+			reason: "Deleting a resource refused a foreign instance lets the finalizer go: the instance is never touched.",
+			db:     foreign,
+			cr: func(cr *v1alpha1.DBInstance) {
+				generated(cr)
+				cr.SetDeletionTimestamp(&metav1.Time{Time: time.Now()})
+			},
+			want: want{},
+		},
+		"UntaggedGenerated": {
+			reason: "An untagged instance under a generated name was not created by this resource.",
+			db:     untagged,
+			cr:     generated,
+			want:   want{err: `"db" already exists and has no owner tags: it was not created by Stowage` + howToImport},
+		},
+		"UntaggedAfterCreate": {
+			reason: "An untagged instance this resource created is ours and gets its owner tags.",
+			db:     untagged,
+			cr: func(cr *v1alpha1.DBInstance) {
+				generated(cr)
+				meta.SetExternalCreatePending(cr, time.Now())
+			},
+			want: want{exists: true, diff: "owner tags: want {stowage-cluster=c-1, stowage-kind=dbinstance, stowage-name=db, stowage-namespace=ns, stowage-uid=uid-1}, RDS has no tags"},
+		},
+		"ExplicitImport": {
+			reason: "An explicit external name imports someone else's instance on purpose.",
+			db:     foreign,
+			want:   want{exists: true, diff: "owner tags: want {stowage-cluster=c-1, stowage-namespace=ns, stowage-uid=uid-1}, RDS has {stowage-cluster=c-2, stowage-namespace=other, stowage-uid=uid-2}"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := minimal()
+			lateInitialize(&p, current(cloud()))
+			cr := dbInstance(p)
+			if tc.cr != nil {
+				tc.cr(cr)
+			}
+			e := &external{api: &fakeAPI{DescribeFn: describeReturns(&tc.db)}, kube: kube(t), recorder: event.NewNopRecorder(), cluster: testCluster}
+			o, err := e.Observe(context.Background(), cr)
+			got := want{exists: o.ResourceExists, diff: o.Diff}
+			if err != nil {
+				got.err = err.Error()
+			}
+			if d := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{})); d != "" {
+				t.Errorf("%s\nObserve(...): -want, +got:\n%s", tc.reason, d)
+			}
+		})
+	}
+}
+
+func TestObserveWhileDeleting(t *testing.T) {
+	ref := &xpv2.LocalSecretKeySelector{LocalSecretReference: xpv2.LocalSecretReference{Name: "gone"}, Key: "pw"}
+	cases := map[string]struct {
+		reason string
+		ref    *xpv2.LocalSecretKeySelector
+		kube   []client.Object
+	}{
+		"RefSecretGone": {
+			reason: "A DBInstance whose masterPasswordSecretRef Secret was deleted first still deletes.",
+			ref:    ref,
+		},
+		"GeneratedSecretGone": {
+			reason: "A DBInstance whose own Secret was deleted first still deletes.",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := minimal()
+			p.MasterPasswordSecretRef = tc.ref
+			cr := dbInstance(p)
+			cr.SetDeletionTimestamp(&metav1.Time{Time: time.Now()})
+			cr.SetAnnotations(map[string]string{meta.AnnotationKeyExternalName: "db", AnnotationPasswordHMAC: "recorded"})
+			// No cluster identity either: deleting must not need it.
+			noCluster := ownership.ClusterIDFn(func(context.Context) (string, error) { return "", errors.New("no cluster identity") })
+			e := &external{api: &fakeAPI{DescribeFn: describeReturns(ptr.To(cloud()))}, kube: kube(t, tc.kube...), recorder: event.NewNopRecorder(), cluster: noCluster}
+			o, err := e.Observe(context.Background(), cr)
+			if err != nil || !o.ResourceExists {
+				t.Errorf("%s\nObserve(...) = exists %v, %v; want true, nil so Delete runs", tc.reason, o.ResourceExists, err)
+			}
+		})
+	}
+}
+
+func TestUpdateDowngrade(t *testing.T) {
+	const refused = "spec.forProvider.engineVersion: 15 is older than the running 16.4; RDS cannot downgrade: set 16 or later"
+	modifying := cloud()
+	modifying.DBInstanceStatus = ptr.To("modifying")
+	cases := map[string]struct {
+		reason     string
+		db         rdstypes.DBInstance
+		spec       func(*v1alpha1.DBInstanceParameters)
+		wantModify []string // fields of the one ModifyDBInstance, if any
+	}{
+		"OnlyDowngrade": {
+			reason: "A downgrade alone sends nothing and fails.",
+			db:     cloud(),
+			spec:   func(p *v1alpha1.DBInstanceParameters) { p.EngineVersion = ptr.To("15") },
+		},
+		"DowngradeAndClass": {
+			reason: "The other differences are sent, without the downgrade, and the update still fails.",
+			db:     cloud(),
+			spec: func(p *v1alpha1.DBInstanceParameters) {
+				p.EngineVersion = ptr.To("15")
+				p.DBInstanceClass = "db.t3.small"
+			},
+			wantModify: []string{"DBInstanceClass=db.t3.small"},
+		},
+		"DowngradeWhileModifying": {
+			reason: "While RDS is busy nothing is sent, but the downgrade is still reported.",
+			db:     modifying,
+			spec: func(p *v1alpha1.DBInstanceParameters) {
+				p.EngineVersion = ptr.To("15")
+				p.DBInstanceClass = "db.t3.small"
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := minimal()
+			lateInitialize(&p, current(cloud()))
+			tc.spec(&p)
+			cr := dbInstance(p)
+			var modified []string
+			api := &fakeAPI{DescribeFn: describeReturns(&tc.db), ModifyFn: func(in *rds.ModifyDBInstanceInput) (*rds.ModifyDBInstanceOutput, error) {
+				if in.EngineVersion != nil {
+					modified = append(modified, "EngineVersion="+*in.EngineVersion)
+				}
+				if in.DBInstanceClass != nil {
+					modified = append(modified, "DBInstanceClass="+*in.DBInstanceClass)
+				}
+				return &rds.ModifyDBInstanceOutput{}, nil
+			}}
+			e := &external{api: api, kube: kube(t), recorder: event.NewNopRecorder(), cluster: testCluster}
+			o, err := e.Observe(context.Background(), cr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.ResourceUpToDate || !strings.Contains(o.Diff, "spec.forProvider.engineVersion: want 15, RDS has 16.4 and cannot downgrade") {
+				t.Errorf("%s\nObserve(...) = up to date %v, diff %q; a downgrade must never look synced", tc.reason, o.ResourceUpToDate, o.Diff)
+			}
+			_, err = e.Update(context.Background(), cr)
+			if err == nil || err.Error() != refused {
+				t.Errorf("%s\nUpdate(...) error = %v, want %q", tc.reason, err, refused)
+			}
+			if d := cmp.Diff(tc.wantModify, modified); d != "" {
+				t.Errorf("%s\nModifyDBInstance: -want, +got:\n%s", tc.reason, d)
+			}
+		})
+	}
+}
+
+func TestPasswordMAC(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	other := []byte("fedcba9876543210fedcba9876543210")
+	mac := passwordMAC(key, "hunter2")
+	sha := func(s string) string {
+		h := sha256.Sum256([]byte(s))
+		return hex.EncodeToString(h[:])
+	}
+	cases := map[string]struct {
+		reason string
+		got    string
+		differ bool
+	}{
+		"Stable":           {reason: "The same key and password give the same marker.", got: passwordMAC(key, "hunter2")},
+		"OtherPassword":    {reason: "Another password gives another marker.", got: passwordMAC(key, "hunter3"), differ: true},
+		"OtherKey":         {reason: "The marker changes with the key.", got: passwordMAC(other, "hunter2"), differ: true},
+		"NotPlainSHA256":   {reason: "It is no unkeyed hash of the password.", got: sha("hunter2"), differ: true},
+		"NotSaltedSHA256":  {reason: "It is no hash of uid and password (the old marker).", got: sha("uid-1hunter2"), differ: true},
+		"NotLegacyFormat":  {reason: "It is not the legacy annotation's value.", got: sha("stowage-rds-master-password:uid-1:hunter2"), differ: true},
+		"NotKeyThenPasswd": {reason: "It is not a hash of key and password concatenated.", got: sha(string(key) + "hunter2"), differ: true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if (tc.got != mac) != tc.differ {
+				t.Errorf("%s\npasswordMAC = %s, compared with %s", tc.reason, mac, tc.got)
+			}
+		})
+	}
+	if len(mac) != 64 || strings.Contains(mac, "hunter2") {
+		t.Errorf("passwordMAC = %q, want 64 hex digits that do not contain the password", mac)
 	}
 }

@@ -3,6 +3,7 @@ package dbinstance_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"slices"
@@ -128,6 +129,48 @@ func writesTo(id string) []testenv.Call {
 	return out
 }
 
+// instanceTags returns every tag of the instance in RDS.
+func instanceTags(ctx context.Context, id string) (map[string]string, error) {
+	db, err := describe(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	tags := map[string]string{}
+	for _, t := range db.TagList {
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return tags, nil
+}
+
+// ownedBy checks that tags carry d's owner tags and the user tags want.
+func ownedBy(tags map[string]string, d *v1alpha1.DBInstance, want map[string]string) error {
+	for k, v := range want {
+		if tags[k] != v {
+			return fmt.Errorf("tag %s = %q, want %q (tags %v)", k, tags[k], v, tags)
+		}
+	}
+	owner := map[string]string{"stowage-kind": "dbinstance", "stowage-namespace": d.Namespace, "stowage-name": d.Name, "stowage-uid": string(d.UID)}
+	for k, v := range owner {
+		if tags[k] != v {
+			return fmt.Errorf("owner tag %s = %q, want %q (tags %v)", k, tags[k], v, tags)
+		}
+	}
+	if tags["stowage-cluster"] == "" {
+		return fmt.Errorf("no stowage-cluster owner tag (tags %v)", tags)
+	}
+	return nil
+}
+
+// gone waits until obj is deleted from the API server.
+func gone(ctx context.Context, obj client.Object) error {
+	return testenv.Eventually(ctx, timeout, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(obj), obj); !kerrors.IsNotFound(err) {
+			return fmt.Errorf("%s still present (%v)", obj.GetName(), err)
+		}
+		return nil
+	})
+}
+
 func actions(cs []testenv.Call) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
@@ -195,6 +238,22 @@ func TestDBInstanceLifecycle(t *testing.T) {
 	}
 	if d.Status.AtProvider.ARN == "" || d.Status.AtProvider.Address == "" || d.Status.AtProvider.Status != "available" {
 		t.Errorf("status.atProvider = %+v", d.Status.AtProvider)
+	}
+	// The instance carries its tags and its owner tags; the spec only the
+	// user's.
+	tags, err := instanceTags(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ownedBy(tags, d, map[string]string{"team": "shop"}); err != nil {
+		t.Error(err)
+	}
+	if _, ok := d.Spec.ForProvider.Tags["stowage-uid"]; ok {
+		t.Errorf("spec.forProvider.tags = %v: owner tags must stay out of the spec", d.Spec.ForProvider.Tags)
+	}
+	// The Secret holds the HMAC key the password marker is made with.
+	if len(gen.Data[dbinstance.HMACKeyKey]) != 32 || d.GetAnnotations()[dbinstance.AnnotationPasswordHMAC] == "" {
+		t.Errorf("no HMAC key (%d bytes) or no %s annotation", len(gen.Data[dbinstance.HMACKeyKey]), dbinstance.AnnotationPasswordHMAC)
 	}
 
 	// Changing class and storage sends exactly one ModifyDBInstance with
@@ -398,8 +457,18 @@ func TestDBInstanceImportAndObserveOnly(t *testing.T) {
 	waitReady(ctx, t, adopted)
 	if err := testenv.Eventually(ctx, timeout, func() error {
 		db, err := describe(ctx, name)
-		if err != nil || *db.DBInstanceClass != "db.t3.medium" || len(db.TagList) != 1 || *db.TagList[0].Value != "stowage" {
+		if err != nil || *db.DBInstanceClass != "db.t3.medium" {
 			return fmt.Errorf("not adopted yet (%v)", err)
+		}
+		tags, err := instanceTags(ctx, name)
+		if err != nil {
+			return err
+		}
+		if err := ownedBy(tags, adopted, map[string]string{"owner": "stowage"}); err != nil {
+			return fmt.Errorf("tags not adopted: %w", err)
+		}
+		if len(tags) != 6 {
+			return fmt.Errorf("tags %v, want owner=stowage and the five owner tags", tags)
 		}
 		return nil
 	}); err != nil {
@@ -444,8 +513,12 @@ func TestDBInstancePasswordRotation(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: dbinstance.GeneratedPasswordSecret(name)}, &corev1.Secret{}); !kerrors.IsNotFound(err) {
-		t.Errorf("a password was generated although masterPasswordSecretRef is set (%v)", err)
+	own := &corev1.Secret{}
+	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: dbinstance.GeneratedPasswordSecret(name)}, own); err != nil {
+		t.Fatalf("the DBInstance's Secret with its HMAC key: %v", err)
+	}
+	if _, ok := own.Data[dbinstance.GeneratedPasswordKey]; ok || len(own.Data[dbinstance.HMACKeyKey]) != 32 {
+		t.Errorf("with masterPasswordSecretRef the DBInstance's Secret holds %v, want only %s", keys(own.Data), dbinstance.HMACKeyKey)
 	}
 	for _, a := range d.GetAnnotations() {
 		if strings.Contains(a, "first-password-1") {
@@ -564,5 +637,183 @@ func TestDBInstanceSchema(t *testing.T) {
 		if err := env.Client.Update(ctx, u, client.DryRunAll); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("update error = %v, want one saying %q", err, name)
 		}
+	}
+}
+
+func TestDBInstanceForeignOwnerNotAdopted(t *testing.T) {
+	ctx, ns := setup(t)
+	name := "squat-" + ns
+	foreign := map[string]string{"team": "other",
+		"stowage-cluster": "other-cluster", "stowage-kind": "dbinstance", "stowage-namespace": "other-team",
+		"stowage-name": "orders", "stowage-uid": "0b5e55ed-0000-4000-8000-000000000002"}
+	in := &rds.CreateDBInstanceInput{
+		DBInstanceIdentifier: &name, Engine: aws.String("postgres"), DBInstanceClass: aws.String("db.t3.micro"),
+		AllocatedStorage: aws.Int32(20), MasterUsername: aws.String("theirs"), MasterUserPassword: aws.String("theirpassword1"),
+	}
+	for k, v := range foreign {
+		in.Tags = append(in.Tags, rdstypes.Tag{Key: aws.String(k), Value: aws.String(v)})
+	}
+	if _, err := rdsc.CreateDBInstance(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	counter.Reset()
+
+	// A DBInstance whose generated external name is someone else's instance.
+	p := postgres()
+	p.DBInstanceClass = "db.t3.small"
+	d := newDB(ns, name, p)
+	if err := env.Client.Create(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	c, err := testenv.WaitForCondition(ctx, env.Client, d, xpv2.TypeSynced, corev1.ConditionFalse, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"belongs to dbinstance other-team/orders (uid " + foreign["stowage-uid"] + ") in cluster other-cluster",
+		"create a managed resource with the annotation crossplane.io/external-name: " + name} {
+		if !strings.Contains(c.Message, want) {
+			t.Errorf("Synced=False message %q does not say %q", c.Message, want)
+		}
+	}
+	if w := writesTo(name); len(w) != 0 {
+		t.Errorf("a refused DBInstance wrote to the foreign instance: %v", actions(w))
+	}
+	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: dbinstance.GeneratedPasswordSecret(name)}, &corev1.Secret{}); !kerrors.IsNotFound(err) {
+		t.Errorf("a refused DBInstance made a password Secret (%v)", err)
+	}
+
+	// Deleting the refused DBInstance completes and leaves the instance.
+	if err := env.Client.Delete(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := gone(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if w := writesTo(name); len(w) != 0 {
+		t.Errorf("deleting a refused DBInstance wrote to the foreign instance: %v", actions(w))
+	}
+	tags, err := instanceTags(ctx, name)
+	if err != nil {
+		t.Fatalf("the foreign instance is gone after deleting the refused DBInstance: %v", err)
+	}
+	if !maps.Equal(tags, foreign) {
+		t.Errorf("tags of the foreign instance changed: %v, want %v", tags, foreign)
+	}
+}
+
+func TestDBInstanceDeletesWithoutPasswordSecret(t *testing.T) {
+	ctx, ns := setup(t)
+	cases := map[string]struct {
+		ref          bool // masterPasswordSecretRef, else a generated password
+		skipSnapshot bool
+	}{
+		// Each case has its own names: map order is random.
+		"RefSecretGone":       {ref: true},
+		"GeneratedSecretGone": {skipSnapshot: true},
+	}
+	for cn, tc := range cases {
+		t.Run(cn, func(t *testing.T) {
+			name := strings.ToLower(cn) + "-" + ns
+			p := postgres()
+			p.SkipFinalSnapshot = ptr.To(tc.skipSnapshot)
+			pwSecret := dbinstance.GeneratedPasswordSecret(name)
+			if tc.ref {
+				pwSecret = name + "-pw"
+				s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: pwSecret}, StringData: map[string]string{"pw": "some-password-1"}}
+				if err := env.Client.Create(ctx, s); err != nil {
+					t.Fatal(err)
+				}
+				p.MasterPasswordSecretRef = &xpv2.LocalSecretKeySelector{LocalSecretReference: xpv2.LocalSecretReference{Name: pwSecret}, Key: "pw"}
+			}
+			d := newDB(ns, name, p)
+			if err := env.Client.Create(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+			waitReady(ctx, t, d)
+
+			// The password Secret goes first, as in a namespace teardown.
+			if err := env.Client.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: pwSecret}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := env.Client.Delete(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+			if err := gone(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := describe(ctx, name); err == nil {
+				t.Error("instance still in RDS after delete")
+			}
+			snaps, err := rdsc.DescribeDBSnapshots(ctx, &rds.DescribeDBSnapshotsInput{DBInstanceIdentifier: &name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, s := range snaps.DBSnapshots {
+				ids = append(ids, aws.ToString(s.DBSnapshotIdentifier))
+			}
+			switch {
+			case tc.skipSnapshot && len(ids) != 0:
+				t.Errorf("final snapshots %v with skipFinalSnapshot, want none", ids)
+			case !tc.skipSnapshot && (len(ids) != 1 || !strings.HasPrefix(ids[0], name+"-final-")):
+				t.Errorf("final snapshots %v, want one named %s-final-…", ids, name)
+			}
+		})
+	}
+}
+
+func TestDBInstanceEngineDowngradeRefused(t *testing.T) {
+	ctx, ns := setup(t)
+	name := "downgrade-" + ns
+	d := newDB(ns, name, postgres())
+	if err := env.Client.Create(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(ctx, t, d)
+	running := d.Status.AtProvider.EngineVersion
+	if !strings.HasPrefix(running, "16") {
+		t.Fatalf("running engine version %q, want 16.x", running)
+	}
+
+	// Ask for 15 and a larger class: the class is applied, the downgrade is
+	// refused and never sent.
+	counter.Reset()
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(d), d); err != nil {
+			return err
+		}
+		d.Spec.ForProvider.EngineVersion = ptr.To("15")
+		d.Spec.ForProvider.DBInstanceClass = "db.t3.small"
+		return env.Client.Update(ctx, d)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := testenv.WaitForCondition(ctx, env.Client, d, xpv2.TypeSynced, corev1.ConditionFalse, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "spec.forProvider.engineVersion: 15 is older than the running " + running + "; RDS cannot downgrade: set 16 or later"; !strings.Contains(c.Message, want) {
+		t.Errorf("Synced=False message %q does not say %q", c.Message, want)
+	}
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		db, err := describe(ctx, name)
+		if err != nil || aws.ToString(db.DBInstanceClass) != "db.t3.small" {
+			return fmt.Errorf("class not modified (%v)", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range writesTo(name) {
+		if w.Form.Has("EngineVersion") {
+			t.Errorf("%s sent EngineVersion=%s: a downgrade must never be sent", w.Action(), w.Form.Get("EngineVersion"))
+		}
+	}
+	if db, err := describe(ctx, name); err != nil || aws.ToString(db.EngineVersion) != running {
+		t.Errorf("engine version changed to %v (%v)", db, err)
+	}
+	// Once the class change went through it is still not synced.
+	if _, err := testenv.WaitForCondition(ctx, env.Client, d, xpv2.TypeSynced, corev1.ConditionFalse, timeout); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -4,7 +4,10 @@ package bucket
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,6 +18,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	xperrors "github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
@@ -27,6 +31,7 @@ import (
 	awsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/v1alpha1"
 	awsclient "github.com/stowage-dev/stowage/internal/clients/aws"
 	"github.com/stowage-dev/stowage/internal/controller/mrsetup"
+	"github.com/stowage-dev/stowage/internal/ownership"
 )
 
 // Connection secret keys of the bucket contract (shared/DESIGN.md §2).
@@ -51,7 +56,6 @@ type API interface {
 	PutPublicAccessBlock(ctx context.Context, in *s3.PutPublicAccessBlockInput, opts ...func(*s3.Options)) (*s3.PutPublicAccessBlockOutput, error)
 	GetBucketTagging(ctx context.Context, in *s3.GetBucketTaggingInput, opts ...func(*s3.Options)) (*s3.GetBucketTaggingOutput, error)
 	PutBucketTagging(ctx context.Context, in *s3.PutBucketTaggingInput, opts ...func(*s3.Options)) (*s3.PutBucketTaggingOutput, error)
-	DeleteBucketTagging(ctx context.Context, in *s3.DeleteBucketTaggingInput, opts ...func(*s3.Options)) (*s3.DeleteBucketTaggingOutput, error)
 }
 
 // Setup adds a controller that reconciles Buckets.
@@ -61,6 +65,8 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		kube:     mgr.GetClient(),
 		usage:    resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}),
 		recorder: mrsetup.Recorder(mgr, gvk),
+		cluster:  ownership.NewCluster(mgr.GetAPIReader()),
+		features: o.Features,
 		newAPI: func(s awsclient.Session) API {
 			return s3.NewFromConfig(s.Config, func(o *s3.Options) { o.UsePathStyle = s.S3UsePathStyle() })
 		},
@@ -72,6 +78,8 @@ type connector struct {
 	kube     client.Client
 	usage    resource.ModernTracker
 	recorder event.Recorder
+	cluster  ownership.ClusterID
+	features *feature.Flags
 	newAPI   func(awsclient.Session) API
 }
 
@@ -79,11 +87,11 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Bucket) (managed.T
 	if err := mrsetup.TrackUsage(ctx, c.usage, cr); err != nil {
 		return nil, err
 	}
-	s, err := awsclient.Connect(ctx, c.kube, cr, ptr.Deref(cr.Spec.ForProvider.Region, ""))
+	s, err := awsclient.Connect(ctx, c.kube, cr, ptr.Deref(cr.Spec.ForProvider.Region, ""), c.features)
 	if err != nil {
 		return nil, err
 	}
-	return &external{api: c.newAPI(s), session: s, recorder: c.recorder}, nil
+	return &external{api: c.newAPI(s), session: s, recorder: c.recorder, cluster: c.cluster}, nil
 }
 
 // external is built anew for every reconcile, so it may carry what Observe
@@ -92,7 +100,20 @@ type external struct {
 	api      API
 	session  awsclient.Session
 	recorder event.Recorder
+	cluster  ownership.ClusterID
 	last     *observed
+}
+
+// kind is the Bucket kind as owner tags name it.
+var kind = strings.ToLower(v1alpha1.BucketKind)
+
+// owner is cr as the owner tags of its bucket name it.
+func (e *external) owner(ctx context.Context, cr *v1alpha1.Bucket) (ownership.Owner, error) {
+	id, err := e.cluster.ID(ctx)
+	if err != nil {
+		return ownership.Owner{}, err
+	}
+	return ownership.OwnerOf(id, kind, cr), nil
 }
 
 func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.ExternalObservation, error) {
@@ -107,7 +128,26 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
+	if err := ownership.Check(cr, o.Tags); err != nil {
+		if meta.WasDeleted(cr) {
+			// Not ours: let the finalizer go and never touch the bucket.
+			return managed.ExternalObservation{}, nil
+		}
+		return managed.ExternalObservation{}, err
+	}
 	e.last = &o
+	if meta.WasDeleted(cr) {
+		// Deleting needs to know only that the bucket is there.
+		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
+	}
+	var owner *ownership.Owner
+	if ownership.CanUpdate(cr) {
+		ow, err := e.owner(ctx, cr)
+		if err != nil {
+			return managed.ExternalObservation{}, err
+		}
+		owner = &ow
+	}
 
 	lateInit := lateInitialize(&cr.Spec.ForProvider, o)
 	region := o.Region
@@ -119,7 +159,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 	}
 	cr.SetConditions(xpv2.Available())
 
-	ds := diff(cr.Spec.ForProvider, o)
+	ds := diff(cr.Spec.ForProvider, o, owner)
 	return managed.ExternalObservation{
 		ResourceExists:          true,
 		ResourceUpToDate:        len(ds) == 0,
@@ -180,32 +220,55 @@ func (e *external) read(ctx context.Context, name string) (observed, error) {
 		}
 	}
 
-	tags, err := e.api.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: &name})
-	switch {
-	case hasCode(err, "NoSuchTagSet", "NoSuchTagSetError"):
-	case err != nil:
-		return observed{}, xperrors.Wrap(err, "cannot get bucket tags")
-	default:
-		o.Tags = map[string]string{}
-		for _, t := range tags.TagSet {
-			o.Tags[ptr.Deref(t.Key, "")] = ptr.Deref(t.Value, "")
-		}
+	if o.Tags, err = e.tags(ctx, name); err != nil {
+		return observed{}, err
 	}
 	return o, nil
+}
+
+// tags reads every tag of the bucket, owner tags included; nil when it has
+// none.
+func (e *external) tags(ctx context.Context, name string) (map[string]string, error) {
+	out, err := e.api.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: &name})
+	switch {
+	case hasCode(err, "NoSuchTagSet", "NoSuchTagSetError"):
+		return nil, nil
+	case err != nil:
+		return nil, xperrors.Wrap(err, "cannot get bucket tags")
+	}
+	tags := map[string]string{}
+	for _, t := range out.TagSet {
+		tags[ptr.Deref(t.Key, "")] = ptr.Deref(t.Value, "")
+	}
+	return tags, nil
 }
 
 func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.ExternalCreation, error) {
 	name := meta.GetExternalName(cr)
 	region := e.session.Config.Region
+	// Known before the create call, so a bucket is never made without them.
+	owner, err := e.owner(ctx, cr)
+	if err != nil {
+		return managed.ExternalCreation{}, err
+	}
 	in := &s3.CreateBucketInput{Bucket: &name}
 	// us-east-1 is the one region S3 refuses as an explicit location constraint.
 	if region != "us-east-1" {
 		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(region)}
 	}
-	_, err := e.api.CreateBucket(ctx, in)
+	_, err = e.api.CreateBucket(ctx, in)
 	switch {
 	case hasCode(err, "BucketAlreadyOwnedByYou"):
-		// A previous Create got this far before the status was written.
+		// A previous Create got this far before the status was written, or
+		// someone in this account made the bucket since Observe looked:
+		// only the first may be configured as ours.
+		tags, err := e.tags(ctx, name)
+		if err != nil {
+			return managed.ExternalCreation{}, err
+		}
+		if err := ownership.Check(cr, tags); err != nil {
+			return managed.ExternalCreation{}, err
+		}
 	case hasCode(err, "BucketAlreadyExists"):
 		return managed.ExternalCreation{}, xperrors.Errorf("bucket name %q is taken by another AWS account: S3 bucket names are global; set the crossplane.io/external-name annotation to another name", name)
 	case hasCode(err, "InvalidBucketName"):
@@ -218,10 +281,11 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 
 	// Apply the rest now so the bucket is never seen half-configured; if this
 	// fails, the next Observe finds the difference and Update finishes it.
+	// The owner tags always go on.
 	p := cr.Spec.ForProvider
 	all := map[string]bool{partPAB: true, partVersioning: p.Versioning != nil && *p.Versioning == v1alpha1.VersioningEnabled,
-		partEncryption: p.ServerSideEncryption != nil, partTags: len(p.Tags) > 0}
-	if err := e.apply(ctx, name, p, all); err != nil {
+		partEncryption: p.ServerSideEncryption != nil, partTags: true}
+	if err := e.apply(ctx, name, p, all, desiredTags(p, nil, owner)); err != nil {
 		return managed.ExternalCreation{}, err
 	}
 	return managed.ExternalCreation{ConnectionDetails: e.connectionDetails(name, region)}, nil
@@ -234,18 +298,41 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 		if err != nil {
 			return managed.ExternalUpdate{}, err
 		}
+		if err := ownership.Check(cr, o.Tags); err != nil {
+			return managed.ExternalUpdate{}, err
+		}
 		e.last = &o
 	}
-	ds := diff(cr.Spec.ForProvider, *e.last)
+	owner, err := e.owner(ctx, cr)
+	if err != nil {
+		return managed.ExternalUpdate{}, err
+	}
+	ds := diff(cr.Spec.ForProvider, *e.last, &owner)
 	if len(ds) == 0 {
 		return managed.ExternalUpdate{}, nil
 	}
 	e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Updating bucket: "+describe(ds)))
-	return managed.ExternalUpdate{}, e.apply(ctx, name, cr.Spec.ForProvider, parts(ds))
+	ps := parts(ds)
+	if prev, ok := ownership.Foreign(cr, e.last.Tags); ok && ps[partTags] {
+		e.recorder.Event(cr, event.Normal("AdoptExternalResource", fmt.Sprintf("Bucket %q was tagged as owned by %s; the explicit crossplane.io/external-name imports it, so it is now tagged as this resource's", name, prev)))
+	}
+	return managed.ExternalUpdate{}, e.apply(ctx, name, cr.Spec.ForProvider, ps, desiredTags(cr.Spec.ForProvider, e.last, owner))
 }
 
-// apply writes the named parts of the spec to S3, one call per part.
-func (e *external) apply(ctx context.Context, name string, p v1alpha1.BucketParameters, part map[string]bool) error {
+// apply writes the named parts of the spec to S3, one call per part. tags is
+// the bucket's full tag set, owner tags included.
+func (e *external) apply(ctx context.Context, name string, p v1alpha1.BucketParameters, part map[string]bool, tags map[string]string) error {
+	// Owner tags first: once they are on, a failure below still leaves a
+	// bucket that is recognisably ours.
+	if part[partTags] {
+		set := make([]s3types.Tag, 0, len(tags))
+		for _, k := range slices.Sorted(maps.Keys(tags)) {
+			set = append(set, s3types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+		}
+		if _, err := e.api.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: &name, Tagging: &s3types.Tagging{TagSet: set}}); err != nil {
+			return xperrors.Wrap(err, "cannot put bucket tags (spec.forProvider.tags and owner tags)")
+		}
+	}
 	if part[partPAB] {
 		d := desiredPAB(p.PublicAccessBlock)
 		_, err := e.api.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: &name, PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
@@ -272,21 +359,6 @@ func (e *external) apply(ctx context.Context, name string, p v1alpha1.BucketPara
 			}}}})
 		if err != nil {
 			return xperrors.Wrap(err, "cannot put bucket encryption (spec.forProvider.serverSideEncryption)")
-		}
-	}
-	if part[partTags] {
-		if len(p.Tags) == 0 {
-			if _, err := e.api.DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: &name}); err != nil {
-				return xperrors.Wrap(err, "cannot delete bucket tags (spec.forProvider.tags)")
-			}
-		} else {
-			tags := make([]s3types.Tag, 0, len(p.Tags))
-			for k, v := range p.Tags {
-				tags = append(tags, s3types.Tag{Key: aws.String(k), Value: aws.String(v)})
-			}
-			if _, err := e.api.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: &name, Tagging: &s3types.Tagging{TagSet: tags}}); err != nil {
-				return xperrors.Wrap(err, "cannot put bucket tags (spec.forProvider.tags)")
-			}
 		}
 	}
 	return nil

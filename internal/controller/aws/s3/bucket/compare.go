@@ -9,6 +9,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/ownership"
 )
 
 // observed is what one Observe read from S3.
@@ -17,7 +18,7 @@ type observed struct {
 	Versioning string // "", Enabled or Suspended
 	Encryption *v1alpha1.ServerSideEncryption
 	PAB        v1alpha1.PublicAccessBlock // every field set
-	Tags       map[string]string
+	Tags       map[string]string          // every tag, owner tags included
 }
 
 // lateInitialize fills fields the user left empty with what S3 chose, so
@@ -45,8 +46,9 @@ func lateInitialize(p *v1alpha1.BucketParameters, o observed) bool {
 			*f.want, changed = ptr.To(*(*f.got)), true
 		}
 	}
-	if p.Tags == nil && len(o.Tags) > 0 {
-		p.Tags, changed = maps.Clone(o.Tags), true
+	// Owner tags are Stowage's, never the user's: they stay out of the spec.
+	if user := ownership.UserTags(o.Tags); p.Tags == nil && len(user) > 0 {
+		p.Tags, changed = user, true
 	}
 	return changed
 }
@@ -60,6 +62,9 @@ type difference struct {
 }
 
 func (d difference) String() string {
+	if d.Part == partOwnerTags {
+		return fmt.Sprintf("owner tags: want %s, S3 has %s", d.Want, d.Got)
+	}
 	return fmt.Sprintf("spec.forProvider.%s: want %s, S3 has %s", d.Part, d.Want, d.Got)
 }
 
@@ -69,10 +74,14 @@ const (
 	partEncryption = "serverSideEncryption"
 	partPAB        = "publicAccessBlock"
 	partTags       = "tags"
+	// partOwnerTags is written together with the user's tags: S3 keeps one
+	// tag set per bucket.
+	partOwnerTags = "ownerTags"
 )
 
 // diff lists where S3 differs from the spec. Unset spec fields never differ.
-func diff(p v1alpha1.BucketParameters, o observed) []difference {
+// owner, when set, are the owner tags the bucket must carry too.
+func diff(p v1alpha1.BucketParameters, o observed, owner *ownership.Owner) []difference {
 	var ds []difference
 	if p.Versioning != nil && !versioningEqual(*p.Versioning, o.Versioning) {
 		ds = append(ds, difference{Part: partVersioning, Want: string(*p.Versioning), Got: orNone(o.Versioning)})
@@ -87,10 +96,31 @@ func diff(p v1alpha1.BucketParameters, o observed) []difference {
 			}
 		}
 	}
-	if p.Tags != nil && !maps.Equal(p.Tags, o.Tags) && !(len(p.Tags) == 0 && len(o.Tags) == 0) {
-		ds = append(ds, difference{Part: partTags, Want: describeTags(p.Tags), Got: describeTags(o.Tags)})
+	if user := ownership.UserTags(o.Tags); p.Tags != nil && !maps.Equal(p.Tags, user) && !(len(p.Tags) == 0 && len(user) == 0) {
+		ds = append(ds, difference{Part: partTags, Want: describeTags(p.Tags), Got: describeTags(user)})
+	}
+	if owner != nil {
+		if missing := ownership.MissingTags(o.Tags, *owner); len(missing) > 0 {
+			got := map[string]string{}
+			for k := range missing {
+				if v, ok := o.Tags[k]; ok {
+					got[k] = v
+				}
+			}
+			ds = append(ds, difference{Part: partOwnerTags, Want: describeTags(missing), Got: describeTags(got)})
+		}
 	}
 	return ds
+}
+
+// desiredTags is the bucket's full tag set: the spec's tags (or, when the
+// spec leaves tags unset, the user tags S3 has) plus the owner tags.
+func desiredTags(p v1alpha1.BucketParameters, o *observed, owner ownership.Owner) map[string]string {
+	user := p.Tags
+	if user == nil && o != nil {
+		user = ownership.UserTags(o.Tags)
+	}
+	return ownership.Merge(user, owner)
 }
 
 // parts returns the distinct parts named by ds.
@@ -98,6 +128,9 @@ func parts(ds []difference) map[string]bool {
 	m := map[string]bool{}
 	for _, d := range ds {
 		part, _, _ := strings.Cut(d.Part, ".")
+		if part == partOwnerTags {
+			part = partTags
+		}
 		m[part] = true
 	}
 	return m

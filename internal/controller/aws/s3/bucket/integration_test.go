@@ -3,6 +3,7 @@ package bucket_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 	"testing"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
 	awsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/clients/providerconfig"
 	"github.com/stowage-dev/stowage/internal/controller/aws/s3/bucket"
 	"github.com/stowage-dev/stowage/internal/controller/config"
 	"github.com/stowage-dev/stowage/internal/testenv"
@@ -42,6 +44,14 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// With ambient credentials the SDK's default chain reads these, as it
+	// would a pod's environment; moto accepts any key.
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"} {
+		if err := os.Setenv(k, v); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
 	h, err := testenv.StartAWS(poll, func(mgr ctrl.Manager, o controller.Options) error {
 		if err := config.Setup(mgr, o); err != nil {
 			return err
@@ -93,6 +103,48 @@ func versioning(ctx context.Context, name string) (string, error) {
 	return string(out.Status), nil
 }
 
+// bucketTags returns every tag of the bucket in S3.
+func bucketTags(ctx context.Context, name string) (map[string]string, error) {
+	out, err := s3c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: &name})
+	if err != nil {
+		return nil, err
+	}
+	tags := map[string]string{}
+	for _, t := range out.TagSet {
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return tags, nil
+}
+
+// ownedBy checks that tags carry b's owner tags and the user tags want.
+func ownedBy(tags map[string]string, b *v1alpha1.Bucket, want map[string]string) error {
+	for k, v := range want {
+		if tags[k] != v {
+			return fmt.Errorf("tag %s = %q, want %q (tags %v)", k, tags[k], v, tags)
+		}
+	}
+	owner := map[string]string{"stowage-kind": "bucket", "stowage-namespace": b.Namespace, "stowage-name": b.Name, "stowage-uid": string(b.UID)}
+	for k, v := range owner {
+		if tags[k] != v {
+			return fmt.Errorf("owner tag %s = %q, want %q (tags %v)", k, tags[k], v, tags)
+		}
+	}
+	if tags["stowage-cluster"] == "" {
+		return fmt.Errorf("no stowage-cluster owner tag (tags %v)", tags)
+	}
+	return nil
+}
+
+// gone waits until obj is deleted from the API server.
+func gone(ctx context.Context, obj client.Object) error {
+	return testenv.Eventually(ctx, timeout, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(obj), obj); !kerrors.IsNotFound(err) {
+			return fmt.Errorf("%s still present (%v)", obj.GetName(), err)
+		}
+		return nil
+	})
+}
+
 func writesTo(name string) []testenv.Call {
 	var out []testenv.Call
 	for _, c := range counter.Writes() {
@@ -124,9 +176,21 @@ func TestBucketLifecycle(t *testing.T) {
 	if err != nil || !ptr.Deref(pab.PublicAccessBlockConfiguration.BlockPublicAcls, false) || !ptr.Deref(pab.PublicAccessBlockConfiguration.RestrictPublicBuckets, false) {
 		t.Fatalf("public access is not blocked by default: %+v, %v", pab, err)
 	}
-	tags, err := s3c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: &name})
-	if err != nil || len(tags.TagSet) != 1 || *tags.TagSet[0].Key != "team" {
-		t.Fatalf("tags: %+v, %v", tags, err)
+	tags, err := bucketTags(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ownedBy(tags, b, map[string]string{"team": "shop"}); err != nil {
+		t.Fatalf("a new bucket carries its tags and its owner tags: %v", err)
+	}
+	if len(tags) != 6 {
+		t.Errorf("tags %v, want team and the five owner tags", tags)
+	}
+	if b.GetAnnotations()["stowage.dev/generated-external-name"] != name {
+		t.Errorf("annotations %v do not record the generated external name", b.GetAnnotations())
+	}
+	if _, ok := b.Spec.ForProvider.Tags["stowage-uid"]; ok || len(b.Spec.ForProvider.Tags) != 1 {
+		t.Errorf("spec.forProvider.tags = %v: owner tags must stay out of the spec", b.Spec.ForProvider.Tags)
 	}
 
 	// The connection secret carries the bucket contract.
@@ -274,9 +338,15 @@ func TestBucketImportAndObserveOnly(t *testing.T) {
 	}
 	waitReady(ctx, t, adopted)
 	if err := testenv.Eventually(ctx, timeout, func() error {
-		out, err := s3c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: &name})
-		if err != nil || len(out.TagSet) != 1 || *out.TagSet[0].Value != "stowage" {
-			return fmt.Errorf("tags not adopted: %+v %v", out, err)
+		tags, err := bucketTags(ctx, name)
+		if err != nil {
+			return err
+		}
+		if err := ownedBy(tags, adopted, map[string]string{"owner": "stowage"}); err != nil {
+			return fmt.Errorf("tags not adopted: %w", err)
+		}
+		if len(tags) != 6 {
+			return fmt.Errorf("tags %v, want owner=stowage and the five owner tags", tags)
 		}
 		return nil
 	}); err != nil {
@@ -295,9 +365,11 @@ func TestBucketBadProviderConfig(t *testing.T) {
 		secret *corev1.Secret
 		want   string
 	}{
-		"MissingSecret": {want: "credentials Secret " + ns + "/nowhere not found"},
+		// Each case names its own Secret: map order is random, and a Secret
+		// one case creates must not exist for another.
+		"MissingSecret": {want: "credentials Secret " + ns + "/missingsecret-creds not found"},
 		"MalformedCredentials": {
-			secret: &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "nowhere"}, StringData: map[string]string{"credentials": "[default]\naws_secret_access_key = x\n"}},
+			secret: &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "malformedcredentials-creds"}, StringData: map[string]string{"credentials": "[default]\naws_secret_access_key = x\n"}},
 			want:   "has no aws_access_key_id",
 		},
 	}
@@ -312,7 +384,7 @@ func TestBucketBadProviderConfig(t *testing.T) {
 			pc := &awsv1alpha1.ProviderConfig{
 				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: pcName},
 				Spec: awsv1alpha1.ProviderConfigSpec{Region: "us-east-1", Endpoint: &awsv1alpha1.Endpoint{URL: counter.URL},
-					Credentials: awsv1alpha1.Credentials{Source: awsv1alpha1.CredentialsSourceSecret, SecretRef: &awsv1alpha1.SecretKeySelector{Name: "nowhere", Key: "credentials"}}},
+					Credentials: awsv1alpha1.Credentials{Source: awsv1alpha1.CredentialsSourceSecret, SecretRef: &awsv1alpha1.SecretKeySelector{Name: pcName + "-creds", Key: "credentials"}}},
 			}
 			if err := env.Client.Create(ctx, pc); err != nil {
 				t.Fatal(err)
@@ -351,9 +423,13 @@ func TestAdmissionRejectsBadInput(t *testing.T) {
 			want: "kmsMasterKeyID needs algorithm aws:kms or aws:kms:dsse",
 		},
 		"ClusterConfigWithoutSecretNamespace": {
-			obj: &awsv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "no-ns-" + ns}, Spec: awsv1alpha1.ProviderConfigSpec{Region: "us-east-1",
-				Credentials: awsv1alpha1.Credentials{Source: awsv1alpha1.CredentialsSourceSecret, SecretRef: &awsv1alpha1.SecretKeySelector{Name: "s", Key: "k"}}}},
+			obj: &awsv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "no-ns-" + ns}, Spec: awsv1alpha1.ClusterProviderConfigSpec{ProviderConfigSpec: awsv1alpha1.ProviderConfigSpec{Region: "us-east-1",
+				Credentials: awsv1alpha1.Credentials{Source: awsv1alpha1.CredentialsSourceSecret, SecretRef: &awsv1alpha1.SecretKeySelector{Name: "s", Key: "k"}}}}},
 			want: "a ClusterProviderConfig's spec.credentials.secretRef.namespace is required",
+		},
+		"ReservedTagKey": {
+			obj:  newBucket(ns, "reserved-"+ns, v1alpha1.BucketParameters{Tags: map[string]string{"stowage-uid": "forged"}}),
+			want: "tag keys starting with stowage- are reserved for Stowage's owner tags",
 		},
 		"SecretSourceWithoutRef": {
 			obj: &awsv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "no-ref"}, Spec: awsv1alpha1.ProviderConfigSpec{Region: "us-east-1",
@@ -388,5 +464,264 @@ func TestAdmissionRejectsBadInput(t *testing.T) {
 		return nil
 	}); err != nil {
 		t.Error(err)
+	}
+}
+
+// foreignOwner are owner tags another Stowage (or another resource) wrote.
+var foreignOwner = map[string]string{
+	"stowage-cluster": "other-cluster", "stowage-kind": "bucket",
+	"stowage-namespace": "other-team", "stowage-name": "assets", "stowage-uid": "0b5e55ed-0000-4000-8000-000000000001",
+}
+
+// squat creates the bucket name behind the provider's back, with tags
+// unless they are nil.
+func squat(ctx context.Context, t *testing.T, name string, tags map[string]string) {
+	t.Helper()
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name}); err != nil {
+		t.Fatal(err)
+	}
+	if tags == nil {
+		return
+	}
+	set := make([]s3types.Tag, 0, len(tags))
+	for k, v := range tags {
+		set = append(set, s3types.Tag{Key: aws.String(k), Value: aws.String(v)})
+	}
+	if _, err := s3c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: &name, Tagging: &s3types.Tagging{TagSet: set}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// refused waits for b to be Synced=False saying each of want.
+func refused(ctx context.Context, t *testing.T, b *v1alpha1.Bucket, want ...string) {
+	t.Helper()
+	c, err := testenv.WaitForCondition(ctx, env.Client, b, xpv2.TypeSynced, corev1.ConditionFalse, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range want {
+		if !strings.Contains(c.Message, w) {
+			t.Errorf("Synced=False message %q does not say %q", c.Message, w)
+		}
+	}
+}
+
+func TestBucketForeignOwnerNotAdopted(t *testing.T) {
+	ctx, ns := setup(t)
+	name := "squat-" + ns
+	tags := map[string]string{"team": "other"}
+	maps.Copy(tags, foreignOwner)
+	squat(ctx, t, name, tags)
+	counter.Reset()
+
+	// A Bucket whose generated external name is someone else's bucket.
+	b := newBucket(ns, name, v1alpha1.BucketParameters{Versioning: ptr.To(v1alpha1.VersioningEnabled), Tags: map[string]string{"team": "mine"}})
+	if err := env.Client.Create(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	refused(ctx, t, b, "belongs to bucket other-team/assets (uid "+foreignOwner["stowage-uid"]+") in cluster other-cluster",
+		"create a managed resource with the annotation crossplane.io/external-name: "+name)
+	if w := writesTo(name); len(w) != 0 {
+		t.Errorf("a refused bucket got writes: %+v", w)
+	}
+	if got, err := bucketTags(ctx, name); err != nil || !maps.Equal(got, tags) {
+		t.Errorf("tags of the foreign bucket changed: %v (%v), want %v", got, err, tags)
+	}
+	if b.Status.AtProvider.ARN != "" {
+		t.Errorf("status.atProvider describes a bucket that is not ours: %+v", b.Status.AtProvider)
+	}
+
+	// Deleting the refused Bucket completes and leaves the bucket alone.
+	if err := env.Client.Delete(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := gone(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if w := writesTo(name); len(w) != 0 {
+		t.Errorf("deleting a refused Bucket wrote to the foreign bucket: %+v", w)
+	}
+	if got, err := bucketTags(ctx, name); err != nil || !maps.Equal(got, tags) {
+		t.Errorf("the foreign bucket is gone or changed after deleting the refused Bucket: %v (%v)", got, err)
+	}
+}
+
+func TestBucketUntaggedNotAdoptedUnlessImported(t *testing.T) {
+	ctx, ns := setup(t)
+	name := "untagged-" + ns
+	squat(ctx, t, name, nil)
+	counter.Reset()
+
+	// Under a generated name, an untagged bucket is not ours.
+	b := newBucket(ns, name, v1alpha1.BucketParameters{})
+	if err := env.Client.Create(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	refused(ctx, t, b, "has no owner tags: it was not created by Stowage")
+	if w := writesTo(name); len(w) != 0 {
+		t.Errorf("a refused bucket got writes: %+v", w)
+	}
+	if err := env.Client.Delete(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := gone(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &name}); err != nil {
+		t.Fatalf("deleting a refused Bucket removed the bucket: %v", err)
+	}
+
+	// The explicit external name imports it on purpose: adopted and tagged.
+	imported := newBucket(ns, "imported", v1alpha1.BucketParameters{Tags: map[string]string{"team": "shop"}})
+	meta.SetExternalName(imported, name)
+	if err := env.Client.Create(ctx, imported); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(ctx, t, imported)
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		tags, err := bucketTags(ctx, name)
+		if err != nil {
+			return err
+		}
+		return ownedBy(tags, imported, map[string]string{"team": "shop"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range writesTo(name) {
+		if c.Method == "PUT" && c.Path == "/"+name && c.Query == "" {
+			t.Errorf("importing an existing bucket called CreateBucket: %+v", c)
+		}
+	}
+}
+
+func TestBucketExplicitImportOfForeignOwner(t *testing.T) {
+	ctx, ns := setup(t)
+	name := "handover-" + ns
+	squat(ctx, t, name, foreignOwner)
+
+	b := newBucket(ns, "handover", v1alpha1.BucketParameters{})
+	meta.SetExternalName(b, name)
+	if err := env.Client.Create(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(ctx, t, b)
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		tags, err := bucketTags(ctx, name)
+		if err != nil {
+			return err
+		}
+		return ownedBy(tags, b, nil)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// An event says whose the bucket was.
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		evs := &corev1.EventList{}
+		if err := env.Client.List(ctx, evs, client.InNamespace(ns)); err != nil {
+			return err
+		}
+		for _, e := range evs.Items {
+			if e.InvolvedObject.Name == b.Name && e.Reason == "AdoptExternalResource" && strings.Contains(e.Message, "other-team/assets") {
+				return nil
+			}
+		}
+		return fmt.Errorf("no AdoptExternalResource event naming the previous owner")
+	}); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestBucketNamespacedAmbientCredentials(t *testing.T) {
+	ctx, ns := setup(t)
+	pc := &awsv1alpha1.ProviderConfig{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "ambient"},
+		Spec: awsv1alpha1.ProviderConfigSpec{Region: "us-east-1", Endpoint: &awsv1alpha1.Endpoint{URL: counter.URL},
+			Credentials: awsv1alpha1.Credentials{Source: awsv1alpha1.CredentialsSourceInjectedIdentity}},
+	}
+	if err := env.Client.Create(ctx, pc); err != nil {
+		t.Fatal(err)
+	}
+	name := "ambient-" + ns
+	b := newBucket(ns, name, v1alpha1.BucketParameters{})
+	b.Spec.ProviderConfigReference.Name = "ambient"
+
+	// feature.Flags cannot be turned off again, so only the first run in
+	// this process (go test -count=1, as make test runs it) sees the default.
+	if env.Features.Enabled(providerconfig.EnableNamespacedAmbientCredentials) {
+		t.Log("the flag was enabled by an earlier run in this process: not checking the default refusal")
+		if err := env.Client.Create(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		if err := env.Client.Create(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		refused(ctx, t, b, "ProviderConfig "+ns+"/ambient", "InjectedIdentity", "--allow-namespaced-ambient-credentials")
+		if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &name}); err == nil {
+			t.Fatal("a refused ProviderConfig created a bucket")
+		}
+		// The cluster administrator allows it; the flag is read on every
+		// connect, so the refused Bucket proceeds.
+		env.Features.Enable(providerconfig.EnableNamespacedAmbientCredentials)
+	}
+	waitReady(ctx, t, b)
+	if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &name}); err != nil {
+		t.Fatalf("bucket not created with the provider's own credentials: %v", err)
+	}
+}
+
+func TestBucketClusterProviderConfigNamespaceSelector(t *testing.T) {
+	ctx, selected := setup(t)
+	other, err := env.Namespace(ctx, "s3-other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Select the test's own namespace by a label only it carries.
+	nsObj := &corev1.Namespace{}
+	if err := env.Client.Get(ctx, client.ObjectKey{Name: selected}, nsObj); err != nil {
+		t.Fatal(err)
+	}
+	nsObj.Labels = map[string]string{"stowage.dev/test-tenant": selected}
+	if err := env.Client.Update(ctx, nsObj); err != nil {
+		t.Fatal(err)
+	}
+	cpc := &awsv1alpha1.ClusterProviderConfig{
+		ObjectMeta: metav1.ObjectMeta{Name: "selector-" + selected},
+		Spec: awsv1alpha1.ClusterProviderConfigSpec{
+			ProviderConfigSpec: awsv1alpha1.ProviderConfigSpec{Region: "us-east-1", Endpoint: &awsv1alpha1.Endpoint{URL: counter.URL},
+				Credentials: awsv1alpha1.Credentials{Source: awsv1alpha1.CredentialsSourceSecret,
+					// The Secret setup made for the namespace's ProviderConfig.
+					SecretRef: &awsv1alpha1.SecretKeySelector{Namespace: selected, Name: "default-creds", Key: "credentials"}}},
+			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"stowage.dev/test-tenant": selected}},
+		},
+	}
+	if err := env.Client.Create(ctx, cpc); err != nil {
+		t.Fatal(err)
+	}
+
+	cases := map[string]struct {
+		ns      string
+		refused string // empty: served
+	}{
+		"NotSelected": {ns: other, refused: "ClusterProviderConfig " + cpc.Name + " does not select namespace " + other + " (spec.namespaceSelector)"},
+		"Selected":    {ns: selected},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			bn := strings.ToLower(name) + "-" + selected
+			b := newBucket(tc.ns, bn, v1alpha1.BucketParameters{})
+			b.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: cpc.Name}
+			if err := env.Client.Create(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+			if tc.refused != "" {
+				refused(ctx, t, b, tc.refused)
+				if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &bn}); err == nil {
+					t.Error("a namespace the ClusterProviderConfig does not select created a bucket")
+				}
+				return
+			}
+			waitReady(ctx, t, b)
+		})
 	}
 }
