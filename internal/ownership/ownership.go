@@ -177,10 +177,15 @@ func CanUpdate(mg Managed) bool {
 	return len(p) == 0 || slices.Contains(p, xpv2.ManagementActionAll) || slices.Contains(p, xpv2.ManagementActionUpdate)
 }
 
-// Check decides whether mg may manage the cloud object it found under its
-// external name, which carries tags. It returns nil when mg may:
+// Check decides whether mg, which is self as owner tags name it, may manage
+// the cloud object it found under its external name, which carries tags. It
+// returns nil when mg may:
 //
 //   - the owner tags name mg;
+//   - the owner tags name a predecessor of mg: the same kind, namespace and
+//     name in the same cluster, such as a retained resource deleted and
+//     applied again, or a claim's managed resource made anew by the claim
+//     after someone deleted it (two such resources never exist at once);
 //   - mg cannot write to the cloud, so observing is harmless;
 //   - mg's external name is explicit: an import on purpose, after which the
 //     object is tagged as mg's;
@@ -189,10 +194,12 @@ func CanUpdate(mg Managed) bool {
 //
 // Otherwise, when the owner tags name someone else or the object is untagged,
 // it returns an error that says whose the object is and how to import it.
-func Check(mg Managed, tags map[string]string) error {
+func Check(mg Managed, self Owner, tags map[string]string) error {
 	o, tagged := OwnerFromTags(tags)
 	switch {
 	case tagged && o.UID == string(mg.GetUID()):
+		return nil
+	case tagged && o.Cluster == self.Cluster && o.Kind == self.Kind && o.Namespace == self.Namespace && o.Name == self.Name:
 		return nil
 	case !CanWrite(mg):
 		return nil
@@ -207,10 +214,22 @@ func Check(mg Managed, tags map[string]string) error {
 	}
 }
 
+// A RefusedError says a cloud object belongs to someone else.
+type RefusedError struct{ msg string }
+
+func (e *RefusedError) Error() string { return e.msg }
+
+// IsRefused reports whether err is Check refusing an object; any other error
+// means Check could not decide.
+func IsRefused(err error) bool {
+	var r *RefusedError
+	return errors.As(err, &r)
+}
+
 func refused(mg metav1.Object, whose string) error {
 	name := meta.GetExternalName(mg)
-	return errors.Errorf("%q already exists and %s, so this resource will not manage it: "+
+	return &RefusedError{msg: fmt.Sprintf("%q already exists and %s, so this resource will not manage it: "+
 		"to import it on purpose, create a managed resource with the annotation %s: %s "+
 		"(or remove the %s annotation from this one)",
-		name, whose, meta.AnnotationKeyExternalName, name, AnnotationGeneratedExternalName)
+		name, whose, meta.AnnotationKeyExternalName, name, AnnotationGeneratedExternalName)}
 }

@@ -77,6 +77,23 @@ func TestCheck(t *testing.T) {
 			mg:     bucket(generated),
 			tags:   Merge(nil, Owner{Cluster: "other", UID: "uid-1"}),
 		},
+		"Predecessor": {
+			reason: "The same kind, namespace and name in the same cluster is this resource applied again (a retained resource re-applied, a claim re-making its managed resource).",
+			mg:     bucket(generated),
+			tags:   Merge(nil, Owner{Cluster: "c-1", Kind: "bucket", Namespace: "shop", Name: "assets", UID: "uid-0"}),
+		},
+		"SameNameOtherCluster": {
+			reason: "The same namespace and name in another cluster is someone else.",
+			mg:     bucket(generated),
+			tags:   Merge(nil, Owner{Cluster: "c-9", Kind: "bucket", Namespace: "shop", Name: "assets", UID: "uid-0"}),
+			want:   `"assets" already exists and belongs to bucket shop/assets (uid uid-0) in cluster c-9, so this resource will not manage it` + howToImport,
+		},
+		"SameNameOtherKind": {
+			reason: "Another kind of the same name is someone else.",
+			mg:     bucket(generated),
+			tags:   Merge(nil, Owner{Cluster: "c-1", Kind: "container", Namespace: "shop", Name: "assets", UID: "uid-0"}),
+			want:   `"assets" already exists and belongs to container shop/assets (uid uid-0) in cluster c-1, so this resource will not manage it` + howToImport,
+		},
 		"ObserveOnlyForeign": {
 			reason: "A resource that cannot write may observe someone else's object.",
 			mg:     bucket(generated, policies(xpv2.ManagementActionObserve)),
@@ -142,7 +159,7 @@ func TestCheck(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, errString(Check(tc.mg, tc.tags))); diff != "" {
+			if diff := cmp.Diff(tc.want, errString(Check(tc.mg, OwnerOf(mine.Cluster, mine.Kind, tc.mg), tc.tags))); diff != "" {
 				t.Errorf("%s\nCheck(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})

@@ -76,7 +76,10 @@ type AWSDatabaseTemplate struct {
 	BackupRetentionDays *int32 `json:"backupRetentionDays,omitempty"`
 
 	// Tags added to every instance.
+	// Keys starting with stowage- are reserved for Stowage's owner tags.
 	// +optional
+	// +kubebuilder:validation:MaxProperties=45
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('stowage-'))",message="tag keys starting with stowage- are reserved for Stowage's owner tags"
 	Tags map[string]string `json:"tags,omitempty"`
 }
 

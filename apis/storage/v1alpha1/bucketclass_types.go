@@ -27,7 +27,10 @@ type AWSBucketTemplate struct {
 	Encryption *AWSBucketEncryption `json:"encryption,omitempty"`
 
 	// Tags added to every bucket.
+	// Keys starting with stowage- are reserved for Stowage's owner tags.
 	// +optional
+	// +kubebuilder:validation:MaxProperties=45
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('stowage-'))",message="tag keys starting with stowage- are reserved for Stowage's owner tags"
 	Tags map[string]string `json:"tags,omitempty"`
 }
 

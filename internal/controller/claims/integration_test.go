@@ -557,6 +557,11 @@ func TestClaimSchema(t *testing.T) {
 		}
 	}
 
+	// Class tags cannot take Stowage's owner tag keys.
+	reserved := dbClass("reserved-tags", func(c *dbv1.DatabaseClass) { c.Spec.AWS.Tags = map[string]string{"stowage-uid": "x"} })
+	if err := env.Client.Create(ctx, reserved, client.DryRunAll); err == nil || !strings.Contains(err.Error(), "reserved for Stowage's owner tags") {
+		t.Errorf("class with a stowage- tag key: got %v", err)
+	}
 	// A class needs exactly one cloud template.
 	bare := dbClass("no-cloud", func(c *dbv1.DatabaseClass) { c.Spec.AWS = nil })
 	if err := env.Client.Create(ctx, bare, client.DryRunAll); err == nil || !strings.Contains(err.Error(), "exactly one cloud template") {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
@@ -23,6 +24,7 @@ import (
 	storagev1 "github.com/stowage-dev/stowage/apis/storage/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/claims/translate"
 	"github.com/stowage-dev/stowage/internal/controller/claims"
+	"github.com/stowage-dev/stowage/internal/ownership"
 	"github.com/stowage-dev/stowage/internal/testenv"
 )
 
@@ -440,4 +442,106 @@ func TestReclaimPolicySwitchUpdatesManagementPolicies(t *testing.T) {
 
 func deletesPolicy(p xpv2.ManagementPolicies) bool {
 	return len(p) == 0 || slices.Contains(p, xpv2.ManagementActionAll) || slices.Contains(p, xpv2.ManagementActionDelete)
+}
+
+func TestClaimNeverAdoptsAForeignCloudObject(t *testing.T) {
+	ctx, ns := setup(t, nil)
+	claim := bucketClaim(ns, "assets", "foreign-test")
+	// The claim waits for its class, so the bucket it would make can be made
+	// first, behind Stowage's back, tagged as another cluster's.
+	create(ctx, t, claim)
+	wait(ctx, t, claim, xpv2.TypeSynced, corev1.ConditionFalse)
+	name := translate.Name(claim)
+	foreign := ownership.Owner{Cluster: "another-cluster", Kind: "bucket", Namespace: ns, Name: name, UID: "0c0ffee0-0000-4000-8000-000000000000"}
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name}); err != nil {
+		t.Fatal(err)
+	}
+	var tags []s3types.Tag
+	for k, v := range foreign.Tags() {
+		tags = append(tags, s3types.Tag{Key: ptr.To(k), Value: ptr.To(v)})
+	}
+	if _, err := s3c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: &name, Tagging: &s3types.Tagging{TagSet: tags}}); err != nil {
+		t.Fatal(err)
+	}
+	checkpoint := len(counter.Calls())
+	create(ctx, t, bucketClass("foreign-test", nil))
+
+	err := testenv.Eventually(ctx, timeout, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(claim), claim); err != nil {
+			return err
+		}
+		s := claim.GetCondition(xpv2.TypeSynced)
+		if s.Reason != claims.ReasonResourceNotSynced || !strings.Contains(s.Message, "belongs to bucket "+ns+"/"+name+" (uid "+foreign.UID+") in cluster another-cluster") || !strings.Contains(s.Message, "crossplane.io/external-name") {
+			return fmt.Errorf("Synced: %s: %s", s.Reason, s.Message)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := claim.GetCondition(xpv2.TypeReady); r.Status == corev1.ConditionTrue {
+		t.Error("a claim whose bucket name is someone else's is Ready")
+	}
+	for _, c := range counter.Calls()[checkpoint:] {
+		if c.Write() && (c.Path == "/"+name || strings.HasPrefix(c.Path, "/"+name+"/")) {
+			t.Errorf("write to the foreign bucket: %s %s?%s", c.Method, c.Path, c.Query)
+		}
+	}
+	out, err := s3c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := ownership.OwnerFromTags(tagMap(out.TagSet)); o != foreign {
+		t.Errorf("the foreign bucket's owner tags changed to %+v", o)
+	}
+}
+
+func TestRetainedResourceDeletedByHandIsMadeAgain(t *testing.T) {
+	ctx, ns := setup(t, nil)
+	class := bucketClass("hand-deleted", func(c *storagev1.BucketClass) { c.Spec.ReclaimPolicy = storagev1.ReclaimRetain })
+	claim := bucketClaim(ns, "photos", class.Name)
+	create(ctx, t, class, claim)
+	waitReady(ctx, t, claim)
+	mr := &s3v1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: translate.Name(claim)}}
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(mr), mr); err != nil {
+		t.Fatal(err)
+	}
+	before := mr.GetUID()
+	if err := env.Client.Delete(ctx, mr); err != nil {
+		t.Fatal(err)
+	}
+	// The claim makes its managed resource again, and the new one takes up
+	// the bucket its predecessor made: same kind, namespace and name in
+	// this cluster.
+	err := testenv.Eventually(ctx, timeout, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(mr), mr); err != nil {
+			return err
+		}
+		if mr.GetUID() == before {
+			return fmt.Errorf("Bucket %s not made again yet", mr.Name)
+		}
+		if r := mr.GetCondition(xpv2.TypeReady); r.Status != corev1.ConditionTrue {
+			return fmt.Errorf("new Bucket not Ready: %s: %s", r.Reason, mr.GetCondition(xpv2.TypeSynced).Message)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitReady(ctx, t, claim)
+	out, err := s3c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: &mr.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := ownership.OwnerFromTags(tagMap(out.TagSet)); o.UID != string(mr.GetUID()) {
+		t.Errorf("the bucket is tagged for %+v, want the new Bucket's UID %s", o, mr.GetUID())
+	}
+}
+
+func tagMap(tags []s3types.Tag) map[string]string {
+	m := map[string]string{}
+	for _, t := range tags {
+		m[ptr.Deref(t.Key, "")] = ptr.Deref(t.Value, "")
+	}
+	return m
 }

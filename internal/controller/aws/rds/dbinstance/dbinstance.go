@@ -125,6 +125,17 @@ func (e *external) owner(ctx context.Context, cr *v1alpha1.DBInstance) (ownershi
 	return ownership.OwnerOf(id, kind, cr), nil
 }
 
+// check refuses to manage a cloud object that belongs to someone else.
+func (e *external) check(ctx context.Context, cr *v1alpha1.DBInstance, tags map[string]string) error {
+	self, err := e.owner(ctx, cr)
+	if err != nil && !meta.WasDeleted(cr) {
+		return err
+	}
+	// A delete goes ahead without the cluster identity: an object only a
+	// predecessor of this resource owned is then left alone, never deleted.
+	return ownership.Check(cr, self, tags)
+}
+
 // passwordState is what Observe learned about the master password.
 type passwordState struct {
 	value   string // the desired password; empty when none is known
@@ -142,8 +153,8 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 		return managed.ExternalObservation{}, err
 	}
 	c := current(*db)
-	if err := ownership.Check(cr, c.Tags); err != nil {
-		if meta.WasDeleted(cr) {
+	if err := e.check(ctx, cr, c.Tags); err != nil {
+		if meta.WasDeleted(cr) && ownership.IsRefused(err) {
 			// Not ours: let the finalizer go and never touch the instance.
 			return managed.ExternalObservation{}, nil
 		}
@@ -472,7 +483,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 		if db == nil {
 			return managed.ExternalUpdate{}, xperrors.Errorf("DB instance %q not found", name)
 		}
-		if err := ownership.Check(cr, current(*db).Tags); err != nil {
+		if err := e.check(ctx, cr, current(*db).Tags); err != nil {
 			return managed.ExternalUpdate{}, err
 		}
 		e.last = db
@@ -604,7 +615,7 @@ func (e *external) updateTags(ctx context.Context, cr *v1alpha1.DBInstance, c v1
 		return nil
 	}
 	if prev, ok := ownership.Foreign(cr, c.Tags); ok {
-		e.recorder.Event(cr, event.Normal("AdoptExternalResource", fmt.Sprintf("DB instance %q was tagged as owned by %s; the explicit crossplane.io/external-name imports it, so it is now tagged as this resource's", meta.GetExternalName(cr), prev)))
+		e.recorder.Event(cr, event.Normal("AdoptExternalResource", fmt.Sprintf("DB instance %q was tagged as owned by %s (an explicit crossplane.io/external-name import, or an earlier resource of this name in this cluster); it is now tagged as this resource's", meta.GetExternalName(cr), prev)))
 	}
 	arn := e.last.DBInstanceArn
 	add, remove := tagChanges(desiredTags(cr.Spec.ForProvider, c, owner), c.Tags)

@@ -116,6 +116,17 @@ func (e *external) owner(ctx context.Context, cr *v1alpha1.Bucket) (ownership.Ow
 	return ownership.OwnerOf(id, kind, cr), nil
 }
 
+// check refuses to manage a cloud object that belongs to someone else.
+func (e *external) check(ctx context.Context, cr *v1alpha1.Bucket, tags map[string]string) error {
+	self, err := e.owner(ctx, cr)
+	if err != nil && !meta.WasDeleted(cr) {
+		return err
+	}
+	// A delete goes ahead without the cluster identity: an object only a
+	// predecessor of this resource owned is then left alone, never deleted.
+	return ownership.Check(cr, self, tags)
+}
+
 func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.ExternalObservation, error) {
 	name := meta.GetExternalName(cr)
 	if name == "" {
@@ -128,8 +139,8 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
-	if err := ownership.Check(cr, o.Tags); err != nil {
-		if meta.WasDeleted(cr) {
+	if err := e.check(ctx, cr, o.Tags); err != nil {
+		if meta.WasDeleted(cr) && ownership.IsRefused(err) {
 			// Not ours: let the finalizer go and never touch the bucket.
 			return managed.ExternalObservation{}, nil
 		}
@@ -266,7 +277,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 		if err != nil {
 			return managed.ExternalCreation{}, err
 		}
-		if err := ownership.Check(cr, tags); err != nil {
+		if err := e.check(ctx, cr, tags); err != nil {
 			return managed.ExternalCreation{}, err
 		}
 	case hasCode(err, "BucketAlreadyExists"):
@@ -298,7 +309,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 		if err != nil {
 			return managed.ExternalUpdate{}, err
 		}
-		if err := ownership.Check(cr, o.Tags); err != nil {
+		if err := e.check(ctx, cr, o.Tags); err != nil {
 			return managed.ExternalUpdate{}, err
 		}
 		e.last = &o
@@ -314,7 +325,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Updating bucket: "+describe(ds)))
 	ps := parts(ds)
 	if prev, ok := ownership.Foreign(cr, e.last.Tags); ok && ps[partTags] {
-		e.recorder.Event(cr, event.Normal("AdoptExternalResource", fmt.Sprintf("Bucket %q was tagged as owned by %s; the explicit crossplane.io/external-name imports it, so it is now tagged as this resource's", name, prev)))
+		e.recorder.Event(cr, event.Normal("AdoptExternalResource", fmt.Sprintf("Bucket %q was tagged as owned by %s (an explicit crossplane.io/external-name import, or an earlier resource of this name in this cluster); it is now tagged as this resource's", name, prev)))
 	}
 	return managed.ExternalUpdate{}, e.apply(ctx, name, cr.Spec.ForProvider, ps, desiredTags(cr.Spec.ForProvider, e.last, owner))
 }

@@ -159,7 +159,7 @@ func TestCreate(t *testing.T) {
 			fake:      &fakeS3{tags: other.Tags(), errs: map[string]error{"CreateBucket": &smithy.GenericAPIError{Code: "BucketAlreadyOwnedByYou"}}},
 			pending:   true,
 			wantCalls: []string{"CreateBucket", "GetBucketTagging"},
-			wantErr:   `"assets" already exists and belongs to bucket shop/assets (uid uid-2) in cluster c-1, so this resource will not manage it: to import it on purpose, create a managed resource with the annotation crossplane.io/external-name: assets (or remove the stowage.dev/generated-external-name annotation from this one)`,
+			wantErr:   `"assets" already exists and belongs to bucket other-team/assets (uid uid-2) in cluster c-1, so this resource will not manage it: to import it on purpose, create a managed resource with the annotation crossplane.io/external-name: assets (or remove the stowage.dev/generated-external-name annotation from this one)`,
 		},
 		"NameTaken": {
 			reason:    "A name owned by another account says how to pick another.",
@@ -213,7 +213,7 @@ func TestObserveThenUpdate(t *testing.T) {
 }
 
 func TestObserveOwnership(t *testing.T) {
-	const refusedForeign = `"assets" already exists and belongs to bucket shop/assets (uid uid-2) in cluster c-1, so this resource will not manage it: to import it on purpose, create a managed resource with the annotation crossplane.io/external-name: assets (or remove the stowage.dev/generated-external-name annotation from this one)`
+	const refusedForeign = `"assets" already exists and belongs to bucket other-team/assets (uid uid-2) in cluster c-1, so this resource will not manage it: to import it on purpose, create a managed resource with the annotation crossplane.io/external-name: assets (or remove the stowage.dev/generated-external-name annotation from this one)`
 	type want struct {
 		exists, upToDate bool
 		diff, err        string
@@ -255,7 +255,7 @@ func TestObserveOwnership(t *testing.T) {
 			cr: func(b *v1alpha1.Bucket) {
 				delete(b.Annotations, ownership.AnnotationGeneratedExternalName)
 			},
-			want: want{exists: true, diff: "owner tags: want {stowage-uid=uid-1}, S3 has {stowage-uid=uid-2}"},
+			want: want{exists: true, diff: "owner tags: want {stowage-namespace=shop, stowage-uid=uid-1}, S3 has {stowage-namespace=other-team, stowage-uid=uid-2}"},
 		},
 		"ObserveOnlyForeign": {
 			reason: "A resource that only observes may watch someone else's bucket, and does not want to retag it.",
@@ -307,7 +307,7 @@ func TestUpdateAdoptsExplicitImport(t *testing.T) {
 			adopted = append(adopted, ev.Message)
 		}
 	}
-	want := []string{`Bucket "assets" was tagged as owned by bucket shop/assets (uid uid-2) in cluster c-1; the explicit crossplane.io/external-name imports it, so it is now tagged as this resource's`}
+	want := []string{`Bucket "assets" was tagged as owned by bucket other-team/assets (uid uid-2) in cluster c-1 (an explicit crossplane.io/external-name import, or an earlier resource of this name in this cluster); it is now tagged as this resource's`}
 	if diff := cmp.Diff(want, adopted); diff != "" {
 		t.Errorf("adoption events: -want, +got:\n%s", diff)
 	}

@@ -12,7 +12,7 @@ import (
 
 var (
 	owner     = ownership.Owner{Cluster: "c-1", Kind: "bucket", Namespace: "shop", Name: "assets", UID: "uid-1"}
-	other     = ownership.Owner{Cluster: "c-1", Kind: "bucket", Namespace: "shop", Name: "assets", UID: "uid-2"}
+	other     = ownership.Owner{Cluster: "c-1", Kind: "bucket", Namespace: "other-team", Name: "assets", UID: "uid-2"}
 	ownerTags = owner.Tags()
 )
 
@@ -146,7 +146,7 @@ func TestDiff(t *testing.T) {
 			spec:   v1alpha1.BucketParameters{},
 			obs:    observed{PAB: allPAB(true), Tags: other.Tags()},
 			owner:  &owner,
-			want:   []string{"owner tags: want {stowage-uid=uid-1}, S3 has {stowage-uid=uid-2}"},
+			want:   []string{"owner tags: want {stowage-namespace=shop, stowage-uid=uid-1}, S3 has {stowage-namespace=other-team, stowage-uid=uid-2}"},
 		},
 		"OwnerTagsNotCompared": {
 			reason: "Without an owner (the resource may not update), owner tags are not compared.",
