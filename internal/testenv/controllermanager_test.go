@@ -2,14 +2,11 @@ package testenv
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 )
 
@@ -44,7 +41,7 @@ func TestControlPlaneDeletesLikeACluster(t *testing.T) {
 	if err := c.Delete(ctx, owner); err != nil {
 		t.Fatal(err)
 	}
-	if err := Eventually(ctx, time.Minute, gone(ctx, c, dependent)); err != nil {
+	if err := WaitGone(ctx, c, dependent, time.Minute); err != nil {
 		t.Errorf("garbage collector: %v", err)
 	}
 
@@ -57,21 +54,8 @@ func TestControlPlaneDeletesLikeACluster(t *testing.T) {
 	if err := c.Delete(ctx, n); err != nil {
 		t.Fatal(err)
 	}
-	if err := Eventually(ctx, time.Minute, gone(ctx, c, n)); err != nil {
+	if err := WaitGone(ctx, c, n, time.Minute); err != nil {
 		t.Errorf("namespace controller: %v", err)
 	}
 	t.Logf("namespace deleted in %s", time.Since(start).Round(100*time.Millisecond))
-}
-
-func gone(ctx context.Context, c client.Client, o client.Object) func() error {
-	return func() error {
-		err := c.Get(ctx, client.ObjectKeyFromObject(o), o)
-		if kerrors.IsNotFound(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		return errors.New(o.GetName() + " still exists")
-	}
 }

@@ -7,6 +7,8 @@ import (
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -51,4 +53,39 @@ func WaitForCondition(ctx context.Context, c client.Client, obj Conditioned, ct 
 		return nil
 	})
 	return got, err
+}
+
+// WaitGone waits until obj is deleted from the API server.
+func WaitGone(ctx context.Context, c client.Client, obj client.Object, timeout time.Duration) error {
+	return Eventually(ctx, timeout, func() error {
+		err := c.Get(ctx, client.ObjectKeyFromObject(obj), obj)
+		if kerrors.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("%s %s still exists", obj.GetObjectKind().GroupVersionKind().Kind, client.ObjectKeyFromObject(obj))
+	})
+}
+
+// CheckOwnerTags checks that a cloud object's tags name mr, a managed
+// resource of kind (lowercase, as owner tags spell it), as its owner, and
+// carry the user tags want.
+func CheckOwnerTags(tags map[string]string, kind string, mr metav1.Object, want map[string]string) error {
+	for k, v := range want {
+		if tags[k] != v {
+			return fmt.Errorf("tag %s = %q, want %q (tags %v)", k, tags[k], v, tags)
+		}
+	}
+	owner := map[string]string{"stowage-kind": kind, "stowage-namespace": mr.GetNamespace(), "stowage-name": mr.GetName(), "stowage-uid": string(mr.GetUID())}
+	for k, v := range owner {
+		if tags[k] != v {
+			return fmt.Errorf("owner tag %s = %q, want %q (tags %v)", k, tags[k], v, tags)
+		}
+	}
+	if tags["stowage-cluster"] == "" {
+		return fmt.Errorf("no stowage-cluster owner tag (tags %v)", tags)
+	}
+	return nil
 }

@@ -209,17 +209,7 @@ func update[T client.Object](ctx context.Context, o T, mutate func(T)) error {
 
 func waitGone(ctx context.Context, t *testing.T, o client.Object) {
 	t.Helper()
-	err := testenv.Eventually(ctx, timeout, func() error {
-		err := env.Client.Get(ctx, client.ObjectKeyFromObject(o), o)
-		if kerrors.IsNotFound(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		return fmt.Errorf("%s still exists", o.GetName())
-	})
-	if err != nil {
+	if err := testenv.WaitGone(ctx, env.Client, o, timeout); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -142,35 +142,6 @@ func instanceTags(ctx context.Context, id string) (map[string]string, error) {
 	return tags, nil
 }
 
-// ownedBy checks that tags carry d's owner tags and the user tags want.
-func ownedBy(tags map[string]string, d *v1alpha1.DBInstance, want map[string]string) error {
-	for k, v := range want {
-		if tags[k] != v {
-			return fmt.Errorf("tag %s = %q, want %q (tags %v)", k, tags[k], v, tags)
-		}
-	}
-	owner := map[string]string{"stowage-kind": "dbinstance", "stowage-namespace": d.Namespace, "stowage-name": d.Name, "stowage-uid": string(d.UID)}
-	for k, v := range owner {
-		if tags[k] != v {
-			return fmt.Errorf("owner tag %s = %q, want %q (tags %v)", k, tags[k], v, tags)
-		}
-	}
-	if tags["stowage-cluster"] == "" {
-		return fmt.Errorf("no stowage-cluster owner tag (tags %v)", tags)
-	}
-	return nil
-}
-
-// gone waits until obj is deleted from the API server.
-func gone(ctx context.Context, obj client.Object) error {
-	return testenv.Eventually(ctx, timeout, func() error {
-		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(obj), obj); !kerrors.IsNotFound(err) {
-			return fmt.Errorf("%s still present (%v)", obj.GetName(), err)
-		}
-		return nil
-	})
-}
-
 func actions(cs []testenv.Call) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
@@ -245,7 +216,7 @@ func TestDBInstanceLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ownedBy(tags, d, map[string]string{"team": "shop"}); err != nil {
+	if err := testenv.CheckOwnerTags(tags, "dbinstance", d, map[string]string{"team": "shop"}); err != nil {
 		t.Error(err)
 	}
 	if _, ok := d.Spec.ForProvider.Tags["stowage-uid"]; ok {
@@ -464,7 +435,7 @@ func TestDBInstanceImportAndObserveOnly(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if err := ownedBy(tags, adopted, map[string]string{"owner": "stowage"}); err != nil {
+		if err := testenv.CheckOwnerTags(tags, "dbinstance", adopted, map[string]string{"owner": "stowage"}); err != nil {
 			return fmt.Errorf("tags not adopted: %w", err)
 		}
 		if len(tags) != 6 {
@@ -686,7 +657,7 @@ func TestDBInstanceForeignOwnerNotAdopted(t *testing.T) {
 	if err := env.Client.Delete(ctx, d); err != nil {
 		t.Fatal(err)
 	}
-	if err := gone(ctx, d); err != nil {
+	if err := testenv.WaitGone(ctx, env.Client, d, timeout); err != nil {
 		t.Fatal(err)
 	}
 	if w := writesTo(name); len(w) != 0 {
@@ -738,7 +709,7 @@ func TestDBInstanceDeletesWithoutPasswordSecret(t *testing.T) {
 			if err := env.Client.Delete(ctx, d); err != nil {
 				t.Fatal(err)
 			}
-			if err := gone(ctx, d); err != nil {
+			if err := testenv.WaitGone(ctx, env.Client, d, timeout); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := describe(ctx, name); err == nil {

@@ -116,35 +116,6 @@ func bucketTags(ctx context.Context, name string) (map[string]string, error) {
 	return tags, nil
 }
 
-// ownedBy checks that tags carry b's owner tags and the user tags want.
-func ownedBy(tags map[string]string, b *v1alpha1.Bucket, want map[string]string) error {
-	for k, v := range want {
-		if tags[k] != v {
-			return fmt.Errorf("tag %s = %q, want %q (tags %v)", k, tags[k], v, tags)
-		}
-	}
-	owner := map[string]string{"stowage-kind": "bucket", "stowage-namespace": b.Namespace, "stowage-name": b.Name, "stowage-uid": string(b.UID)}
-	for k, v := range owner {
-		if tags[k] != v {
-			return fmt.Errorf("owner tag %s = %q, want %q (tags %v)", k, tags[k], v, tags)
-		}
-	}
-	if tags["stowage-cluster"] == "" {
-		return fmt.Errorf("no stowage-cluster owner tag (tags %v)", tags)
-	}
-	return nil
-}
-
-// gone waits until obj is deleted from the API server.
-func gone(ctx context.Context, obj client.Object) error {
-	return testenv.Eventually(ctx, timeout, func() error {
-		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(obj), obj); !kerrors.IsNotFound(err) {
-			return fmt.Errorf("%s still present (%v)", obj.GetName(), err)
-		}
-		return nil
-	})
-}
-
 func writesTo(name string) []testenv.Call {
 	var out []testenv.Call
 	for _, c := range counter.Writes() {
@@ -180,7 +151,7 @@ func TestBucketLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ownedBy(tags, b, map[string]string{"team": "shop"}); err != nil {
+	if err := testenv.CheckOwnerTags(tags, "bucket", b, map[string]string{"team": "shop"}); err != nil {
 		t.Fatalf("a new bucket carries its tags and its owner tags: %v", err)
 	}
 	if len(tags) != 6 {
@@ -342,7 +313,7 @@ func TestBucketImportAndObserveOnly(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if err := ownedBy(tags, adopted, map[string]string{"owner": "stowage"}); err != nil {
+		if err := testenv.CheckOwnerTags(tags, "bucket", adopted, map[string]string{"owner": "stowage"}); err != nil {
 			return fmt.Errorf("tags not adopted: %w", err)
 		}
 		if len(tags) != 6 {
@@ -535,7 +506,7 @@ func TestBucketForeignOwnerNotAdopted(t *testing.T) {
 	if err := env.Client.Delete(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	if err := gone(ctx, b); err != nil {
+	if err := testenv.WaitGone(ctx, env.Client, b, timeout); err != nil {
 		t.Fatal(err)
 	}
 	if w := writesTo(name); len(w) != 0 {
@@ -564,7 +535,7 @@ func TestBucketUntaggedNotAdoptedUnlessImported(t *testing.T) {
 	if err := env.Client.Delete(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	if err := gone(ctx, b); err != nil {
+	if err := testenv.WaitGone(ctx, env.Client, b, timeout); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &name}); err != nil {
@@ -583,7 +554,7 @@ func TestBucketUntaggedNotAdoptedUnlessImported(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		return ownedBy(tags, imported, map[string]string{"team": "shop"})
+		return testenv.CheckOwnerTags(tags, "bucket", imported, map[string]string{"team": "shop"})
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -610,7 +581,7 @@ func TestBucketExplicitImportOfForeignOwner(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		return ownedBy(tags, b, nil)
+		return testenv.CheckOwnerTags(tags, "bucket", b, nil)
 	}); err != nil {
 		t.Fatal(err)
 	}
