@@ -86,7 +86,9 @@ type AWSDatabaseTemplate struct {
 // DatabaseClassSpec is a platform team's template for databases.
 // +kubebuilder:validation:XValidation:rule="(has(self.aws) ? 1 : 0) == 1",message="exactly one cloud template (aws) must be set"
 type DatabaseClassSpec struct {
-	// Default marks the class as the default for the engines it serves.
+	// Default marks the class as the default for the engines it serves:
+	// claims without a className bind to it. Claims already bound never
+	// move when this flag changes.
 	// +optional
 	Default bool `json:"default,omitempty"`
 
@@ -94,7 +96,11 @@ type DatabaseClassSpec struct {
 	// +kubebuilder:validation:MinItems=1
 	Engines []EngineOffer `json:"engines"`
 
-	// ReclaimPolicy applied when a claim is deleted.
+	// ReclaimPolicy of the claims that bind to this class: what happens to
+	// the cloud objects when a claim, its managed resources or its namespace
+	// are deleted. It is fixed when a claim binds; changing it to Retain
+	// later retains every claim already bound, changing it to Delete affects
+	// only claims that bind afterwards.
 	// +optional
 	// +kubebuilder:default=Retain
 	ReclaimPolicy ReclaimPolicy `json:"reclaimPolicy,omitempty"`

@@ -37,11 +37,16 @@ type AWSBucketTemplate struct {
 // BucketClassSpec is a platform team's template for buckets.
 // +kubebuilder:validation:XValidation:rule="(has(self.aws) ? 1 : 0) == 1",message="exactly one cloud template (aws) must be set"
 type BucketClassSpec struct {
-	// Default marks the class as the default.
+	// Default marks the class as the default: claims without a className
+	// bind to it. Claims already bound never move when this flag changes.
 	// +optional
 	Default bool `json:"default,omitempty"`
 
-	// ReclaimPolicy applied when a claim is deleted.
+	// ReclaimPolicy of the claims that bind to this class: what happens to
+	// the cloud objects when a claim, its managed resources or its namespace
+	// are deleted. It is fixed when a claim binds; changing it to Retain
+	// later retains every claim already bound, changing it to Delete affects
+	// only claims that bind afterwards.
 	// +optional
 	// +kubebuilder:default=Delete
 	ReclaimPolicy ReclaimPolicy `json:"reclaimPolicy,omitempty"`
