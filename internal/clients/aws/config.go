@@ -5,6 +5,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -44,7 +46,47 @@ func (s Session) S3UsePathStyle() bool {
 // Connect resolves mg's provider config and returns a Session for region, or
 // for the provider config's region when region is empty. f are the
 // provider's feature flags (see providerconfig.Get).
+//
+// A managed resource being deleted whose provider config can no longer be
+// read gets the Session that provider config last gave. Deleting a
+// namespace deletes a namespaced ProviderConfig, its usages and its
+// credentials Secret alongside the managed resources that use them; without
+// this their deletes could never reach the cloud and the namespace would
+// never go.
 func Connect(ctx context.Context, kube client.Client, mg resource.ModernManaged, region string, f *feature.Flags) (Session, error) {
+	key := sessionKey(mg, region)
+	s, err := connect(ctx, kube, mg, region, f)
+	if err == nil {
+		lastSessions.Store(key, s)
+		return s, nil
+	}
+	if last, ok := lastSessions.Load(key); ok && meta.WasDeleted(mg) {
+		return last.(Session), nil
+	}
+	return Session{}, err
+}
+
+// lastSessions holds the last Session each provider config gave, per region.
+// It grows with provider configs and regions, not with managed resources.
+var lastSessions sync.Map
+
+type lastSessionKey struct {
+	kind, namespace, name, region string
+}
+
+func sessionKey(mg resource.ModernManaged, region string) lastSessionKey {
+	ref := mg.GetProviderConfigReference()
+	if ref == nil {
+		return lastSessionKey{}
+	}
+	k := lastSessionKey{kind: ref.Kind, name: ref.Name, region: region}
+	if ref.Kind == providerconfig.KindProviderConfig {
+		k.namespace = mg.GetNamespace()
+	}
+	return k
+}
+
+func connect(ctx context.Context, kube client.Client, mg resource.ModernManaged, region string, f *feature.Flags) (Session, error) {
 	obj, err := providerconfig.Get(ctx, kube, mg, &v1alpha1.ProviderConfig{}, &v1alpha1.ClusterProviderConfig{}, f)
 	if err != nil {
 		return Session{}, err

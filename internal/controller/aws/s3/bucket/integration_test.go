@@ -696,3 +696,27 @@ func TestBucketClusterProviderConfigNamespaceSelector(t *testing.T) {
 		})
 	}
 }
+
+func TestNamespaceTeardownWithNamespacedProviderConfig(t *testing.T) {
+	ctx, ns := setup(t)
+	name := "teardown-" + ns
+	b := newBucket(ns, name, v1alpha1.BucketParameters{})
+	if err := env.Client.Create(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(ctx, t, b)
+	// The namespace controller deletes the ProviderConfig's credentials
+	// Secret and its usages along with the Bucket; the Bucket still deletes
+	// its bucket, and the namespace goes.
+	n := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}
+	if err := env.Client.Delete(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	if err := testenv.WaitGone(ctx, env.Client, n, 2*timeout); err != nil {
+		_ = env.Client.Get(ctx, client.ObjectKeyFromObject(b), b)
+		t.Fatalf("%v; Bucket: finalizers %v, Synced: %s", err, b.GetFinalizers(), b.GetCondition(xpv2.TypeSynced).Message)
+	}
+	if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &name}); err == nil {
+		t.Errorf("bucket %s still exists after its namespace was deleted", name)
+	}
+}
