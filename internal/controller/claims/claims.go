@@ -40,6 +40,12 @@ import (
 // released.
 const Finalizer = "claims.stowage.dev/managed-resources"
 
+// InUseFinalizer protects the managed resources of a claim whose reclaim
+// policy is Delete, as pv-protection protects a bound PersistentVolume: a
+// hand-run delete of one waits until the claim is deleted, instead of
+// deleting the database under a claim that would then make an empty one.
+const InUseFinalizer = "claims.stowage.dev/in-use"
+
 // Labels on every managed resource a claim creates, so they can be found
 // with a selector, also after a Retain claim released them.
 const (
@@ -390,6 +396,9 @@ func (r *reconciler) sync(ctx context.Context, cr claimObject) (reconcile.Result
 		if mr, ok := d.(resource.Managed); ok {
 			mr.SetManagementPolicies(policiesFor(policy))
 		}
+		if policy == Delete {
+			controllerutil.AddFinalizer(d, InUseFinalizer)
+		}
 		obj, na, err := r.apply(ctx, cr, tr, d)
 		if err != nil {
 			var b *blocked
@@ -598,6 +607,14 @@ func (r *reconciler) apply(ctx context.Context, cr claimObject, tr translate.Com
 			r.record.Event(cr, event.Normal("ReclaimPolicy", fmt.Sprintf("%s %s now has management policies %v", gvk.Kind, desired.GetName(), want)))
 		}
 	}
+	if controllerutil.ContainsFinalizer(desired, InUseFinalizer) {
+		changed = controllerutil.AddFinalizer(existing, InUseFinalizer) || changed
+	} else {
+		changed = controllerutil.RemoveFinalizer(existing, InUseFinalizer) || changed
+	}
+	if existing.GetDeletionTimestamp() != nil && controllerutil.ContainsFinalizer(existing, InUseFinalizer) {
+		na = append(na, fmt.Sprintf("%s %s was deleted while this claim uses it: it and its cloud object are kept until the claim is deleted", gvk.Kind, desired.GetName()))
+	}
 	for k, v := range desired.GetLabels() {
 		if existing.GetLabels()[k] != v {
 			existing.SetLabels(withClaimLabels(existing.GetLabels(), cr))
@@ -725,6 +742,14 @@ func (r *reconciler) delete(ctx context.Context, cr claimObject) (reconcile.Resu
 		}
 		if found {
 			policy, _ = reclaimPolicy(cl, override, policy)
+		}
+	}
+	// The claim is going, so its managed resources are no longer in use.
+	for _, mr := range mrs {
+		if controllerutil.RemoveFinalizer(mr, InUseFinalizer) {
+			if err := r.client.Update(ctx, mr); client.IgnoreNotFound(err) != nil {
+				return reconcile.Result{}, err
+			}
 		}
 	}
 	if policy == Delete {

@@ -545,3 +545,53 @@ func tagMap(tags []s3types.Tag) map[string]string {
 	}
 	return m
 }
+
+func TestDeleteClaimsResourcesAreProtectedWhileInUse(t *testing.T) {
+	ctx, ns := setup(t, nil)
+	class := dbClass("protected", func(c *dbv1.DatabaseClass) { c.Spec.ReclaimPolicy = dbv1.ReclaimDelete })
+	claim := dbClaim(ns, "payments", class.Name, dbv1.EnginePostgres, "16")
+	create(ctx, t, class, claim)
+	waitReady(ctx, t, claim)
+	mr, err := getDBInstance(ctx, claim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkpoint := len(counter.Calls())
+
+	// A hand-run delete of a Delete claim's DBInstance waits, like a bound
+	// PersistentVolume's, and the database stays.
+	if err := env.Client.Delete(ctx, mr); err != nil {
+		t.Fatal(err)
+	}
+	err = testenv.Eventually(ctx, timeout, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(claim), claim); err != nil {
+			return err
+		}
+		if s := claim.GetCondition(xpv2.TypeSynced); !strings.Contains(s.Message, "was deleted while this claim uses it") {
+			return fmt.Errorf("Synced: %s: %s", s.Reason, s.Message)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(mr), mr); err != nil || mr.GetDeletionTimestamp() == nil {
+		t.Fatalf("DBInstance after a hand-run delete: %v (deletionTimestamp %v)", err, mr.GetDeletionTimestamp())
+	}
+	if ok, err := inMoto(ctx, mr.Name); err != nil || !ok {
+		t.Errorf("RDS instance %s is gone after a hand-run delete of a claim's DBInstance (%v)", mr.Name, err)
+	}
+	if w := rdsWritesTo(counter.Calls()[checkpoint:], mr.Name); len(w) != 0 {
+		t.Errorf("writes to the protected instance: %v", w)
+	}
+
+	// Deleting the claim lets it go, with the database.
+	if err := env.Client.Delete(ctx, claim); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(ctx, t, claim)
+	waitGone(ctx, t, mr)
+	if ok, err := inMoto(ctx, mr.Name); err != nil || ok {
+		t.Errorf("RDS instance %s still exists after its Delete claim was deleted (%v)", mr.Name, err)
+	}
+}
