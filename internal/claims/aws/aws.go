@@ -140,8 +140,19 @@ func (Database) Desired(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass) ([]client
 		ApplyImmediately:      ptr.To(true),
 		SkipFinalSnapshot:     ptr.To(ptr.Deref(t.SkipFinalSnapshot, false)),
 	}
+	// A claim may grow past its size's autoscaling ceiling; RDS refuses
+	// allocated storage above maxAllocatedStorage, so the ceiling rises with
+	// it (no autoscaling headroom left) rather than the claim getting stuck.
 	if p.MaxAllocatedStorage != nil && *p.MaxAllocatedStorage < p.AllocatedStorage {
-		p.MaxAllocatedStorage = nil
+		p.MaxAllocatedStorage = ptr.To(p.AllocatedStorage)
+	}
+	// Postgres and MySQL claims get a database of their own, so the
+	// contract's database key is never empty; RDS SQL Server takes none.
+	if c.Spec.Engine == dbv1.EnginePostgres || c.Spec.Engine == dbv1.EngineMySQL {
+		p.DBName = ptr.To(DatabaseName(c.Name))
+	}
+	if p.Tags == nil {
+		p.Tags = map[string]string{}
 	}
 	if t.StorageType != nil {
 		p.StorageType = ptr.To(rdsv1.StorageType(*t.StorageType))
@@ -156,9 +167,37 @@ func (Database) Desired(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass) ([]client
 	return []client.Object{mr}, nil
 }
 
-// Update applies the claim-driven fields: instance class, storage (grow
-// only), engine version (upgrade), high availability and backups. An engine
-// change would replace the database and is reported, not applied.
+// DatabaseName is the database a claim's instance is created with: the
+// claim's name as RDS allows it (a letter, then letters, digits and
+// underscores, at most 63).
+func DatabaseName(claim string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(claim) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			b.WriteRune('_')
+		}
+	}
+	name := b.String()
+	if name == "" || name[0] < 'a' || name[0] > 'z' {
+		name = "db_" + name
+	}
+	if len(name) > 63 {
+		name = name[:63]
+	}
+	return name
+}
+
+// Update applies what the claim and its class drive to a bound claim's
+// DBInstance: instance class per size, storage (grow only) and its
+// autoscaling ceiling, engine version (upgrade), high availability, backups,
+// and the class's tags, deletion protection, security groups, public
+// access, storage type and final snapshot choice. What would replace the
+// database or move it to other credentials or networks (engine, region,
+// encryption, KMS key, subnet group, provider config) is reported, not
+// applied.
 func (Database) Update(existing, desired client.Object) (bool, []string) {
 	e, ok1 := existing.(*rdsv1.DBInstance)
 	d, ok2 := desired.(*rdsv1.DBInstance)
@@ -171,11 +210,43 @@ func (Database) Update(existing, desired client.Object) (bool, []string) {
 	if ep.Engine != dp.Engine {
 		notApplied = append(notApplied, fmt.Sprintf("engine %s (running %s) would replace the database", dp.Engine, ep.Engine))
 	}
-	if dp.Region != nil && ep.Region != nil && *dp.Region != *ep.Region {
+	switch {
+	case dp.Region != nil && ep.Region != nil && *dp.Region != *ep.Region:
 		notApplied = append(notApplied, fmt.Sprintf("region %s (running in %s) would replace the database", *dp.Region, *ep.Region))
+	case dp.Region != nil && ep.Region == nil:
+		// Made in its provider config's region, which the class did not
+		// name then: a database cannot move, so say so rather than guess.
+		notApplied = append(notApplied, fmt.Sprintf("region %s: the database was made in its provider config's region and cannot move", *dp.Region))
 	}
 	if dp.StorageEncrypted != nil && !ptr.Equal(ep.StorageEncrypted, dp.StorageEncrypted) {
 		notApplied = append(notApplied, fmt.Sprintf("storageEncrypted %t is fixed at creation", *dp.StorageEncrypted))
+	}
+	if dp.KMSKeyID != nil && ep.KMSKeyID != nil && *dp.KMSKeyID != *ep.KMSKeyID {
+		notApplied = append(notApplied, fmt.Sprintf("kmsKeyID %s is fixed at creation (encrypted with %s)", *dp.KMSKeyID, *ep.KMSKeyID))
+	}
+	if dp.DBSubnetGroupName != nil && ep.DBSubnetGroupName != nil && !strings.EqualFold(*dp.DBSubnetGroupName, *ep.DBSubnetGroupName) {
+		notApplied = append(notApplied, fmt.Sprintf("dbSubnetGroupName %s (in %s) would move the database to another network", *dp.DBSubnetGroupName, *ep.DBSubnetGroupName))
+	}
+	if na := providerConfigMoved(e.Spec.ProviderConfigReference, d.Spec.ProviderConfigReference); na != "" {
+		notApplied = append(notApplied, na)
+	}
+	if dp.Tags != nil && !maps.Equal(ep.Tags, dp.Tags) {
+		ep.Tags, changed = maps.Clone(dp.Tags), true
+	}
+	if dp.DeletionProtection != nil && !ptr.Equal(ep.DeletionProtection, dp.DeletionProtection) {
+		ep.DeletionProtection, changed = dp.DeletionProtection, true
+	}
+	if dp.VPCSecurityGroupIDs != nil && !sameSet(ep.VPCSecurityGroupIDs, dp.VPCSecurityGroupIDs) {
+		ep.VPCSecurityGroupIDs, changed = slices.Clone(dp.VPCSecurityGroupIDs), true
+	}
+	if dp.PubliclyAccessible != nil && !ptr.Equal(ep.PubliclyAccessible, dp.PubliclyAccessible) {
+		ep.PubliclyAccessible, changed = dp.PubliclyAccessible, true
+	}
+	if dp.StorageType != nil && !ptr.Equal(ep.StorageType, dp.StorageType) {
+		ep.StorageType, changed = dp.StorageType, true
+	}
+	if dp.SkipFinalSnapshot != nil && !ptr.Equal(ep.SkipFinalSnapshot, dp.SkipFinalSnapshot) {
+		ep.SkipFinalSnapshot, changed = dp.SkipFinalSnapshot, true
 	}
 	if ep.DBInstanceClass != dp.DBInstanceClass {
 		ep.DBInstanceClass, changed = dp.DBInstanceClass, true
@@ -253,6 +324,9 @@ func (Bucket) Desired(c *storagev1.BucketClaim, cl *storagev1.BucketClass) ([]cl
 		},
 		Tags: maps.Clone(t.Tags),
 	}
+	if p.Tags == nil {
+		p.Tags = map[string]string{}
+	}
 	if c.Spec.Versioning {
 		p.Versioning = ptr.To(s3v1.VersioningEnabled)
 	}
@@ -290,7 +364,33 @@ func (Bucket) Update(existing, desired client.Object) (bool, []string) {
 		pab := *dp.PublicAccessBlock
 		ep.PublicAccessBlock, changed = &pab, true
 	}
-	return changed, nil
+	if dp.Tags != nil && !maps.Equal(ep.Tags, dp.Tags) {
+		ep.Tags, changed = maps.Clone(dp.Tags), true
+	}
+	if dp.ServerSideEncryption != nil && !sameSSE(ep.ServerSideEncryption, dp.ServerSideEncryption) {
+		ep.ServerSideEncryption, changed = dp.ServerSideEncryption.DeepCopy(), true
+	}
+	var notApplied []string
+	if dp.Region != nil && ep.Region != nil && *dp.Region != *ep.Region {
+		notApplied = append(notApplied, fmt.Sprintf("region %s (bucket in %s): a bucket cannot move regions", *dp.Region, *ep.Region))
+	}
+	if na := providerConfigMoved(e.Spec.ProviderConfigReference, d.Spec.ProviderConfigReference); na != "" {
+		notApplied = append(notApplied, na)
+	}
+	return changed, notApplied
+}
+
+// sameSSE compares what a class sets of default encryption; a bucket key
+// S3 chose stays.
+func sameSSE(have, want *s3v1.ServerSideEncryption) bool {
+	return have != nil && have.Algorithm == want.Algorithm && ptr.Deref(have.KMSMasterKeyID, "") == ptr.Deref(want.KMSMasterKeyID, "")
+}
+
+func sameSet(a, b []string) bool {
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(slices.Compact(x), slices.Compact(y))
 }
 
 // Observe the Bucket.
@@ -314,6 +414,16 @@ func (Bucket) Observe(c *storagev1.BucketClaim, observed []client.Object) transl
 		}
 	}
 	return o
+}
+
+// providerConfigMoved reports a class that now names other credentials:
+// following it could point the managed resource at another account, where
+// it would make a new, empty cloud object.
+func providerConfigMoved(have, want *xpv2.ProviderConfigReference) string {
+	if have == nil || want == nil || *have == *want {
+		return ""
+	}
+	return fmt.Sprintf("providerConfigRef %s/%s (in use: %s/%s) would move the resource to other credentials, possibly another account", want.Kind, want.Name, have.Kind, have.Name)
 }
 
 func samePAB(a, b *s3v1.PublicAccessBlock) bool {

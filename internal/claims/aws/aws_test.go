@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"strings"
 	"testing"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
@@ -51,7 +52,7 @@ func TestDatabaseDesired(t *testing.T) {
 			Spec: rdsv1.DBInstanceSpec{ForProvider: rdsv1.DBInstanceParameters{
 				Region: ptr.To("eu-west-1"), Engine: rdsv1.EnginePostgres, EngineVersion: ptr.To("16"),
 				DBInstanceClass: "db.t3.micro", AllocatedStorage: 20, MaxAllocatedStorage: ptr.To[int32](100),
-				StorageType: ptr.To(rdsv1.StorageTypeGP3), MultiAZ: ptr.To(false), MasterUsername: ptr.To("stowage"),
+				StorageType: ptr.To(rdsv1.StorageTypeGP3), MultiAZ: ptr.To(false), MasterUsername: ptr.To("stowage"), DBName: ptr.To("orders"),
 				DBSubnetGroupName: ptr.To("private"), BackupRetentionPeriod: ptr.To[int32](7), StorageEncrypted: ptr.To(true),
 				Tags: map[string]string{"team": "platform"}, ApplyImmediately: ptr.To(true), SkipFinalSnapshot: ptr.To(false),
 			}},
@@ -92,11 +93,22 @@ func TestDatabaseDesired(t *testing.T) {
 				c.Spec.AWS.SQLServerEdition = ptr.To(dbv1.SQLServerEdition("web"))
 				return c
 			},
-			want: base(func(p *rdsv1.DBInstanceParameters) { p.Engine = rdsv1.EngineSQLServerWeb }),
+			want: base(func(p *rdsv1.DBInstanceParameters) { p.Engine = rdsv1.EngineSQLServerWeb; p.DBName = nil }),
 		},
 		"MySQL": {
 			claim: func() *dbv1.DatabaseClaim { return dbClaim(dbv1.EngineMySQL) },
 			want:  base(func(p *rdsv1.DBInstanceParameters) { p.Engine = rdsv1.EngineMySQL }),
+		},
+		"StoragePastAutoscalingCeiling": {
+			claim: func() *dbv1.DatabaseClaim {
+				c := dbClaim(dbv1.EnginePostgres)
+				c.Spec.StorageGB = 150
+				return c
+			},
+			want: base(func(p *rdsv1.DBInstanceParameters) {
+				p.AllocatedStorage = 150
+				p.MaxAllocatedStorage = ptr.To[int32](150)
+			}),
 		},
 		"SizeNotOffered": {
 			claim: func() *dbv1.DatabaseClaim {
@@ -192,6 +204,62 @@ func TestDatabaseUpdate(t *testing.T) {
 		}),
 		notApplied: []string{"region eu-west-1 (running in us-east-1) would replace the database", "storageEncrypted true is fixed at creation"},
 	}
+	cases["ClassNamesARegionLater"] = struct {
+		existing, desired, want *rdsv1.DBInstance
+		changed                 bool
+		notApplied              []string
+	}{
+		existing:   existing(nil),
+		desired:    desired(func(p *rdsv1.DBInstanceParameters) { p.Region = ptr.To("eu-west-1") }),
+		want:       existing(nil),
+		notApplied: []string{"region eu-west-1: the database was made in its provider config's region and cannot move"},
+	}
+	cases["ClassEditsFlow"] = struct {
+		existing, desired, want *rdsv1.DBInstance
+		changed                 bool
+		notApplied              []string
+	}{
+		existing: existing(func(p *rdsv1.DBInstanceParameters) { p.VPCSecurityGroupIDs = []string{"sg-2", "sg-1"} }),
+		desired: desired(func(p *rdsv1.DBInstanceParameters) {
+			p.Tags = map[string]string{"cost-centre": "42"}
+			p.DeletionProtection = ptr.To(true)
+			p.VPCSecurityGroupIDs = []string{"sg-1", "sg-2", "sg-3"}
+			p.StorageType = ptr.To(rdsv1.StorageTypeGP3)
+		}),
+		want: existing(func(p *rdsv1.DBInstanceParameters) {
+			p.Tags = map[string]string{"cost-centre": "42"}
+			p.DeletionProtection = ptr.To(true)
+			p.VPCSecurityGroupIDs = []string{"sg-1", "sg-2", "sg-3"}
+			p.StorageType = ptr.To(rdsv1.StorageTypeGP3)
+		}),
+		changed: true,
+	}
+	cases["SecurityGroupOrder"] = struct {
+		existing, desired, want *rdsv1.DBInstance
+		changed                 bool
+		notApplied              []string
+	}{
+		existing: existing(func(p *rdsv1.DBInstanceParameters) { p.VPCSecurityGroupIDs = []string{"sg-2", "sg-1"} }),
+		desired: desired(func(p *rdsv1.DBInstanceParameters) {
+			p.Tags = map[string]string{"late": "initialised"}
+			p.VPCSecurityGroupIDs = []string{"sg-1", "sg-2"}
+		}),
+		want: existing(func(p *rdsv1.DBInstanceParameters) { p.VPCSecurityGroupIDs = []string{"sg-2", "sg-1"} }),
+	}
+	cases["ClassMovedNetworkAndKey"] = struct {
+		existing, desired, want *rdsv1.DBInstance
+		changed                 bool
+		notApplied              []string
+	}{
+		existing: existing(func(p *rdsv1.DBInstanceParameters) { p.DBSubnetGroupName = ptr.To("a"); p.KMSKeyID = ptr.To("k1") }),
+		desired: desired(func(p *rdsv1.DBInstanceParameters) {
+			p.Tags = map[string]string{"late": "initialised"}
+			p.DBSubnetGroupName = ptr.To("b")
+			p.KMSKeyID = ptr.To("k2")
+		}),
+		want:       existing(func(p *rdsv1.DBInstanceParameters) { p.DBSubnetGroupName = ptr.To("a"); p.KMSKeyID = ptr.To("k1") }),
+		notApplied: []string{"kmsKeyID k2 is fixed at creation (encrypted with k1)", "dbSubnetGroupName b (in a) would move the database to another network"},
+	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			changed, na := Database{}.Update(tc.existing, tc.desired)
@@ -260,5 +328,36 @@ func TestBucketDesiredAndUpdate(t *testing.T) {
 	}
 	if changed, _ := (Bucket{}).Update(existing, d[0]); changed {
 		t.Error("second Update reported a change")
+	}
+}
+
+func TestDatabaseUpdateProviderConfigMoved(t *testing.T) {
+	e := &rdsv1.DBInstance{}
+	e.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "prod"}
+	d := e.DeepCopy()
+	d.Spec.ProviderConfigReference.Name = "other-account"
+	_, na := Database{}.Update(e, d)
+	want := []string{"providerConfigRef ClusterProviderConfig/other-account (in use: ClusterProviderConfig/prod) would move the resource to other credentials, possibly another account"}
+	if diff := cmp.Diff(want, na); diff != "" {
+		t.Errorf("notApplied (-want +got):\n%s", diff)
+	}
+	if e.Spec.ProviderConfigReference.Name != "prod" {
+		t.Error("Update moved the provider config")
+	}
+}
+
+func TestDatabaseName(t *testing.T) {
+	cases := map[string]struct{ claim, want string }{
+		"Plain":      {claim: "orders", want: "orders"},
+		"Hyphens":    {claim: "order-history.v2", want: "order_history_v2"},
+		"DigitFirst": {claim: "1st", want: "db_1st"},
+		"Long":       {claim: strings.Repeat("a", 70), want: strings.Repeat("a", 63)},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := DatabaseName(tc.claim); got != tc.want {
+				t.Errorf("DatabaseName(%q) = %q, want %q", tc.claim, got, tc.want)
+			}
+		})
 	}
 }

@@ -370,6 +370,10 @@ func TestDatabaseClaimDefaultClass(t *testing.T) {
 	if string(s.Data["engine"]) != "mysql" || !strings.HasPrefix(string(s.Data["uri"]), "mysql://") {
 		t.Errorf("engine %q uri %q", s.Data["engine"], s.Data["uri"])
 	}
+	// A MySQL claim gets a database of its own, named after it.
+	if got := string(s.Data["database"]); got != "catalog" || !strings.HasSuffix(string(s.Data["uri"]), "/catalog") {
+		t.Errorf("database %q uri %q, want database catalog", got, s.Data["uri"])
+	}
 
 	// A version the class does not offer is refused, naming what is offered.
 	other := dbClaim(ns, "old", "", dbv1.EngineMySQL, "5.7")

@@ -595,3 +595,71 @@ func TestDeleteClaimsResourcesAreProtectedWhileInUse(t *testing.T) {
 		t.Errorf("RDS instance %s still exists after its Delete claim was deleted (%v)", mr.Name, err)
 	}
 }
+
+func TestClassEditsReachBoundClaims(t *testing.T) {
+	ctx, ns := setup(t, nil)
+	class := dbClass("editable", func(c *dbv1.DatabaseClass) { c.Spec.AWS.Region = ptr.To("us-east-1") })
+	claim := dbClaim(ns, "ledger", class.Name, dbv1.EnginePostgres, "16")
+	create(ctx, t, class, claim)
+	waitReady(ctx, t, claim)
+	id := translate.Name(claim)
+	checkpoint := len(counter.Calls())
+
+	// A tag edit flows to the instance: one write, the tag call.
+	if err := update(ctx, class, func(c *dbv1.DatabaseClass) { c.Spec.AWS.Tags["cost-centre"] = "42" }); err != nil {
+		t.Fatal(err)
+	}
+	err := testenv.Eventually(ctx, timeout, func() error {
+		out, err := rdsc.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: &id})
+		if err != nil {
+			return err
+		}
+		for _, tag := range out.DBInstances[0].TagList {
+			if ptr.Deref(tag.Key, "") == "cost-centre" && ptr.Deref(tag.Value, "") == "42" {
+				return nil
+			}
+		}
+		return fmt.Errorf("instance %s has no cost-centre tag yet", id)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitReady(ctx, t, claim)
+	if w := rdsWritesTo(counter.Calls()[checkpoint:], id); !slices.Equal(w, []string{"AddTagsToResource"}) {
+		t.Errorf("RDS writes for a class tag edit: %v, want one AddTagsToResource", w)
+	}
+
+	// A region edit would replace the database: reported on the claim, not
+	// applied.
+	checkpoint = len(counter.Calls())
+	if err := update(ctx, class, func(c *dbv1.DatabaseClass) { c.Spec.AWS.Region = ptr.To("eu-west-1") }); err != nil {
+		t.Fatal(err)
+	}
+	err = testenv.Eventually(ctx, timeout, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(claim), claim); err != nil {
+			return err
+		}
+		s := claim.GetCondition(xpv2.TypeSynced)
+		if s.Reason != claims.ReasonNotApplied || !strings.Contains(s.Message, "region eu-west-1 (running in us-east-1) would replace the database") {
+			return fmt.Errorf("Synced: %s: %s", s.Reason, s.Message)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := &corev1.EventList{}
+	if err := env.Client.List(ctx, events, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	var reported bool
+	for _, e := range events.Items {
+		reported = reported || (e.InvolvedObject.Name == claim.Name && e.Reason == string(claims.ReasonNotApplied) && strings.Contains(e.Message, "region eu-west-1"))
+	}
+	if !reported {
+		t.Error("no ChangesNotApplied event names the region edit")
+	}
+	if w := rdsWritesTo(counter.Calls()[checkpoint:], id); len(w) != 0 {
+		t.Errorf("RDS writes for a class region edit: %v", w)
+	}
+}
