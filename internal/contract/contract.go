@@ -1,0 +1,141 @@
+// Package contract is the connection-secret contract of shared/DESIGN.md §2:
+// the keys every database and bucket secret has on every cloud, and the
+// uri and jdbcUrl builders behind them. Every managed resource kind that
+// publishes a database or a bucket, and the claims that copy them, use
+// these, so an application written against the keys runs on any cloud.
+package contract
+
+import (
+	"net"
+	"net/url"
+	"strconv"
+)
+
+// Database secret keys.
+const (
+	KeyEngine   = "engine"
+	KeyHost     = "host"
+	KeyPort     = "port"
+	KeyDatabase = "database"
+	KeyUsername = "username"
+	KeyPassword = "password"
+	KeyURI      = "uri"
+	KeyJDBCURL  = "jdbcUrl"
+	KeyCACert   = "caCert"
+)
+
+// DatabaseKeys are the keys of every database claim's secret.
+var DatabaseKeys = []string{KeyEngine, KeyHost, KeyPort, KeyDatabase, KeyUsername, KeyPassword, KeyURI, KeyJDBCURL, KeyCACert}
+
+// Bucket secret keys.
+const (
+	KeyProvider         = "provider"
+	KeyBucket           = "bucket"
+	KeyRegion           = "region"
+	KeyEndpoint         = "endpoint"
+	KeyURL              = "url"
+	KeyConnectionString = "connectionString"
+)
+
+// BucketKeys are the keys of every bucket claim's secret.
+var BucketKeys = []string{KeyProvider, KeyBucket, KeyRegion, KeyEndpoint, KeyURL, KeyConnectionString}
+
+// An Engine is a database engine as the contract names it.
+type Engine string
+
+// Engines of the contract.
+const (
+	Postgres  Engine = "postgres"
+	MySQL     Engine = "mysql"
+	MariaDB   Engine = "mariadb"
+	SQLServer Engine = "sqlserver"
+)
+
+// A DatabaseEndpoint is what an application needs to reach a database.
+type DatabaseEndpoint struct {
+	Engine   Engine
+	Host     string
+	Port     int
+	Database string
+	Username string
+	// Password is empty while it is not known; the secret then has no
+	// password key and the URIs carry none.
+	Password string
+	// CACert is the PEM CA bundle the server's certificate chains to, where
+	// the cloud provides one.
+	CACert []byte
+}
+
+// Details are the secret's keys for e. uri and jdbcUrl ask for TLS on
+// every engine.
+func (e DatabaseEndpoint) Details() map[string][]byte {
+	port := strconv.Itoa(e.Port)
+	hostport := net.JoinHostPort(e.Host, port)
+	user := url.User(e.Username)
+	if e.Password != "" {
+		user = url.UserPassword(e.Username, e.Password)
+	}
+	db := e.Database
+	var uri, jdbc string
+	switch e.Engine {
+	case Postgres:
+		uri = (&url.URL{Scheme: "postgresql", User: user, Host: hostport, Path: "/" + db, RawQuery: "sslmode=require"}).String()
+		jdbc = "jdbc:postgresql://" + hostport + "/" + url.PathEscape(db) + "?sslmode=require"
+	case MySQL:
+		uri = (&url.URL{Scheme: "mysql", User: user, Host: hostport, Path: "/" + db}).String()
+		jdbc = "jdbc:mysql://" + hostport + "/" + url.PathEscape(db) + "?sslMode=REQUIRED"
+	case MariaDB:
+		uri = (&url.URL{Scheme: "mysql", User: user, Host: hostport, Path: "/" + db}).String()
+		jdbc = "jdbc:mariadb://" + hostport + "/" + url.PathEscape(db) + "?sslMode=verify-full"
+	case SQLServer:
+		q := url.Values{"database": {db}, "encrypt": {"true"}}
+		uri = (&url.URL{Scheme: "sqlserver", User: user, Host: hostport, RawQuery: q.Encode()}).String()
+		jdbc = "jdbc:sqlserver://" + hostport + ";databaseName=" + db + ";encrypt=true"
+	}
+	d := map[string][]byte{
+		KeyEngine:   []byte(e.Engine),
+		KeyHost:     []byte(e.Host),
+		KeyPort:     []byte(port),
+		KeyDatabase: []byte(db),
+		KeyUsername: []byte(e.Username),
+		KeyURI:      []byte(uri),
+		KeyJDBCURL:  []byte(jdbc),
+	}
+	if e.Password != "" {
+		d[KeyPassword] = []byte(e.Password)
+	}
+	if len(e.CACert) > 0 {
+		d[KeyCACert] = e.CACert
+	}
+	return d
+}
+
+// BucketEndpoint is what an application needs to reach a bucket.
+type BucketEndpoint struct {
+	// Provider is the cloud: aws, gcp or azure.
+	Provider string
+	Bucket   string
+	Region   string
+	Endpoint string
+	// URL is the bucket's URL in its cloud's scheme: s3://, gs:// or
+	// https://<account>.blob.core.windows.net/<container>.
+	URL string
+	// ConnectionString is set where the cloud hands out credentials with
+	// the bucket (an Azure storage account).
+	ConnectionString string
+}
+
+// Details are the secret's keys for b.
+func (b BucketEndpoint) Details() map[string][]byte {
+	d := map[string][]byte{
+		KeyProvider: []byte(b.Provider),
+		KeyBucket:   []byte(b.Bucket),
+		KeyRegion:   []byte(b.Region),
+		KeyEndpoint: []byte(b.Endpoint),
+		KeyURL:      []byte(b.URL),
+	}
+	if b.ConnectionString != "" {
+		d[KeyConnectionString] = []byte(b.ConnectionString)
+	}
+	return d
+}

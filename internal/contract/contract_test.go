@@ -1,0 +1,87 @@
+package contract
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestDatabaseDetails(t *testing.T) {
+	base := DatabaseEndpoint{Host: "db.example.com", Port: 5432, Database: "orders", Username: "app", Password: "p@ss/word"}
+	cases := map[string]struct {
+		reason     string
+		engine     Engine
+		port       int
+		wantScheme string
+		wantJDBC   string
+	}{
+		"Postgres":  {reason: "postgresql:// with TLS required", engine: Postgres, port: 5432, wantScheme: "postgresql", wantJDBC: "jdbc:postgresql://db.example.com:5432/orders?sslmode=require"},
+		"MySQL":     {reason: "mysql:// and Connector/J's TLS flag", engine: MySQL, port: 3306, wantScheme: "mysql", wantJDBC: "jdbc:mysql://db.example.com:3306/orders?sslMode=REQUIRED"},
+		"MariaDB":   {reason: "mysql:// and the MariaDB driver's URL", engine: MariaDB, port: 3306, wantScheme: "mysql", wantJDBC: "jdbc:mariadb://db.example.com:3306/orders?sslMode=verify-full"},
+		"SQLServer": {reason: "sqlserver:// with the database as a parameter", engine: SQLServer, port: 1433, wantScheme: "sqlserver", wantJDBC: "jdbc:sqlserver://db.example.com:1433;databaseName=orders;encrypt=true"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			e := base
+			e.Engine, e.Port = tc.engine, tc.port
+			d := e.Details()
+			u, err := url.Parse(string(d[KeyURI]))
+			if err != nil {
+				t.Fatalf("%s: uri %q does not parse: %v", tc.reason, d[KeyURI], err)
+			}
+			pw, _ := u.User.Password()
+			if u.Scheme != tc.wantScheme || u.Hostname() != "db.example.com" || u.User.Username() != "app" || pw != "p@ss/word" {
+				t.Errorf("%s: uri %q: scheme %q host %q user %q password %q", tc.reason, d[KeyURI], u.Scheme, u.Hostname(), u.User.Username(), pw)
+			}
+			if tc.engine == SQLServer {
+				if u.Query().Get("database") != "orders" || u.Query().Get("encrypt") != "true" {
+					t.Errorf("%s: uri %q lacks database or encrypt", tc.reason, d[KeyURI])
+				}
+			} else if u.Path != "/orders" {
+				t.Errorf("%s: uri path %q, want /orders", tc.reason, u.Path)
+			}
+			if diff := cmp.Diff(tc.wantJDBC, string(d[KeyJDBCURL])); diff != "" {
+				t.Errorf("%s: jdbcUrl (-want +got):\n%s", tc.reason, diff)
+			}
+			for _, k := range []string{KeyEngine, KeyHost, KeyPort, KeyDatabase, KeyUsername, KeyPassword, KeyURI, KeyJDBCURL} {
+				if len(d[k]) == 0 {
+					t.Errorf("%s: no %q key", tc.reason, k)
+				}
+			}
+			if strings.Contains(string(d[KeyJDBCURL]), "p@ss") {
+				t.Errorf("%s: jdbcUrl carries the password", tc.reason)
+			}
+		})
+	}
+}
+
+func TestDatabaseDetailsWithoutPassword(t *testing.T) {
+	d := DatabaseEndpoint{Engine: Postgres, Host: "h", Port: 5432, Database: "d", Username: "u", CACert: []byte("PEM")}.Details()
+	if _, ok := d[KeyPassword]; ok {
+		t.Error("a secret with no known password has a password key")
+	}
+	if u, _ := url.Parse(string(d[KeyURI])); u == nil || func() bool { _, set := u.User.Password(); return set }() {
+		t.Errorf("uri %q carries a password", d[KeyURI])
+	}
+	if string(d[KeyCACert]) != "PEM" {
+		t.Errorf("caCert %q", d[KeyCACert])
+	}
+}
+
+func TestKeysAreTheContract(t *testing.T) {
+	if diff := cmp.Diff([]string{"engine", "host", "port", "database", "username", "password", "uri", "jdbcUrl", "caCert"}, DatabaseKeys); diff != "" {
+		t.Errorf("database keys (-want +got):\n%s", diff)
+	}
+	d := BucketEndpoint{Provider: "aws", Bucket: "b", Region: "r", Endpoint: "e", URL: "s3://b"}.Details()
+	for k := range d {
+		if !slices.Contains(BucketKeys, k) {
+			t.Errorf("bucket key %q is not in the contract", k)
+		}
+	}
+	if _, ok := d[KeyConnectionString]; ok {
+		t.Error("an S3 bucket secret has a connectionString")
+	}
+}
