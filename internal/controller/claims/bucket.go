@@ -14,10 +14,8 @@ import (
 
 	storagev1 "github.com/stowage-dev/stowage/apis/storage/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/claims/translate"
+	"github.com/stowage-dev/stowage/internal/contract"
 )
-
-// BucketSecretKeys are the keys of every BucketClaim's connection secret.
-var BucketSecretKeys = []string{"provider", "bucket", "region", "endpoint", "url", "connectionString"}
 
 // SetupBucket adds the BucketClaim controller, translating through the
 // default registry.
@@ -31,7 +29,7 @@ func (bucketKind) ClassKind() string        { return storagev1.BucketClassKind }
 func (bucketKind) Kind() string             { return storagev1.BucketClaimKind }
 func (bucketKind) NewClaim() claimObject    { return &storagev1.BucketClaim{} }
 func (bucketKind) ClassType() client.Object { return &storagev1.BucketClass{} }
-func (bucketKind) SecretKeys() []string     { return BucketSecretKeys }
+func (bucketKind) SecretKeys() []string     { return contract.BucketKeys }
 func (k bucketKind) Types() []client.Object { return k.reg.BucketTypes() }
 
 func (bucketKind) ListClaims(ctx context.Context, c client.Reader) ([]claimKey, error) {

@@ -15,10 +15,8 @@ import (
 
 	dbv1 "github.com/stowage-dev/stowage/apis/database/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/claims/translate"
+	"github.com/stowage-dev/stowage/internal/contract"
 )
-
-// DatabaseSecretKeys are the keys of every DatabaseClaim's connection secret.
-var DatabaseSecretKeys = []string{"engine", "host", "port", "database", "username", "password", "uri", "jdbcUrl", "caCert"}
 
 // SetupDatabase adds the DatabaseClaim controller, translating through the
 // default registry.
@@ -32,7 +30,7 @@ func (databaseKind) ClassKind() string        { return dbv1.DatabaseClassKind }
 func (databaseKind) Kind() string             { return dbv1.DatabaseClaimKind }
 func (databaseKind) NewClaim() claimObject    { return &dbv1.DatabaseClaim{} }
 func (databaseKind) ClassType() client.Object { return &dbv1.DatabaseClass{} }
-func (databaseKind) SecretKeys() []string     { return DatabaseSecretKeys }
+func (databaseKind) SecretKeys() []string     { return contract.DatabaseKeys }
 func (k databaseKind) Types() []client.Object { return k.reg.DatabaseTypes() }
 
 func (databaseKind) ListClaims(ctx context.Context, c client.Reader) ([]claimKey, error) {
