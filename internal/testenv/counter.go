@@ -30,22 +30,24 @@ type Call struct {
 	// protocol RDS speaks (Action=..., Version=..., parameters); nil for
 	// other requests.
 	Form url.Values
+
+	write bool
 }
 
 // Action is the AWS Query protocol action (e.g. ModifyDBInstance), or "".
 func (c Call) Action() string { return c.Form.Get("Action") }
 
-// Write reports whether the call changes state. Query protocol calls are all
-// POSTs, so for them the action decides: Describe* and List* only read.
-func (c Call) Write() bool {
-	if a := c.Action(); a != "" {
-		return !strings.HasPrefix(a, "Describe") && !strings.HasPrefix(a, "List")
-	}
-	return c.Method != http.MethodGet && c.Method != http.MethodHead
+// Write reports whether the call changes state, as the local cloud's
+// protocol rules (LocalCloud.IsWrite) judged it.
+func (c Call) Write() bool { return c.write }
+
+// MethodIsWrite is the plain REST rule: anything but GET and HEAD writes.
+func MethodIsWrite(r *http.Request, _ Call) bool {
+	return r.Method != http.MethodGet && r.Method != http.MethodHead
 }
 
-// NewCallCounter proxies to target.
-func NewCallCounter(target string) (*CallCounter, error) {
+// NewCallCounter proxies to target, judging writes with isWrite.
+func NewCallCounter(target string, isWrite func(*http.Request, Call) bool) (*CallCounter, error) {
 	u, err := url.Parse(target)
 	if err != nil {
 		return nil, err
@@ -65,6 +67,7 @@ func NewCallCounter(target string) (*CallCounter, error) {
 				call.Form = f
 			}
 		}
+		call.write = isWrite(r, call)
 		cc.mu.Lock()
 		cc.calls = append(cc.calls, call)
 		cc.mu.Unlock()

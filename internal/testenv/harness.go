@@ -13,31 +13,32 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 )
 
-// An AWSHarness is what an AWS integration test package runs against: an API
-// server with the CRDs, moto, a call-counting proxy in front of moto (which
-// the provider configs point at), and a manager running the controllers.
-type AWSHarness struct {
-	Env     *Env
-	Moto    *Moto
-	Counter *CallCounter
+// A Harness is what an integration test package runs against: an API server
+// with the CRDs and kube-controller-manager, any mix of local clouds each
+// behind a call counter (which the provider configs point at), and a manager
+// running the controllers.
+type Harness struct {
+	Env *Env
+	// Clouds by name (aws, azure, gcp).
+	Clouds map[string]*Cloud
 
 	stops []func()
 }
 
-// StartAWS starts everything an AWS integration test needs, with the
-// controllers setup adds polling every poll.
-func StartAWS(poll time.Duration, setup func(ctrl.Manager, controller.Options) error) (*AWSHarness, error) {
-	h := &AWSHarness{}
+// StartHarness starts clouds, the control plane and the controllers setup
+// adds, polling every poll.
+func StartHarness(poll time.Duration, setup func(ctrl.Manager, controller.Options) error, clouds ...LocalCloud) (*Harness, error) {
+	h := &Harness{Clouds: map[string]*Cloud{}}
+	for _, lc := range clouds {
+		c, err := StartCloud(context.Background(), lc)
+		if err != nil {
+			h.Stop()
+			return nil, err
+		}
+		h.Clouds[lc.Name()] = c
+		h.stops = append(h.stops, c.Stop)
+	}
 	var err error
-	if h.Moto, err = StartMoto(context.Background()); err != nil {
-		return nil, err
-	}
-	h.stops = append(h.stops, h.Moto.Stop)
-	if h.Counter, err = NewCallCounter(h.Moto.URL); err != nil {
-		h.Stop()
-		return nil, err
-	}
-	h.stops = append(h.stops, h.Counter.Close)
 	if h.Env, err = Start(); err != nil {
 		h.Stop()
 		return nil, err
@@ -53,12 +54,30 @@ func StartAWS(poll time.Duration, setup func(ctrl.Manager, controller.Options) e
 	return h, nil
 }
 
-// Stop ends everything StartAWS started, last started first.
-func (h *AWSHarness) Stop() {
+// Stop ends everything StartHarness started, last started first.
+func (h *Harness) Stop() {
 	for i := len(h.stops) - 1; i >= 0; i-- {
 		h.stops[i]()
 	}
 	h.stops = nil
+}
+
+// An AWSHarness is a Harness with moto, for the AWS test packages.
+type AWSHarness struct {
+	*Harness
+	Moto    *Moto
+	Counter *CallCounter
+}
+
+// StartAWS starts everything an AWS integration test needs, with the
+// controllers setup adds polling every poll.
+func StartAWS(poll time.Duration, setup func(ctrl.Manager, controller.Options) error) (*AWSHarness, error) {
+	m := &Moto{}
+	h, err := StartHarness(poll, setup, m)
+	if err != nil {
+		return nil, err
+	}
+	return &AWSHarness{Harness: h, Moto: m, Counter: h.Clouds[m.Name()].Counter}, nil
 }
 
 // motoCredentials sign requests the way moto accepts.

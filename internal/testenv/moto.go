@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -20,6 +21,31 @@ const MotoInstall = "moto_server not found on PATH: install moto 5.2.1 with its 
 type Moto struct {
 	URL string
 	cmd *exec.Cmd
+}
+
+var _ LocalCloud = &Moto{}
+
+// Name of the cloud moto stands in for.
+func (m *Moto) Name() string { return "aws" }
+
+// Start moto_server; see StartMoto.
+func (m *Moto) Start(ctx context.Context) (string, error) {
+	started, err := StartMoto(ctx)
+	if err != nil {
+		return "", err
+	}
+	*m = *started
+	return m.URL, nil
+}
+
+// IsWrite judges AWS calls: the Query protocol (RDS) sends every call as a
+// POST, so its Action decides (Describe* and List* only read); REST (S3)
+// goes by method.
+func (m *Moto) IsWrite(r *http.Request, c Call) bool {
+	if a := c.Action(); a != "" {
+		return !strings.HasPrefix(a, "Describe") && !strings.HasPrefix(a, "List")
+	}
+	return MethodIsWrite(r, c)
 }
 
 // StartMoto starts moto_server on a free loopback port and waits until it
@@ -67,7 +93,7 @@ func (m *Moto) Reset(ctx context.Context) error {
 
 // Stop ends moto_server.
 func (m *Moto) Stop() {
-	if m.cmd.Process != nil {
+	if m.cmd != nil && m.cmd.Process != nil {
 		_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
 		_ = m.cmd.Wait()
 	}
