@@ -5,7 +5,6 @@ package aws
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -15,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -43,9 +41,17 @@ func (s Session) S3UsePathStyle() bool {
 	return s.Endpoint.S3UsePathStyle == nil || *s.Endpoint.S3UsePathStyle
 }
 
+// sessions is the provider's one session cache, shared by every controller.
+var sessions = newSessionCache()
+
 // Connect resolves mg's provider config and returns a Session for region, or
 // for the provider config's region when region is empty. f are the
 // provider's feature flags (see providerconfig.Get).
+//
+// The provider config is read and checked on every call; the SDK
+// configuration built from it (and the credentials it has fetched, such as
+// an assumed role's) is reused while the provider config and its
+// credentials Secret stay the same. See sessionCache.
 //
 // A managed resource being deleted whose provider config can no longer be
 // read gets the Session that provider config last gave. Deleting a
@@ -54,79 +60,48 @@ func (s Session) S3UsePathStyle() bool {
 // this their deletes could never reach the cloud and the namespace would
 // never go.
 func Connect(ctx context.Context, kube client.Client, mg resource.ModernManaged, region string, f *feature.Flags) (Session, error) {
-	key := sessionKey(mg, region)
-	s, err := connect(ctx, kube, mg, region, f)
-	if err == nil {
-		lastSessions.Store(key, s)
-		return s, nil
-	}
-	if last, ok := lastSessions.Load(key); ok && meta.WasDeleted(mg) {
-		return last.(Session), nil
-	}
-	return Session{}, err
+	return sessions.Connect(ctx, kube, mg, region, f)
 }
 
-// lastSessions holds the last Session each provider config gave, per region.
-// It grows with provider configs and regions, not with managed resources.
-var lastSessions sync.Map
-
-type lastSessionKey struct {
-	kind, namespace, name, region string
-}
-
-func sessionKey(mg resource.ModernManaged, region string) lastSessionKey {
-	ref := mg.GetProviderConfigReference()
-	if ref == nil {
-		return lastSessionKey{}
-	}
-	k := lastSessionKey{kind: ref.Kind, name: ref.Name, region: region}
-	if ref.Kind == providerconfig.KindProviderConfig {
-		k.namespace = mg.GetNamespace()
-	}
-	return k
-}
-
-func connect(ctx context.Context, kube client.Client, mg resource.ModernManaged, region string, f *feature.Flags) (Session, error) {
-	obj, err := providerconfig.Get(ctx, kube, mg, &v1alpha1.ProviderConfig{}, &v1alpha1.ClusterProviderConfig{}, f)
-	if err != nil {
-		return Session{}, err
-	}
-	var spec v1alpha1.ProviderConfigSpec
+// specOf returns the SDK-relevant spec of a provider config.
+func specOf(obj providerconfig.Config) v1alpha1.ProviderConfigSpec {
 	switch pc := obj.(type) {
 	case *v1alpha1.ProviderConfig:
-		spec = pc.Spec
+		return pc.Spec
 	case *v1alpha1.ClusterProviderConfig:
-		spec = pc.Spec.ProviderConfigSpec
+		return pc.Spec.ProviderConfigSpec
 	}
-	if region == "" {
-		region = spec.Region
-	}
-	cfg, err := NewConfig(ctx, kube, obj, spec, region)
-	if err != nil {
-		return Session{}, err
-	}
-	return Session{Config: cfg, Spec: spec, Endpoint: spec.Endpoint}, nil
+	return v1alpha1.ProviderConfigSpec{}
 }
 
-// NewConfig builds an aws.Config from a provider config spec. owner is the
+// readSecret returns the content of the credentials Secret key spec names,
+// or nil when spec takes no credentials from a Secret. owner is the
 // ProviderConfig or ClusterProviderConfig the spec belongs to.
-func NewConfig(ctx context.Context, kube client.Client, owner client.Object, spec v1alpha1.ProviderConfigSpec, region string) (aws.Config, error) {
+func readSecret(ctx context.Context, kube client.Client, owner client.Object, spec v1alpha1.ProviderConfigSpec) ([]byte, error) {
+	switch spec.Credentials.Source {
+	case v1alpha1.CredentialsSourceSecret, "":
+	default:
+		return nil, nil
+	}
+	ref := spec.Credentials.SecretRef
+	if ref == nil {
+		return nil, errors.New("spec.credentials.secretRef is required when spec.credentials.source is Secret")
+	}
+	return providerconfig.ReadSecretKey(ctx, kube, owner, providerconfig.SecretKey{Name: ref.Name, Namespace: ref.Namespace, Key: ref.Key})
+}
+
+// newConfig builds an aws.Config from a provider config spec for region.
+// secret is what readSecret returned for spec.
+func newConfig(ctx context.Context, spec v1alpha1.ProviderConfigSpec, secret []byte, region string) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRegion(region),
 		config.WithHTTPClient(httpClient),
 	}
 	switch spec.Credentials.Source {
 	case v1alpha1.CredentialsSourceSecret, "":
-		if spec.Credentials.SecretRef == nil {
-			return aws.Config{}, errors.New("spec.credentials.secretRef is required when spec.credentials.source is Secret")
-		}
-		ref := spec.Credentials.SecretRef
-		data, err := providerconfig.ReadSecretKey(ctx, kube, owner, providerconfig.SecretKey{Name: ref.Name, Namespace: ref.Namespace, Key: ref.Key})
+		c, err := ParseCredentials(secret)
 		if err != nil {
-			return aws.Config{}, err
-		}
-		c, err := ParseCredentials(data)
-		if err != nil {
+			ref := spec.Credentials.SecretRef
 			return aws.Config{}, errors.Wrapf(err, "credentials Secret %s key %q", ref.Name, ref.Key)
 		}
 		opts = append(opts, noSharedFiles(),
@@ -152,8 +127,8 @@ func NewConfig(ctx context.Context, kube client.Client, owner client.Object, spe
 	return cfg, nil
 }
 
-// noSharedFiles keeps the SDK from reading ~/.aws on every Connect when the
-// credentials come from a Secret anyway.
+// noSharedFiles keeps the SDK from reading ~/.aws when the credentials come
+// from a Secret anyway.
 func noSharedFiles() func(*config.LoadOptions) error {
 	return func(o *config.LoadOptions) error {
 		o.SharedConfigFiles = []string{}
