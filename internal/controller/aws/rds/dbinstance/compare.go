@@ -473,7 +473,12 @@ func diffStorage(p, c v1alpha1.DBInstanceParameters) []difference {
 	autoscaling := limit != nil
 	if p.AllocatedStorage != 0 && p.AllocatedStorage != c.AllocatedStorage && !(autoscaling && c.AllocatedStorage > p.AllocatedStorage) {
 		d := difference{Field: fieldAllocatedStorage, Want: show(p.AllocatedStorage), Got: show(c.AllocatedStorage)}
-		if limit != nil && p.AllocatedStorage > *limit {
+		switch {
+		case c.AllocatedStorage > p.AllocatedStorage:
+			// Grown by hand without autoscaling: RDS never shrinks storage.
+			d.Refused = fmt.Sprintf("spec.forProvider.%s: %d GiB is less than the %d GiB RDS has, and RDS storage never shrinks: set spec.forProvider.%s to %d or more",
+				fieldAllocatedStorage, p.AllocatedStorage, c.AllocatedStorage, fieldAllocatedStorage, c.AllocatedStorage)
+		case limit != nil && p.AllocatedStorage > *limit:
 			src := "spec.forProvider." + fieldMaxAllocatedStorage
 			if p.MaxAllocatedStorage == nil {
 				src = "maxAllocatedStorage of the instance in RDS (spec.forProvider." + fieldMaxAllocatedStorage + " is unset)"

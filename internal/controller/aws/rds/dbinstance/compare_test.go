@@ -477,10 +477,11 @@ func TestDiff(t *testing.T) {
 			},
 		},
 		"LargerStorageWithoutAutoscaling": {
-			reason: "Without autoscaling, storage that differs from the spec is a difference (one the schema keeps from being a shrink request).",
+			reason: "Without autoscaling, storage grown by hand above the spec is a difference, but a shrink RDS refuses: it is reported, never sent.",
 			spec:   inSync,
 			db:     func() rdstypes.DBInstance { db := cloud(); db.AllocatedStorage = ptr.To[int32](60); return db },
-			want:   []difference{{Field: fieldAllocatedStorage, Want: "20", Got: "60"}},
+			want: []difference{{Field: fieldAllocatedStorage, Want: "20", Got: "60",
+				Refused: "spec.forProvider.allocatedStorage: 20 GiB is less than the 60 GiB RDS has, and RDS storage never shrinks: set spec.forProvider.allocatedStorage to 60 or more"}},
 		},
 		"GrowAboveAutoscaled": {
 			reason: "A spec growing storage above what RDS has is still a difference.",
