@@ -16,36 +16,101 @@ import (
 	"github.com/stowage-dev/stowage/internal/ownership"
 )
 
-// RDS instance states this controller tells apart. See DBInstanceStatus in
-// the RDS API reference for the full list.
+// RDS instance states the controller acts on by name.
 const (
 	statusAvailable = "available"
 	statusCreating  = "creating"
 	statusDeleting  = "deleting"
 )
 
-// modifiable lists the states in which RDS accepts ModifyDBInstance. In every
-// other state a modification would be refused, so differences wait.
-var modifiable = map[string]bool{
-	statusAvailable:           true,
-	"backing-up":              true,
-	"storage-optimization":    true,
-	"storage-full":            true,
-	"incompatible-parameters": true,
-	"stopped":                 true,
+// readiness is what an RDS instance state means for the Ready condition.
+type readiness int
+
+const (
+	// unusable instances cannot serve: Ready=False (Unavailable).
+	unusable readiness = iota
+	// usable instances serve their clients, maybe with a short pause, while
+	// RDS works on them: Ready=True. Routine work (backups, modifications,
+	// maintenance) must not flap the readiness claims copy.
+	usable
+	creating
+	deleting
+)
+
+// A state is how the controller treats one RDS instance status.
+type state struct {
+	ready readiness
+	// modify: RDS accepts ModifyDBInstance in this state. In any other, a
+	// modification would be refused, or one is under way already, so
+	// differences wait for a later poll.
+	modify bool
 }
 
-// condition maps an RDS instance status to the Ready condition.
+// states maps every DBInstanceStatus listed in "Viewing Amazon RDS DB
+// instance status" (RDS User Guide) to readiness; a status not listed is
+// unusable until someone decides otherwise.
+var states = map[string]state{
+	statusAvailable:                   {ready: usable, modify: true},
+	"backing-up":                      {ready: usable, modify: true},
+	"storage-optimization":            {ready: usable, modify: true},
+	"configuring-enhanced-monitoring": {ready: usable},
+	"configuring-iam-database-auth":   {ready: usable},
+	"configuring-log-exports":         {ready: usable},
+	"converting-to-vpc":               {ready: usable},
+	"maintenance":                     {ready: usable},
+	"modifying":                       {ready: usable},
+	"moving-to-vpc":                   {ready: usable},
+	"rebooting":                       {ready: usable},
+	"renaming":                        {ready: usable},
+	"resetting-master-credentials":    {ready: usable},
+	"storage-config-upgrade":          {ready: usable},
+	"storage-initialization":          {ready: usable},
+	"upgrading":                       {ready: usable},
+
+	"":             {ready: creating},
+	statusCreating: {ready: creating},
+
+	statusDeleting:    {ready: deleting},
+	"delete-precheck": {ready: deleting},
+
+	// storage-full refuses writes, so it is not usable, but a modification
+	// adding storage is exactly what fixes it.
+	"storage-full": {ready: unusable, modify: true},
+	// A modification naming a working parameter group fixes it.
+	"incompatible-parameters": {ready: unusable, modify: true},
+	// RDS modifies stopped instances; they stay stopped until started.
+	"stopped":                             {ready: unusable, modify: true},
+	"stopping":                            {ready: unusable},
+	"starting":                            {ready: unusable},
+	"failed":                              {ready: unusable},
+	"inaccessible-encryption-credentials": {ready: unusable},
+	"inaccessible-encryption-credentials-recoverable": {ready: unusable},
+	"incompatible-network":                            {ready: unusable},
+	"incompatible-option-group":                       {ready: unusable},
+	"incompatible-restore":                            {ready: unusable},
+	"insufficient-capacity":                           {ready: unusable},
+	"restore-error":                                   {ready: unusable},
+}
+
+// modifiable reports whether RDS accepts ModifyDBInstance in status.
+func modifiable(status string) bool { return states[status].modify }
+
+// condition maps an RDS instance status to the Ready condition, which names
+// the status whenever it is not plain available.
 func condition(status string) xpv2.Condition {
-	switch status {
-	case statusAvailable:
-		return xpv2.Available()
-	case statusCreating, "":
-		return xpv2.Creating().WithMessage("RDS status: " + orNone(status))
-	case statusDeleting:
-		return xpv2.Deleting().WithMessage("RDS status: deleting")
+	msg := "RDS status: " + orNone(status)
+	switch states[status].ready {
+	case usable:
+		if status == statusAvailable {
+			return xpv2.Available()
+		}
+		return xpv2.Available().WithMessage(msg)
+	case creating:
+		return xpv2.Creating().WithMessage(msg)
+	case deleting:
+		return xpv2.Deleting().WithMessage(msg)
 	default:
-		return xpv2.Unavailable().WithMessage("RDS status: " + status)
+		return xpv2.Unavailable().WithMessage(msg)
 	}
 }
 
@@ -161,9 +226,16 @@ func pending(pm *rdstypes.PendingModifiedValues) string {
 
 // lateInitialize fills fields the user left empty with what RDS chose, so
 // they are visible in the spec and compare equal from then on. It reports
-// whether anything changed. Fields only settable at creation (engine,
-// dbName, masterUsername, storageEncrypted, kmsKeyID) are filled too, so an
-// imported instance shows what it is.
+// whether anything changed.
+//
+// Only values the user owns from then on are filled: settings RDS picked
+// once and keeps until someone changes them. Values RDS moves by itself as
+// other fields change (the default parameter group follows the engine
+// version, gp3 baseline IOPS follow the storage size) are left out: pinned
+// in the spec they would turn into differences, and Modify calls RDS
+// refuses, as soon as RDS moves them. Fields only settable at creation
+// (engine, dbName, masterUsername, storageEncrypted, kmsKeyID) are filled
+// too, so an imported instance shows what it is.
 func lateInitialize(p *v1alpha1.DBInstanceParameters, c v1alpha1.DBInstanceParameters) bool {
 	changed := false
 	li := func(dst, src any) {
@@ -177,16 +249,29 @@ func lateInitialize(p *v1alpha1.DBInstanceParameters, c v1alpha1.DBInstanceParam
 	if p.DBInstanceClass == "" && c.DBInstanceClass != "" {
 		p.DBInstanceClass, changed = c.DBInstanceClass, true
 	}
+	// Only on import: the field is required. Autoscaling growth above it
+	// later is no difference (see diff).
 	if p.AllocatedStorage == 0 && c.AllocatedStorage != 0 {
 		p.AllocatedStorage, changed = c.AllocatedStorage, true
 	}
+	// A newer minor version satisfies the one filled in (versionSatisfied),
+	// so RDS's own minor upgrades never make it a difference.
 	li(&p.EngineVersion, c.EngineVersion)
-	li(&p.MaxAllocatedStorage, c.MaxAllocatedStorage)
+	// The autoscaling limit is a user setting RDS never moves. It is left
+	// out when below the spec's storage: the schema would refuse that spec,
+	// and diff reports the conflict instead.
+	if c.MaxAllocatedStorage != nil && *c.MaxAllocatedStorage >= p.AllocatedStorage {
+		li(&p.MaxAllocatedStorage, c.MaxAllocatedStorage)
+	}
 	li(&p.StorageType, c.StorageType)
-	// The schema allows iops only with storage types that take it.
-	if st := ptr.Deref(p.StorageType, ""); st == v1alpha1.StorageTypeIO1 || st == v1alpha1.StorageTypeIO2 || st == v1alpha1.StorageTypeGP3 {
+	// Provisioned IOPS (io1, io2) are the user's. gp3 reports a baseline that
+	// RDS raises as storage grows past 400 GiB, so it is not pinned; the
+	// schema allows no iops with other types.
+	if st := ptr.Deref(p.StorageType, ""); st == v1alpha1.StorageTypeIO1 || st == v1alpha1.StorageTypeIO2 {
 		li(&p.IOPS, c.IOPS)
 	}
+	// The rest are settings RDS chose once (or the user set) and keeps until
+	// someone changes them, so they are the user's from now on.
 	li(&p.MultiAZ, c.MultiAZ)
 	li(&p.DBName, c.DBName)
 	li(&p.MasterUsername, c.MasterUsername)
@@ -199,7 +284,11 @@ func lateInitialize(p *v1alpha1.DBInstanceParameters, c v1alpha1.DBInstanceParam
 	li(&p.BackupRetentionPeriod, c.BackupRetentionPeriod)
 	li(&p.PreferredBackupWindow, c.PreferredBackupWindow)
 	li(&p.PreferredMaintenanceWindow, c.PreferredMaintenanceWindow)
-	li(&p.DBParameterGroupName, c.DBParameterGroupName)
+	// An RDS default group (default.postgres16) belongs to the engine
+	// version and changes with a major upgrade; a custom group is the user's.
+	if !defaultParameterGroup(ptr.Deref(c.DBParameterGroupName, "")) {
+		li(&p.DBParameterGroupName, c.DBParameterGroupName)
+	}
 	li(&p.StorageEncrypted, c.StorageEncrypted)
 	li(&p.KMSKeyID, c.KMSKeyID)
 	li(&p.DeletionProtection, c.DeletionProtection)
@@ -208,6 +297,13 @@ func lateInitialize(p *v1alpha1.DBInstanceParameters, c v1alpha1.DBInstanceParam
 		p.Tags, changed = user, true
 	}
 	return changed
+}
+
+// defaultParameterGroup reports whether name is one of the parameter groups
+// RDS makes per engine family (default.postgres16, default.mysql8.0). RDS
+// reserves the prefix: users cannot create groups named so.
+func defaultParameterGroup(name string) bool {
+	return strings.HasPrefix(strings.ToLower(name), "default.")
 }
 
 // lateInit sets *dst to a copy of src when *dst is nil and src is not. dst
@@ -243,6 +339,10 @@ type difference struct {
 	// Downgrade marks an engine version older than the running one: RDS
 	// cannot go back, so no update can fix it.
 	Downgrade bool
+
+	// Refused, when set, says why no update can fix this difference: RDS
+	// would refuse it. It is never sent, and the update fails with it.
+	Refused string
 }
 
 func (d difference) String() string {
@@ -251,6 +351,8 @@ func (d difference) String() string {
 		return fmt.Sprintf("owner tags: want %s, RDS has %s", d.Want, d.Got)
 	case d.Downgrade:
 		return fmt.Sprintf("spec.forProvider.%s: want %s, RDS has %s and cannot downgrade", d.Field, d.Want, d.Got)
+	case d.Refused != "":
+		return d.Refused
 	}
 	return fmt.Sprintf("spec.forProvider.%s: want %s, RDS has %s", d.Field, d.Want, d.Got)
 }
@@ -294,7 +396,8 @@ func diff(p, c v1alpha1.DBInstanceParameters, owner *ownership.Owner) []differen
 		got := ptr.Deref(c.EngineVersion, "")
 		switch {
 		case versionDowngrade(p.Engine, *v, got):
-			ds = append(ds, difference{Field: fieldEngineVersion, Want: *v, Got: got, Downgrade: true})
+			ds = append(ds, difference{Field: fieldEngineVersion, Want: *v, Got: got, Downgrade: true,
+				Refused: olderVersionError(p.Engine, *v, got).Error()})
 		case !versionSatisfied(p.Engine, *v, got):
 			add(fieldEngineVersion, p.EngineVersion, c.EngineVersion)
 		}
@@ -302,12 +405,7 @@ func diff(p, c v1alpha1.DBInstanceParameters, owner *ownership.Owner) []differen
 	if p.DBInstanceClass != "" && p.DBInstanceClass != c.DBInstanceClass {
 		add(fieldDBInstanceClass, p.DBInstanceClass, c.DBInstanceClass)
 	}
-	if p.AllocatedStorage != 0 && p.AllocatedStorage != c.AllocatedStorage {
-		add(fieldAllocatedStorage, p.AllocatedStorage, c.AllocatedStorage)
-	}
-	if p.MaxAllocatedStorage != nil && *p.MaxAllocatedStorage != ptr.Deref(c.MaxAllocatedStorage, 0) {
-		add(fieldMaxAllocatedStorage, p.MaxAllocatedStorage, c.MaxAllocatedStorage)
-	}
+	ds = append(ds, diffStorage(p, c)...)
 	if p.StorageType != nil && *p.StorageType != ptr.Deref(c.StorageType, "") {
 		add(fieldStorageType, p.StorageType, c.StorageType)
 	}
@@ -361,6 +459,47 @@ func diff(p, c v1alpha1.DBInstanceParameters, owner *ownership.Owner) []differen
 	return ds
 }
 
+// diffStorage compares allocatedStorage and maxAllocatedStorage. With
+// storage autoscaling on (maxAllocatedStorage set on the spec or on the
+// instance) RDS grows storage by itself: more than the spec asks is no
+// difference, and shrinking it is impossible anyway. Sizes RDS would refuse
+// (storage above the autoscaling limit) are reported, never sent.
+func diffStorage(p, c v1alpha1.DBInstanceParameters) []difference {
+	var ds []difference
+	limit := p.MaxAllocatedStorage
+	if limit == nil {
+		limit = c.MaxAllocatedStorage
+	}
+	autoscaling := limit != nil
+	if p.AllocatedStorage != 0 && p.AllocatedStorage != c.AllocatedStorage && !(autoscaling && c.AllocatedStorage > p.AllocatedStorage) {
+		d := difference{Field: fieldAllocatedStorage, Want: show(p.AllocatedStorage), Got: show(c.AllocatedStorage)}
+		switch {
+		case c.AllocatedStorage > p.AllocatedStorage:
+			// Grown by hand without autoscaling: RDS never shrinks storage.
+			d.Refused = fmt.Sprintf("spec.forProvider.%s: %d GiB is less than the %d GiB RDS has, and RDS storage never shrinks: set spec.forProvider.%s to %d or more",
+				fieldAllocatedStorage, p.AllocatedStorage, c.AllocatedStorage, fieldAllocatedStorage, c.AllocatedStorage)
+		case limit != nil && p.AllocatedStorage > *limit:
+			src := "spec.forProvider." + fieldMaxAllocatedStorage
+			if p.MaxAllocatedStorage == nil {
+				src = "maxAllocatedStorage of the instance in RDS (spec.forProvider." + fieldMaxAllocatedStorage + " is unset)"
+			}
+			d.Refused = fmt.Sprintf("spec.forProvider.%s: %d GiB is above %s, %d GiB, and RDS refuses storage above the autoscaling limit: raise spec.forProvider.%s or lower spec.forProvider.%s",
+				fieldAllocatedStorage, p.AllocatedStorage, src, *limit, fieldMaxAllocatedStorage, fieldAllocatedStorage)
+		}
+		ds = append(ds, d)
+	}
+	if p.MaxAllocatedStorage != nil && *p.MaxAllocatedStorage != ptr.Deref(c.MaxAllocatedStorage, 0) {
+		d := difference{Field: fieldMaxAllocatedStorage, Want: show(p.MaxAllocatedStorage), Got: show(c.MaxAllocatedStorage)}
+		// Autoscaling may have grown storage past a limit lowered since.
+		if *p.MaxAllocatedStorage < c.AllocatedStorage {
+			d.Refused = fmt.Sprintf("spec.forProvider.%s: %d GiB is below the %d GiB spec.forProvider.%s RDS already has (storage never shrinks): set spec.forProvider.%s to more than %d",
+				fieldMaxAllocatedStorage, *p.MaxAllocatedStorage, c.AllocatedStorage, fieldAllocatedStorage, fieldMaxAllocatedStorage, c.AllocatedStorage)
+		}
+		ds = append(ds, d)
+	}
+	return ds
+}
+
 // desiredTags is the instance's full tag set: the spec's tags (or, when the
 // spec leaves tags unset, the user tags RDS has) plus the owner tags.
 func desiredTags(p, c v1alpha1.DBInstanceParameters, owner ownership.Owner) map[string]string {
@@ -402,11 +541,13 @@ func versionDowngrade(engine v1alpha1.Engine, want, got string) bool {
 }
 
 // majorVersion is the leading components of a version that name its major
-// version on RDS: one for PostgreSQL (16.4), two for MySQL (8.0.35), MariaDB
-// (10.11.6) and SQL Server (15.00.4312.2.v1).
+// version on RDS: one for PostgreSQL (16.4 → 17) and SQL Server
+// (15.00.4312.2.v1 → 16.00), two for MySQL (8.0.35 → 8.4) and MariaDB
+// (10.6.14 → 10.11).
 func majorVersion(engine v1alpha1.Engine, v []string) []string {
 	n := 2
-	if engine == v1alpha1.EnginePostgres {
+	switch engine {
+	case v1alpha1.EnginePostgres, v1alpha1.EngineSQLServerEx, v1alpha1.EngineSQLServerWeb, v1alpha1.EngineSQLServerSE, v1alpha1.EngineSQLServerEE:
 		n = 1
 	}
 	return v[:min(n, len(v))]

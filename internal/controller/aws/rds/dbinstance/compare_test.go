@@ -81,23 +81,45 @@ func TestVersionDowngrade(t *testing.T) {
 	}
 }
 
-func TestMajorUpgrade(t *testing.T) {
+// TestMajorVersionRules is the version rules per engine in one table: what
+// a running version satisfies, what is a downgrade, and which upgrades need
+// AllowMajorVersionUpgrade.
+func TestMajorVersionRules(t *testing.T) {
+	type want struct{ satisfied, downgrade, major bool }
 	cases := map[string]struct {
+		reason    string
 		engine    v1alpha1.Engine
 		want, got string
-		major     bool
+		out       want
 	}{
-		"PostgresMinor":  {engine: v1alpha1.EnginePostgres, want: "16.6", got: "16.4"},
-		"PostgresPrefix": {engine: v1alpha1.EnginePostgres, want: "16", got: "16.4"},
-		"PostgresMajor":  {engine: v1alpha1.EnginePostgres, want: "17", got: "16.4", major: true},
-		"MySQLMajor":     {engine: v1alpha1.EngineMySQL, want: "8.4", got: "8.0.35", major: true},
-		"MySQLMinor":     {engine: v1alpha1.EngineMySQL, want: "8.0.36", got: "8.0.35"},
-		"MySQLPrefix":    {engine: v1alpha1.EngineMySQL, want: "8", got: "8.0.35"},
+		"PostgresPrefix":    {reason: "16 is satisfied by 16.4.", engine: v1alpha1.EnginePostgres, want: "16", got: "16.4", out: want{satisfied: true}},
+		"PostgresMinor":     {reason: "16.6 over 16.4 is a minor upgrade.", engine: v1alpha1.EnginePostgres, want: "16.6", got: "16.4"},
+		"PostgresMajor":     {reason: "PostgreSQL's major version is the first component: 16 to 17 is major.", engine: v1alpha1.EnginePostgres, want: "17", got: "16.4", out: want{major: true}},
+		"PostgresMajorFull": {reason: "16.4 to 17.2 is major.", engine: v1alpha1.EnginePostgres, want: "17.2", got: "16.4", out: want{major: true}},
+		"PostgresOlder":     {reason: "15 on 16.4 is a downgrade.", engine: v1alpha1.EnginePostgres, want: "15", got: "16.4", out: want{downgrade: true, major: true}},
+		"MySQLMinor":        {reason: "8.0.36 over 8.0.35 is minor.", engine: v1alpha1.EngineMySQL, want: "8.0.36", got: "8.0.35"},
+		"MySQLPrefix":       {reason: "8 is satisfied by 8.0.35.", engine: v1alpha1.EngineMySQL, want: "8", got: "8.0.35", out: want{satisfied: true}},
+		"MySQLMajor":        {reason: "MySQL's major version is the first two components: 8.0 to 8.4 is major.", engine: v1alpha1.EngineMySQL, want: "8.4", got: "8.0.35", out: want{major: true}},
+		"MySQL57To80":       {reason: "5.7 to 8.0 is major.", engine: v1alpha1.EngineMySQL, want: "8.0.36", got: "5.7.44", out: want{major: true}},
+		"MySQLOlder":        {reason: "8.0 on 8.4.3 is a downgrade.", engine: v1alpha1.EngineMySQL, want: "8.0", got: "8.4.3", out: want{downgrade: true, major: true}},
+		"MariaDBMajor":      {reason: "MariaDB counts two components: 10.6 to 10.11 is major.", engine: v1alpha1.EngineMariaDB, want: "10.11", got: "10.6.14", out: want{major: true}},
+		"MariaDBMinor":      {reason: "10.11.6 over 10.11.5 is minor.", engine: v1alpha1.EngineMariaDB, want: "10.11.6", got: "10.11.5"},
+		"MariaDBPrefix":     {reason: "10.11 is satisfied by 10.11.6.", engine: v1alpha1.EngineMariaDB, want: "10.11", got: "10.11.6", out: want{satisfied: true}},
+		"SQLServerMajor":    {reason: "SQL Server's major version is the first component: 15.00 to 16.00 is major.", engine: v1alpha1.EngineSQLServerEx, want: "16.00", got: "15.00.4312.2.v1", out: want{major: true}},
+		"SQLServerMinor":    {reason: "A newer 15.00 build is minor.", engine: v1alpha1.EngineSQLServerSE, want: "15.00.4322.2.v1", got: "15.00.4312.2.v1"},
+		"SQLServerPrefix":   {reason: "15.00 is satisfied by 15.00.4312.2.v1.", engine: v1alpha1.EngineSQLServerWeb, want: "15.00", got: "15.00.4312.2.v1", out: want{satisfied: true}},
+		"SQLServerOlder":    {reason: "15.00 on 16.00 is a downgrade.", engine: v1alpha1.EngineSQLServerEE, want: "15.00", got: "16.00.4085.2.v1", out: want{downgrade: true, major: true}},
+		"NothingRunning":    {reason: "Without a running version nothing is known.", engine: v1alpha1.EngineMySQL, want: "8.4", got: ""},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			if got := majorUpgrade(tc.engine, tc.want, tc.got); got != tc.major {
-				t.Errorf("majorUpgrade(%s, %q, %q) = %v, want %v", tc.engine, tc.want, tc.got, got, tc.major)
+			got := want{
+				satisfied: versionSatisfied(tc.engine, tc.want, tc.got),
+				downgrade: versionDowngrade(tc.engine, tc.want, tc.got),
+				major:     majorUpgrade(tc.engine, tc.want, tc.got),
+			}
+			if d := cmp.Diff(tc.out, got, cmp.AllowUnexported(want{})); d != "" {
+				t.Errorf("%s\n%s %q on running %q: -want, +got:\n%s", tc.reason, tc.engine, tc.want, tc.got, d)
 			}
 		})
 	}
@@ -161,7 +183,7 @@ func TestLateInitialize(t *testing.T) {
 				StorageType: ptr.To(v1alpha1.StorageTypeGP2), MultiAZ: ptr.To(false), DBName: ptr.To("app"), MasterUsername: ptr.To("admin"),
 				Port: ptr.To[int32](5432), VPCSecurityGroupIDs: []string{"sg-2", "sg-1"}, PubliclyAccessible: ptr.To(false),
 				BackupRetentionPeriod: ptr.To[int32](1), PreferredBackupWindow: ptr.To("03:00-03:30"), PreferredMaintenanceWindow: ptr.To("sun:05:00-sun:05:30"),
-				DBParameterGroupName: ptr.To("default.postgres16"), StorageEncrypted: ptr.To(false), DeletionProtection: ptr.To(false),
+				StorageEncrypted: ptr.To(false), DeletionProtection: ptr.To(false),
 				Tags: map[string]string{"a": "1", "b": "2"},
 			},
 			changed: true,
@@ -200,17 +222,107 @@ func TestLateInitialize(t *testing.T) {
 				return p
 			}(),
 		},
-		"IOPSForGP3": {
-			reason: "gp3 reports its baseline IOPS, which are filled in.",
+		"NoBaselineIOPSForGP3": {
+			reason: "gp3 reports baseline IOPS that RDS raises as storage grows past 400 GiB: they are not pinned in the spec.",
 			spec:   minimal(),
 			db:     rdstypes.DBInstance{StorageType: ptr.To("gp3"), Iops: ptr.To[int32](3000)},
 			want: func() v1alpha1.DBInstanceParameters {
 				p := minimal()
 				p.StorageType = ptr.To(v1alpha1.StorageTypeGP3)
-				p.IOPS = ptr.To[int32](3000)
 				return p
 			}(),
 			changed: true,
+		},
+		"KeepsUserGP3IOPS": {
+			reason: "gp3 IOPS the user set are the user's.",
+			spec: func() v1alpha1.DBInstanceParameters {
+				p := minimal()
+				p.StorageType = ptr.To(v1alpha1.StorageTypeGP3)
+				p.IOPS = ptr.To[int32](4000)
+				return p
+			}(),
+			db: rdstypes.DBInstance{StorageType: ptr.To("gp3"), Iops: ptr.To[int32](12000)},
+			want: func() v1alpha1.DBInstanceParameters {
+				p := minimal()
+				p.StorageType = ptr.To(v1alpha1.StorageTypeGP3)
+				p.IOPS = ptr.To[int32](4000)
+				return p
+			}(),
+		},
+		"ProvisionedIOPSForIO1": {
+			reason: "io1 IOPS are provisioned, a setting RDS keeps: they are filled in.",
+			spec:   func() v1alpha1.DBInstanceParameters { p := minimal(); p.AllocatedStorage = 100; return p }(),
+			db:     rdstypes.DBInstance{StorageType: ptr.To("io1"), Iops: ptr.To[int32](1000)},
+			want: func() v1alpha1.DBInstanceParameters {
+				p := minimal()
+				p.AllocatedStorage = 100
+				p.StorageType = ptr.To(v1alpha1.StorageTypeIO1)
+				p.IOPS = ptr.To[int32](1000)
+				return p
+			}(),
+			changed: true,
+		},
+		"NoDefaultParameterGroup": {
+			reason: "An RDS default parameter group follows the engine version, so it is not filled in.",
+			spec:   minimal(),
+			db:     rdstypes.DBInstance{DBParameterGroups: []rdstypes.DBParameterGroupStatus{{DBParameterGroupName: ptr.To("default.postgres16")}}},
+			want:   minimal(),
+		},
+		"CustomParameterGroup": {
+			reason: "A custom parameter group is the user's, and is filled in.",
+			spec:   minimal(),
+			db:     rdstypes.DBInstance{DBParameterGroups: []rdstypes.DBParameterGroupStatus{{DBParameterGroupName: ptr.To("orders-pg16")}}},
+			want: func() v1alpha1.DBInstanceParameters {
+				p := minimal()
+				p.DBParameterGroupName = ptr.To("orders-pg16")
+				return p
+			}(),
+			changed: true,
+		},
+		"UserWroteDefaultParameterGroup": {
+			reason: "A default group the user wrote is the user's: it is kept, even when RDS moved on.",
+			spec: func() v1alpha1.DBInstanceParameters {
+				p := minimal()
+				p.DBParameterGroupName = ptr.To("default.postgres16")
+				return p
+			}(),
+			db: rdstypes.DBInstance{DBParameterGroups: []rdstypes.DBParameterGroupStatus{{DBParameterGroupName: ptr.To("default.postgres17")}}},
+			want: func() v1alpha1.DBInstanceParameters {
+				p := minimal()
+				p.DBParameterGroupName = ptr.To("default.postgres16")
+				return p
+			}(),
+		},
+		"MaxAllocatedStorage": {
+			reason: "The autoscaling limit is a user setting RDS keeps: it is filled in.",
+			spec:   minimal(),
+			db:     rdstypes.DBInstance{AllocatedStorage: ptr.To[int32](35), MaxAllocatedStorage: ptr.To[int32](100)},
+			want: func() v1alpha1.DBInstanceParameters {
+				p := minimal()
+				p.MaxAllocatedStorage = ptr.To[int32](100)
+				return p
+			}(),
+			changed: true,
+		},
+		"MaxAllocatedStorageBelowSpec": {
+			reason: "An autoscaling limit below the spec's storage is not filled in: the schema would refuse that spec.",
+			spec:   func() v1alpha1.DBInstanceParameters { p := minimal(); p.AllocatedStorage = 200; return p }(),
+			db:     rdstypes.DBInstance{AllocatedStorage: ptr.To[int32](50), MaxAllocatedStorage: ptr.To[int32](100)},
+			want:   func() v1alpha1.DBInstanceParameters { p := minimal(); p.AllocatedStorage = 200; return p }(),
+		},
+		"GrownStorageKept": {
+			reason: "Storage autoscaling grew beyond the spec: the spec's storage stays what the user asked for.",
+			spec: func() v1alpha1.DBInstanceParameters {
+				p := minimal()
+				p.MaxAllocatedStorage = ptr.To[int32](100)
+				return p
+			}(),
+			db: rdstypes.DBInstance{AllocatedStorage: ptr.To[int32](60), MaxAllocatedStorage: ptr.To[int32](100)},
+			want: func() v1alpha1.DBInstanceParameters {
+				p := minimal()
+				p.MaxAllocatedStorage = ptr.To[int32](100)
+				return p
+			}(),
 		},
 	}
 	for name, tc := range cases {
@@ -327,7 +439,108 @@ func TestDiff(t *testing.T) {
 			reason: "An older major version than running is reported as a downgrade, which no update sends.",
 			spec:   func() v1alpha1.DBInstanceParameters { p := inSync(); p.EngineVersion = ptr.To("15"); return p },
 			db:     cloud,
-			want:   []difference{{Field: fieldEngineVersion, Want: "15", Got: "16.4", Downgrade: true}},
+			want: []difference{{Field: fieldEngineVersion, Want: "15", Got: "16.4", Downgrade: true,
+				Refused: "spec.forProvider.engineVersion: 15 is older than the running 16.4; RDS cannot downgrade: set 16 or later"}},
+		},
+		"DefaultParameterGroupMoved": {
+			reason: "After a major upgrade RDS runs the new default group; a spec that never named one has no difference.",
+			spec:   func() v1alpha1.DBInstanceParameters { p := inSync(); p.EngineVersion = ptr.To("17"); return p },
+			db: func() rdstypes.DBInstance {
+				db := cloud()
+				db.EngineVersion = ptr.To("17.2")
+				db.DBParameterGroups = []rdstypes.DBParameterGroupStatus{{DBParameterGroupName: ptr.To("default.postgres17")}}
+				return db
+			},
+		},
+		"AutoscaledStorage": {
+			reason: "Storage RDS grew above the spec while autoscaling is on is no difference.",
+			spec: func() v1alpha1.DBInstanceParameters {
+				p := inSync()
+				p.MaxAllocatedStorage = ptr.To[int32](100)
+				return p
+			},
+			db: func() rdstypes.DBInstance {
+				db := cloud()
+				db.AllocatedStorage = ptr.To[int32](60)
+				db.MaxAllocatedStorage = ptr.To[int32](100)
+				return db
+			},
+		},
+		"AutoscaledStorageLimitOnInstance": {
+			reason: "An autoscaling limit set on the instance only counts too.",
+			spec:   inSync,
+			db: func() rdstypes.DBInstance {
+				db := cloud()
+				db.AllocatedStorage = ptr.To[int32](60)
+				db.MaxAllocatedStorage = ptr.To[int32](100)
+				return db
+			},
+		},
+		"LargerStorageWithoutAutoscaling": {
+			reason: "Without autoscaling, storage grown by hand above the spec is a difference, but a shrink RDS refuses: it is reported, never sent.",
+			spec:   inSync,
+			db:     func() rdstypes.DBInstance { db := cloud(); db.AllocatedStorage = ptr.To[int32](60); return db },
+			want: []difference{{Field: fieldAllocatedStorage, Want: "20", Got: "60",
+				Refused: "spec.forProvider.allocatedStorage: 20 GiB is less than the 60 GiB RDS has, and RDS storage never shrinks: set spec.forProvider.allocatedStorage to 60 or more"}},
+		},
+		"GrowAboveAutoscaled": {
+			reason: "A spec growing storage above what RDS has is still a difference.",
+			spec: func() v1alpha1.DBInstanceParameters {
+				p := inSync()
+				p.AllocatedStorage = 80
+				p.MaxAllocatedStorage = ptr.To[int32](100)
+				return p
+			},
+			db: func() rdstypes.DBInstance {
+				db := cloud()
+				db.AllocatedStorage = ptr.To[int32](60)
+				db.MaxAllocatedStorage = ptr.To[int32](100)
+				return db
+			},
+			want: []difference{{Field: fieldAllocatedStorage, Want: "80", Got: "60"}},
+		},
+		"StorageAboveInstanceLimit": {
+			reason: "Storage above the instance's autoscaling limit is refused, naming both fields.",
+			spec:   func() v1alpha1.DBInstanceParameters { p := inSync(); p.AllocatedStorage = 200; return p },
+			db: func() rdstypes.DBInstance {
+				db := cloud()
+				db.AllocatedStorage = ptr.To[int32](60)
+				db.MaxAllocatedStorage = ptr.To[int32](100)
+				return db
+			},
+			want: []difference{{Field: fieldAllocatedStorage, Want: "200", Got: "60",
+				Refused: "spec.forProvider.allocatedStorage: 200 GiB is above maxAllocatedStorage of the instance in RDS (spec.forProvider.maxAllocatedStorage is unset), 100 GiB, and RDS refuses storage above the autoscaling limit: raise spec.forProvider.maxAllocatedStorage or lower spec.forProvider.allocatedStorage"}},
+		},
+		"StorageAboveSpecLimit": {
+			reason: "Storage above the spec's own autoscaling limit is refused, naming both fields.",
+			spec: func() v1alpha1.DBInstanceParameters {
+				p := inSync()
+				p.AllocatedStorage = 200
+				p.MaxAllocatedStorage = ptr.To[int32](150)
+				return p
+			},
+			db: func() rdstypes.DBInstance { db := cloud(); db.MaxAllocatedStorage = ptr.To[int32](100); return db },
+			want: []difference{
+				{Field: fieldAllocatedStorage, Want: "200", Got: "20",
+					Refused: "spec.forProvider.allocatedStorage: 200 GiB is above spec.forProvider.maxAllocatedStorage, 150 GiB, and RDS refuses storage above the autoscaling limit: raise spec.forProvider.maxAllocatedStorage or lower spec.forProvider.allocatedStorage"},
+				{Field: fieldMaxAllocatedStorage, Want: "150", Got: "100"},
+			},
+		},
+		"LimitBelowGrownStorage": {
+			reason: "An autoscaling limit below the storage RDS already grew to is refused.",
+			spec: func() v1alpha1.DBInstanceParameters {
+				p := inSync()
+				p.MaxAllocatedStorage = ptr.To[int32](50)
+				return p
+			},
+			db: func() rdstypes.DBInstance {
+				db := cloud()
+				db.AllocatedStorage = ptr.To[int32](60)
+				db.MaxAllocatedStorage = ptr.To[int32](100)
+				return db
+			},
+			want: []difference{{Field: fieldMaxAllocatedStorage, Want: "50", Got: "100",
+				Refused: "spec.forProvider.maxAllocatedStorage: 50 GiB is below the 60 GiB spec.forProvider.allocatedStorage RDS already has (storage never shrinks): set spec.forProvider.maxAllocatedStorage to more than 60"}},
 		},
 		"OwnerTagsInSync": {
 			reason: "The user's tags are compared without the owner tags, which match too.",
@@ -390,23 +603,67 @@ func TestTagChanges(t *testing.T) {
 	}
 }
 
-func TestCondition(t *testing.T) {
+// TestStates covers the whole status table: every status it names is here,
+// with its Ready condition and whether RDS accepts a modification in it.
+func TestStates(t *testing.T) {
+	ready := func(s string) xpv2.Condition { return xpv2.Available().WithMessage("RDS status: " + s) }
+	down := func(s string) xpv2.Condition { return xpv2.Unavailable().WithMessage("RDS status: " + s) }
 	cases := map[string]struct {
-		status string
 		want   xpv2.Condition
+		modify bool
 	}{
-		"Available": {status: "available", want: xpv2.Available()},
-		"Creating":  {status: "creating", want: xpv2.Creating().WithMessage("RDS status: creating")},
-		"Modifying": {status: "modifying", want: xpv2.Unavailable().WithMessage("RDS status: modifying")},
-		"BackingUp": {status: "backing-up", want: xpv2.Unavailable().WithMessage("RDS status: backing-up")},
-		"Deleting":  {status: "deleting", want: xpv2.Deleting().WithMessage("RDS status: deleting")},
-		"Failed":    {status: "failed", want: xpv2.Unavailable().WithMessage("RDS status: failed")},
-		"Full":      {status: "storage-full", want: xpv2.Unavailable().WithMessage("RDS status: storage-full")},
+		"available":                       {want: xpv2.Available(), modify: true},
+		"backing-up":                      {want: ready("backing-up"), modify: true},
+		"storage-optimization":            {want: ready("storage-optimization"), modify: true},
+		"configuring-enhanced-monitoring": {want: ready("configuring-enhanced-monitoring")},
+		"configuring-iam-database-auth":   {want: ready("configuring-iam-database-auth")},
+		"configuring-log-exports":         {want: ready("configuring-log-exports")},
+		"converting-to-vpc":               {want: ready("converting-to-vpc")},
+		"maintenance":                     {want: ready("maintenance")},
+		"modifying":                       {want: ready("modifying")},
+		"moving-to-vpc":                   {want: ready("moving-to-vpc")},
+		"rebooting":                       {want: ready("rebooting")},
+		"renaming":                        {want: ready("renaming")},
+		"resetting-master-credentials":    {want: ready("resetting-master-credentials")},
+		"storage-config-upgrade":          {want: ready("storage-config-upgrade")},
+		"storage-initialization":          {want: ready("storage-initialization")},
+		"upgrading":                       {want: ready("upgrading")},
+
+		"":         {want: xpv2.Creating().WithMessage("RDS status: none")},
+		"creating": {want: xpv2.Creating().WithMessage("RDS status: creating")},
+
+		"deleting":        {want: xpv2.Deleting().WithMessage("RDS status: deleting")},
+		"delete-precheck": {want: xpv2.Deleting().WithMessage("RDS status: delete-precheck")},
+
+		"storage-full":                        {want: down("storage-full"), modify: true},
+		"incompatible-parameters":             {want: down("incompatible-parameters"), modify: true},
+		"stopped":                             {want: down("stopped"), modify: true},
+		"stopping":                            {want: down("stopping")},
+		"starting":                            {want: down("starting")},
+		"failed":                              {want: down("failed")},
+		"inaccessible-encryption-credentials": {want: down("inaccessible-encryption-credentials")},
+		"inaccessible-encryption-credentials-recoverable": {want: down("inaccessible-encryption-credentials-recoverable")},
+		"incompatible-network":                            {want: down("incompatible-network")},
+		"incompatible-option-group":                       {want: down("incompatible-option-group")},
+		"incompatible-restore":                            {want: down("incompatible-restore")},
+		"insufficient-capacity":                           {want: down("insufficient-capacity")},
+		"restore-error":                                   {want: down("restore-error")},
+
+		// Not in the table: unusable, and no modification is tried.
+		"some-new-status": {want: down("some-new-status")},
 	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			if d := cmp.Diff(tc.want, condition(tc.status), cmpopts.IgnoreFields(xpv2.Condition{}, "LastTransitionTime")); d != "" {
-				t.Errorf("condition(%q): -want, +got:\n%s", tc.status, d)
+	for status := range states {
+		if _, ok := cases[status]; !ok {
+			t.Errorf("status %q is in the table but not in this test", status)
+		}
+	}
+	for status, tc := range cases {
+		t.Run(orNone(status), func(t *testing.T) {
+			if d := cmp.Diff(tc.want, condition(status), cmpopts.IgnoreFields(xpv2.Condition{}, "LastTransitionTime")); d != "" {
+				t.Errorf("condition(%q): -want, +got:\n%s", status, d)
+			}
+			if got := modifiable(status); got != tc.modify {
+				t.Errorf("modifiable(%q) = %v, want %v", status, got, tc.modify)
 			}
 		})
 	}

@@ -195,31 +195,45 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 	if e.pw.applied {
 		ep.Password = e.pw.value
 	}
-	fixable, downgrade := splitDowngrade(ds)
+	fixable, refused := splitRefused(ds)
 	return managed.ExternalObservation{
 		ResourceExists: true,
 		// A difference waits while RDS is busy with the instance: it would
 		// refuse a modification now, and pending ones are already counted.
-		// A downgrade never waits: no modification can fix it, and the
-		// resource must not look synced while it asks for one.
-		ResourceUpToDate:        (len(fixable) == 0 || !modifiable[status]) && downgrade == nil,
+		// A refused one (a downgrade, storage above its limit) never waits:
+		// no modification can fix it, and the resource must not look synced
+		// while it asks for one.
+		ResourceUpToDate:        (len(fixable) == 0 || !modifiable(status)) && len(refused) == 0,
 		ResourceLateInitialized: lateInit,
 		ConnectionDetails:       connectionDetails(ep),
 		Diff:                    describe(ds),
 	}, nil
 }
 
-// splitDowngrade separates an engine version downgrade, which no update can
-// make, from the differences an update fixes.
-func splitDowngrade(ds []difference) (fixable []difference, downgrade *difference) {
-	for i := range ds {
-		if ds[i].Downgrade {
-			downgrade = &ds[i]
+// splitRefused separates the differences RDS would refuse (an engine
+// version downgrade, storage above its autoscaling limit), which no update
+// can make, from those an update fixes.
+func splitRefused(ds []difference) (fixable, refused []difference) {
+	for _, d := range ds {
+		if d.Refused != "" {
+			refused = append(refused, d)
 			continue
 		}
-		fixable = append(fixable, ds[i])
+		fixable = append(fixable, d)
 	}
-	return fixable, downgrade
+	return fixable, refused
+}
+
+// refusedError says why the refused differences were not sent.
+func refusedError(refused []difference) error {
+	if len(refused) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(refused))
+	for i, d := range refused {
+		msgs[i] = d.Refused
+	}
+	return errors.New(strings.Join(msgs, "; "))
 }
 
 // describe reads the instance, or returns nil when RDS has none of that name.
@@ -500,9 +514,9 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	if e.pw.rotate {
 		all = append(all, difference{Field: fieldMasterPassword, Want: "the password in the Secret", Got: "an older password"})
 	}
-	ds, downgrade := splitDowngrade(all)
+	ds, refused := splitRefused(all)
 	// RDS refuses modifications while it is busy; they wait for a later poll.
-	if !modifiable[ptr.Deref(e.last.DBInstanceStatus, "")] {
+	if !modifiable(ptr.Deref(e.last.DBInstanceStatus, "")) {
 		ds = nil
 	}
 	var u managed.ExternalUpdate
@@ -511,10 +525,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 			return managed.ExternalUpdate{}, err
 		}
 	}
-	if downgrade != nil {
-		return u, olderVersionError(cr.Spec.ForProvider.Engine, downgrade.Want, downgrade.Got)
-	}
-	return u, nil
+	return u, refusedError(refused)
 }
 
 // apply sends the differences ds: one ModifyDBInstance with the differing

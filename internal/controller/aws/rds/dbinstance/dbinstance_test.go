@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -154,7 +155,7 @@ func TestObserveStatus(t *testing.T) {
 			reason: "A difference waits while RDS is modifying the instance.",
 			db:     &modifying,
 			spec:   func(p *v1alpha1.DBInstanceParameters) { p.DBInstanceClass = "db.t3.large" },
-			want:   want{exists: true, upToDate: true, ready: xpv2.Unavailable().WithMessage("RDS status: modifying")},
+			want:   want{exists: true, upToDate: true, ready: xpv2.Available().WithMessage("RDS status: modifying")},
 		},
 		"AvailableDiffers": {
 			reason: "A difference on an available instance needs an update.",
@@ -805,5 +806,77 @@ func TestPasswordMAC(t *testing.T) {
 	}
 	if len(mac) != 64 || strings.Contains(mac, "hunter2") {
 		t.Errorf("passwordMAC = %q, want 64 hex digits that do not contain the password", mac)
+	}
+}
+
+func TestStorageAutoscaling(t *testing.T) {
+	const aboveLimit = "spec.forProvider.allocatedStorage: 200 GiB is above spec.forProvider.maxAllocatedStorage, 100 GiB, and RDS refuses storage above the autoscaling limit: raise spec.forProvider.maxAllocatedStorage or lower spec.forProvider.allocatedStorage"
+	grown := cloud()
+	grown.AllocatedStorage = ptr.To[int32](60)
+	grown.MaxAllocatedStorage = ptr.To[int32](100)
+	cases := map[string]struct {
+		reason     string
+		spec       func(*v1alpha1.DBInstanceParameters)
+		upToDate   bool
+		wantErr    string
+		wantModify []string // fields of the one ModifyDBInstance, if any
+	}{
+		"GrownByRDS": {
+			reason:   "Storage RDS grew above the spec is in sync: nothing is sent.",
+			spec:     func(p *v1alpha1.DBInstanceParameters) {},
+			upToDate: true,
+		},
+		"SpecGrows": {
+			reason:     "Growing the spec above what RDS has sends the new size.",
+			spec:       func(p *v1alpha1.DBInstanceParameters) { p.AllocatedStorage = 80 },
+			wantModify: []string{"AllocatedStorage=80"},
+		},
+		"AboveLimit": {
+			reason:  "Storage above the spec's own limit is never sent, and the update fails naming both fields.",
+			spec:    func(p *v1alpha1.DBInstanceParameters) { p.AllocatedStorage = 200 },
+			wantErr: aboveLimit,
+		},
+		"AboveLimitAndClass": {
+			reason:     "The other differences are still sent.",
+			spec:       func(p *v1alpha1.DBInstanceParameters) { p.AllocatedStorage = 200; p.DBInstanceClass = "db.t3.small" },
+			wantErr:    aboveLimit,
+			wantModify: []string{"DBInstanceClass=db.t3.small"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := minimal()
+			lateInitialize(&p, current(grown))
+			tc.spec(&p)
+			cr := dbInstance(p)
+			var modified []string
+			api := &fakeAPI{DescribeFn: describeReturns(&grown), ModifyFn: func(in *rds.ModifyDBInstanceInput) (*rds.ModifyDBInstanceOutput, error) {
+				if in.AllocatedStorage != nil {
+					modified = append(modified, fmt.Sprintf("AllocatedStorage=%d", *in.AllocatedStorage))
+				}
+				if in.DBInstanceClass != nil {
+					modified = append(modified, "DBInstanceClass="+*in.DBInstanceClass)
+				}
+				return &rds.ModifyDBInstanceOutput{}, nil
+			}}
+			e := &external{api: api, kube: kube(t), recorder: event.NewNopRecorder(), cluster: testCluster}
+			o, err := e.Observe(context.Background(), cr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.ResourceUpToDate != tc.upToDate {
+				t.Errorf("%s\nObserve(...) up to date = %v, want %v (diff %q)", tc.reason, o.ResourceUpToDate, tc.upToDate, o.Diff)
+			}
+			if tc.upToDate {
+				return
+			}
+			_, err = e.Update(context.Background(), cr)
+			if got := fmt.Sprint(err); (tc.wantErr == "" && err != nil) || (tc.wantErr != "" && got != tc.wantErr) {
+				t.Errorf("%s\nUpdate(...) error = %v, want %q", tc.reason, err, tc.wantErr)
+			}
+			if d := cmp.Diff(tc.wantModify, modified); d != "" {
+				t.Errorf("%s\nModifyDBInstance: -want, +got:\n%s", tc.reason, d)
+			}
+		})
 	}
 }

@@ -119,15 +119,7 @@ func callsTo(id string) []testenv.Call {
 	return out
 }
 
-func writesTo(id string) []testenv.Call {
-	var out []testenv.Call
-	for _, c := range callsTo(id) {
-		if c.Write() {
-			out = append(out, c)
-		}
-	}
-	return out
-}
+func writesTo(id string) []testenv.Call { return writesOf(callsTo(id)) }
 
 // instanceTags returns every tag of the instance in RDS.
 func instanceTags(ctx context.Context, id string) (map[string]string, error) {
@@ -787,4 +779,154 @@ func TestDBInstanceEngineDowngradeRefused(t *testing.T) {
 	if _, err := testenv.WaitForCondition(ctx, env.Client, d, xpv2.TypeSynced, corev1.ConditionFalse, timeout); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// watchPolls waits until the provider has read instance id at least n more
+// times, checking at each look that the resource stays Synced, and returns
+// the calls about id made meanwhile. Counting reads, not time, makes sure n
+// polls really happened.
+func watchPolls(ctx context.Context, t *testing.T, d *v1alpha1.DBInstance, n int) []testenv.Call {
+	t.Helper()
+	id := meta.GetExternalName(d)
+	from := len(callsTo(id))
+	var since []testenv.Call
+	err := testenv.Eventually(ctx, timeout, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(d), d); err != nil {
+			return err
+		}
+		if c := d.GetCondition(xpv2.TypeSynced); c.Status != corev1.ConditionTrue {
+			t.Errorf("Synced is %s (%s: %s) while watching, want True", c.Status, c.Reason, c.Message)
+		}
+		since = callsTo(id)[from:]
+		reads := 0
+		for _, c := range since {
+			if c.Action() == "DescribeDBInstances" {
+				reads++
+			}
+		}
+		if reads < n {
+			return fmt.Errorf("%d of %d polls of %s seen", reads, n, id)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return since
+}
+
+// settled waits until late initialisation has written the spec back, so
+// later polls start from a spec that no longer moves.
+func settled(ctx context.Context, t *testing.T, d *v1alpha1.DBInstance) {
+	t.Helper()
+	waitReady(ctx, t, d)
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(d), d); err != nil {
+			return err
+		}
+		if d.Spec.ForProvider.StorageType == nil {
+			return fmt.Errorf("spec.forProvider not late-initialised yet")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDBInstanceStorageAutoscaling(t *testing.T) {
+	ctx, ns := setup(t)
+	name := "autoscale-" + ns
+	p := postgres()
+	p.MaxAllocatedStorage = ptr.To[int32](100)
+	d := newDB(ns, name, p)
+	if err := env.Client.Create(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	settled(ctx, t, d)
+
+	// RDS grows the storage by itself, as autoscaling does.
+	if _, err := rdsc.ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{DBInstanceIdentifier: &name, AllocatedStorage: aws.Int32(50), ApplyImmediately: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if db, err := describe(ctx, name); err != nil || ptr.Deref(db.AllocatedStorage, 0) != 50 {
+		t.Fatalf("moto did not grow the storage to 50 GiB: %v", err)
+	}
+
+	cs := watchPolls(ctx, t, d, 5)
+	if w := writesOf(cs); len(w) != 0 {
+		t.Errorf("storage grown by autoscaling got %d write calls, want 0: %v", len(w), actions(w))
+	}
+	if db, err := describe(ctx, name); err != nil || ptr.Deref(db.AllocatedStorage, 0) != 50 {
+		t.Errorf("storage in RDS is not the grown 50 GiB any more: %v", err)
+	}
+	if got := d.Spec.ForProvider.AllocatedStorage; got != 20 {
+		t.Errorf("spec.forProvider.allocatedStorage = %d, want the 20 the user asked for", got)
+	}
+	if c := d.GetCondition(xpv2.TypeReady); c.Status != corev1.ConditionTrue {
+		t.Errorf("Ready is %s (%s), want True", c.Status, c.Message)
+	}
+}
+
+func TestDBInstanceMajorUpgradeDefaultParameterGroup(t *testing.T) {
+	ctx, ns := setup(t)
+	name := "upgrade-" + ns
+	p := postgres()
+	p.EngineVersion = ptr.To("16.4")
+	d := newDB(ns, name, p)
+	if err := env.Client.Create(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	settled(ctx, t, d)
+	db, err := describe(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(db.DBParameterGroups) == 0 || !strings.HasPrefix(aws.ToString(db.DBParameterGroups[0].DBParameterGroupName), "default.") {
+		t.Fatalf("moto reports parameter groups %+v, want an RDS default group", db.DBParameterGroups)
+	}
+	if g := d.Spec.ForProvider.DBParameterGroupName; g != nil {
+		t.Errorf("spec.forProvider.dbParameterGroupName = %q, want it left unset: the default group follows the engine version", *g)
+	}
+
+	from := len(callsTo(name))
+	d.Spec.ForProvider.EngineVersion = ptr.To("17.2")
+	if err := env.Client.Update(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		db, err := describe(ctx, name)
+		if err != nil || aws.ToString(db.EngineVersion) != "17.2" {
+			return fmt.Errorf("not upgraded yet (%v)", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(ctx, t, d)
+	watchPolls(ctx, t, d, 5)
+
+	w := writesOf(callsTo(name)[from:])
+	if len(w) != 1 || w[0].Action() != "ModifyDBInstance" {
+		t.Fatalf("writes for the major upgrade: %v, want exactly one ModifyDBInstance", actions(w))
+	}
+	f := w[0].Form
+	if f.Get("EngineVersion") != "17.2" || f.Get("AllowMajorVersionUpgrade") != "true" || f.Has("DBParameterGroupName") {
+		t.Errorf("ModifyDBInstance carried %v, want EngineVersion=17.2 and AllowMajorVersionUpgrade=true without a parameter group", f)
+	}
+	if db, err := describe(ctx, name); err != nil || aws.ToString(db.DBParameterGroups[0].DBParameterGroupName) != "default.postgres17" {
+		t.Errorf("parameter group after the upgrade: %+v (%v), want RDS's default.postgres17", db.DBParameterGroups, err)
+	}
+	if c := d.GetCondition(xpv2.TypeReady); c.Status != corev1.ConditionTrue {
+		t.Errorf("Ready is %s (%s), want True", c.Status, c.Message)
+	}
+}
+
+func writesOf(cs []testenv.Call) []testenv.Call {
+	var out []testenv.Call
+	for _, c := range cs {
+		if c.Write() {
+			out = append(out, c)
+		}
+	}
+	return out
 }
