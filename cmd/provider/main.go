@@ -23,8 +23,8 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/stowage-dev/stowage/apis"
-	"github.com/stowage-dev/stowage/internal/clients/providerconfig"
 	stowage "github.com/stowage-dev/stowage/internal/controller"
+	"github.com/stowage-dev/stowage/internal/providerconfig"
 )
 
 func main() {

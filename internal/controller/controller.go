@@ -6,17 +6,17 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	// The AWS claim translations register themselves with translate.Default.
-	_ "github.com/stowage-dev/stowage/internal/claims/aws"
-	"github.com/stowage-dev/stowage/internal/controller/aws/rds/dbinstance"
-	"github.com/stowage-dev/stowage/internal/controller/aws/s3/bucket"
-	"github.com/stowage-dev/stowage/internal/controller/claims"
-	"github.com/stowage-dev/stowage/internal/controller/config"
+	_ "github.com/stowage-dev/stowage/internal/aws/claims"
+	"github.com/stowage-dev/stowage/internal/aws/rds/dbinstance"
+	"github.com/stowage-dev/stowage/internal/aws/s3/bucket"
+	"github.com/stowage-dev/stowage/internal/claims"
+	"github.com/stowage-dev/stowage/internal/providerconfig/usage"
 )
 
 // Setup adds every controller to mgr.
 func Setup(mgr ctrl.Manager, o controller.Options) error {
 	for _, setup := range []func(ctrl.Manager, controller.Options) error{
-		config.Setup,
+		usage.Setup,
 		bucket.Setup,
 		dbinstance.Setup,
 		claims.SetupDatabase,

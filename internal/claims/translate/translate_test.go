@@ -8,7 +8,7 @@ import (
 
 	rdsv1 "github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
 	s3v1 "github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
-	"github.com/stowage-dev/stowage/internal/claims/aws"
+	awsclaims "github.com/stowage-dev/stowage/internal/aws/claims"
 	"github.com/stowage-dev/stowage/internal/claims/translate"
 )
 
@@ -17,7 +17,7 @@ func TestRegistry(t *testing.T) {
 	if _, ok := r.Database("aws"); ok {
 		t.Fatal("empty registry has an aws translation")
 	}
-	aws.Register(r)
+	awsclaims.Register(r)
 	if _, ok := r.Database("aws"); !ok {
 		t.Error("no aws database translation after Register")
 	}

@@ -1,0 +1,435 @@
+// Package claims translates portable claims into AWS managed resources: a
+// DatabaseClaim becomes one RDS DBInstance and a BucketClaim one S3 Bucket.
+package claims
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	rdsv1 "github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
+	s3v1 "github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
+	dbv1 "github.com/stowage-dev/stowage/apis/database/v1alpha1"
+	storagev1 "github.com/stowage-dev/stowage/apis/storage/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/claims/translate"
+)
+
+// Cloud is the name of the AWS template in a class.
+const Cloud = "aws"
+
+// MasterUsername of every instance a claim creates.
+const MasterUsername = "stowage"
+
+func init() {
+	Register(translate.Default)
+}
+
+// Register the AWS translations with r.
+func Register(r *translate.Registry) {
+	r.RegisterDatabase(Cloud, Database{})
+	r.RegisterBucket(Cloud, Bucket{})
+}
+
+// ConnectionSecretName is the Secret a managed resource named name writes
+// its connection details to; the claim controller copies it.
+func ConnectionSecretName(name string) string { return name + "-connection" }
+
+func providerConfigRef(r dbv1.ProviderConfigReference) *xpv2.ProviderConfigReference {
+	kind, name := r.Kind, r.Name
+	if kind == "" {
+		kind = "ClusterProviderConfig"
+	}
+	if name == "" {
+		name = "default"
+	}
+	return &xpv2.ProviderConfigReference{Kind: kind, Name: name}
+}
+
+func readiness(obj interface {
+	GetCondition(xpv2.ConditionType) xpv2.Condition
+}, kind, name string) (bool, string) {
+	c := obj.GetCondition(xpv2.TypeReady)
+	if c.Status == corev1.ConditionTrue {
+		return true, ""
+	}
+	msg := fmt.Sprintf("%s %s is not ready", kind, name)
+	if c.Reason != "" {
+		msg += ": " + string(c.Reason)
+	}
+	if c.Message != "" {
+		msg += ": " + c.Message
+	}
+	return false, msg
+}
+
+// notSynced says why a managed resource is not synced, or "".
+func notSynced(obj interface {
+	GetCondition(xpv2.ConditionType) xpv2.Condition
+}, kind, name string) string {
+	s := obj.GetCondition(xpv2.TypeSynced)
+	if s.Status != corev1.ConditionFalse {
+		return ""
+	}
+	return fmt.Sprintf("%s %s is not synced: %s", kind, name, s.Message)
+}
+
+// Database translates DatabaseClaims into RDS DBInstances.
+type Database struct{}
+
+var _ translate.Database = Database{}
+
+// Types the database translation creates.
+func (Database) Types() []client.Object { return []client.Object{&rdsv1.DBInstance{}} }
+
+// Engine maps a portable engine to the RDS engine the class uses.
+func Engine(e dbv1.Engine, t *dbv1.AWSDatabaseTemplate) rdsv1.Engine {
+	switch e {
+	case dbv1.EnginePostgres:
+		return rdsv1.EnginePostgres
+	case dbv1.EngineMySQL:
+		return rdsv1.EngineMySQL
+	case dbv1.EngineSQLServer:
+		ed := "ex"
+		if t != nil && t.SQLServerEdition != nil {
+			ed = string(*t.SQLServerEdition)
+		}
+		return rdsv1.Engine("sqlserver-" + ed)
+	}
+	return rdsv1.Engine(e)
+}
+
+// Desired is one DBInstance.
+func (Database) Desired(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass) ([]client.Object, error) {
+	t := cl.Spec.AWS
+	if t == nil {
+		return nil, fmt.Errorf("class %s has no aws template", cl.Name)
+	}
+	size, ok := t.Sizes[c.Spec.Size]
+	if !ok {
+		return nil, &translate.NotOfferedError{Field: "size", Value: c.Spec.Size, Class: cl.Name, Offered: slices.Sorted(maps.Keys(t.Sizes))}
+	}
+	name := translate.Name(c)
+	backup := t.BackupRetentionDays
+	if c.Spec.BackupRetentionDays != nil {
+		backup = c.Spec.BackupRetentionDays
+	}
+	p := rdsv1.DBInstanceParameters{
+		Region:                t.Region,
+		Engine:                Engine(c.Spec.Engine, t),
+		EngineVersion:         ptr.To(c.Spec.Version),
+		DBInstanceClass:       size.InstanceClass,
+		AllocatedStorage:      c.Spec.StorageGB,
+		MaxAllocatedStorage:   size.MaxAllocatedStorageGB,
+		MultiAZ:               ptr.To(ptr.Deref(c.Spec.HighAvailability, false)),
+		MasterUsername:        ptr.To(MasterUsername),
+		DBSubnetGroupName:     t.DBSubnetGroupName,
+		VPCSecurityGroupIDs:   t.VPCSecurityGroupIDs,
+		PubliclyAccessible:    t.PubliclyAccessible,
+		BackupRetentionPeriod: backup,
+		StorageEncrypted:      t.StorageEncrypted,
+		KMSKeyID:              t.KMSKeyID,
+		DeletionProtection:    t.DeletionProtection,
+		Tags:                  maps.Clone(t.Tags),
+		ApplyImmediately:      ptr.To(true),
+		SkipFinalSnapshot:     ptr.To(ptr.Deref(t.SkipFinalSnapshot, false)),
+	}
+	// A claim may grow past its size's autoscaling ceiling; RDS refuses
+	// allocated storage above maxAllocatedStorage, so the ceiling rises with
+	// it (no autoscaling headroom left) rather than the claim getting stuck.
+	if p.MaxAllocatedStorage != nil && *p.MaxAllocatedStorage < p.AllocatedStorage {
+		p.MaxAllocatedStorage = ptr.To(p.AllocatedStorage)
+	}
+	// Postgres and MySQL claims get a database of their own, so the
+	// contract's database key is never empty; RDS SQL Server takes none.
+	if c.Spec.Engine == dbv1.EnginePostgres || c.Spec.Engine == dbv1.EngineMySQL {
+		p.DBName = ptr.To(DatabaseName(c.Name))
+	}
+	if p.Tags == nil {
+		p.Tags = map[string]string{}
+	}
+	if t.StorageType != nil {
+		p.StorageType = ptr.To(rdsv1.StorageType(*t.StorageType))
+	}
+	mr := &rdsv1.DBInstance{
+		TypeMeta:   metav1.TypeMeta{APIVersion: rdsv1.SchemeGroupVersion.String(), Kind: "DBInstance"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name},
+		Spec:       rdsv1.DBInstanceSpec{ForProvider: p},
+	}
+	mr.Spec.ProviderConfigReference = providerConfigRef(cl.Spec.ProviderConfigRef)
+	mr.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: ConnectionSecretName(name)}
+	return []client.Object{mr}, nil
+}
+
+// DatabaseName is the database a claim's instance is created with: the
+// claim's name as RDS allows it (a letter, then letters, digits and
+// underscores, at most 63).
+func DatabaseName(claim string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(claim) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			b.WriteRune('_')
+		}
+	}
+	name := b.String()
+	if name == "" || name[0] < 'a' || name[0] > 'z' {
+		name = "db_" + name
+	}
+	if len(name) > 63 {
+		name = name[:63]
+	}
+	return name
+}
+
+// Update applies what the claim and its class drive to a bound claim's
+// DBInstance: instance class per size, storage (grow only) and its
+// autoscaling ceiling, engine version (upgrade), high availability, backups,
+// and the class's tags, deletion protection, security groups, public
+// access, storage type and final snapshot choice. What would replace the
+// database or move it to other credentials or networks (engine, region,
+// encryption, KMS key, subnet group, provider config) is reported, not
+// applied.
+func (Database) Update(existing, desired client.Object) (bool, []string) {
+	e, ok1 := existing.(*rdsv1.DBInstance)
+	d, ok2 := desired.(*rdsv1.DBInstance)
+	if !ok1 || !ok2 {
+		return false, nil
+	}
+	ep, dp := &e.Spec.ForProvider, d.Spec.ForProvider
+	var changed bool
+	var notApplied []string
+	if ep.Engine != dp.Engine {
+		notApplied = append(notApplied, fmt.Sprintf("engine %s (running %s) would replace the database", dp.Engine, ep.Engine))
+	}
+	switch {
+	case dp.Region != nil && ep.Region != nil && *dp.Region != *ep.Region:
+		notApplied = append(notApplied, fmt.Sprintf("region %s (running in %s) would replace the database", *dp.Region, *ep.Region))
+	case dp.Region != nil && ep.Region == nil:
+		// Made in its provider config's region, which the class did not
+		// name then: a database cannot move, so say so rather than guess.
+		notApplied = append(notApplied, fmt.Sprintf("region %s: the database was made in its provider config's region and cannot move", *dp.Region))
+	}
+	if dp.StorageEncrypted != nil && !ptr.Equal(ep.StorageEncrypted, dp.StorageEncrypted) {
+		notApplied = append(notApplied, fmt.Sprintf("storageEncrypted %t is fixed at creation", *dp.StorageEncrypted))
+	}
+	if dp.KMSKeyID != nil && ep.KMSKeyID != nil && *dp.KMSKeyID != *ep.KMSKeyID {
+		notApplied = append(notApplied, fmt.Sprintf("kmsKeyID %s is fixed at creation (encrypted with %s)", *dp.KMSKeyID, *ep.KMSKeyID))
+	}
+	if dp.DBSubnetGroupName != nil && ep.DBSubnetGroupName != nil && !strings.EqualFold(*dp.DBSubnetGroupName, *ep.DBSubnetGroupName) {
+		notApplied = append(notApplied, fmt.Sprintf("dbSubnetGroupName %s (in %s) would move the database to another network", *dp.DBSubnetGroupName, *ep.DBSubnetGroupName))
+	}
+	if na := providerConfigMoved(e.Spec.ProviderConfigReference, d.Spec.ProviderConfigReference); na != "" {
+		notApplied = append(notApplied, na)
+	}
+	if dp.Tags != nil && !maps.Equal(ep.Tags, dp.Tags) {
+		ep.Tags, changed = maps.Clone(dp.Tags), true
+	}
+	if dp.DeletionProtection != nil && !ptr.Equal(ep.DeletionProtection, dp.DeletionProtection) {
+		ep.DeletionProtection, changed = dp.DeletionProtection, true
+	}
+	if dp.VPCSecurityGroupIDs != nil && !sameSet(ep.VPCSecurityGroupIDs, dp.VPCSecurityGroupIDs) {
+		ep.VPCSecurityGroupIDs, changed = slices.Clone(dp.VPCSecurityGroupIDs), true
+	}
+	if dp.PubliclyAccessible != nil && !ptr.Equal(ep.PubliclyAccessible, dp.PubliclyAccessible) {
+		ep.PubliclyAccessible, changed = dp.PubliclyAccessible, true
+	}
+	if dp.StorageType != nil && !ptr.Equal(ep.StorageType, dp.StorageType) {
+		ep.StorageType, changed = dp.StorageType, true
+	}
+	if dp.SkipFinalSnapshot != nil && !ptr.Equal(ep.SkipFinalSnapshot, dp.SkipFinalSnapshot) {
+		ep.SkipFinalSnapshot, changed = dp.SkipFinalSnapshot, true
+	}
+	if ep.DBInstanceClass != dp.DBInstanceClass {
+		ep.DBInstanceClass, changed = dp.DBInstanceClass, true
+	}
+	switch {
+	case dp.AllocatedStorage > ep.AllocatedStorage:
+		ep.AllocatedStorage, changed = dp.AllocatedStorage, true
+	case dp.AllocatedStorage < ep.AllocatedStorage:
+		notApplied = append(notApplied, fmt.Sprintf("storage %dGB is smaller than the allocated %dGB; storage cannot shrink", dp.AllocatedStorage, ep.AllocatedStorage))
+	}
+	if !ptr.Equal(ep.MaxAllocatedStorage, dp.MaxAllocatedStorage) && dp.MaxAllocatedStorage != nil {
+		ep.MaxAllocatedStorage, changed = dp.MaxAllocatedStorage, true
+	}
+	if dv := ptr.Deref(dp.EngineVersion, ""); dv != "" {
+		cur := ptr.Deref(ep.EngineVersion, "")
+		if cur != dv && !strings.HasPrefix(cur, dv+".") {
+			ep.EngineVersion, changed = ptr.To(dv), true
+		}
+	}
+	if !ptr.Equal(ep.MultiAZ, dp.MultiAZ) {
+		ep.MultiAZ, changed = dp.MultiAZ, true
+	}
+	if dp.BackupRetentionPeriod != nil && !ptr.Equal(ep.BackupRetentionPeriod, dp.BackupRetentionPeriod) {
+		ep.BackupRetentionPeriod, changed = dp.BackupRetentionPeriod, true
+	}
+	if !ptr.Equal(ep.ApplyImmediately, dp.ApplyImmediately) {
+		ep.ApplyImmediately, changed = dp.ApplyImmediately, true
+	}
+	return changed, notApplied
+}
+
+// Observe the DBInstance.
+func (Database) Observe(c *dbv1.DatabaseClaim, observed []client.Object) translate.Observation {
+	o := translate.Observation{Message: "waiting for the DBInstance"}
+	for _, obj := range observed {
+		mr, ok := obj.(*rdsv1.DBInstance)
+		if !ok {
+			continue
+		}
+		o.Ready, o.Message = readiness(mr, "DBInstance", mr.Name)
+		o.NotSynced = notSynced(mr, "DBInstance", mr.Name)
+		o.Endpoint = mr.Status.AtProvider.Address
+		o.Port = mr.Status.AtProvider.Port
+		o.EngineVersion = mr.Status.AtProvider.EngineVersion
+		if r := mr.Spec.WriteConnectionSecretToReference; r != nil {
+			o.ConnectionSecrets = append(o.ConnectionSecrets, r.Name)
+		}
+	}
+	return o
+}
+
+// Bucket translates BucketClaims into S3 Buckets.
+type Bucket struct{}
+
+var _ translate.Bucket = Bucket{}
+
+// Types the bucket translation creates.
+func (Bucket) Types() []client.Object { return []client.Object{&s3v1.Bucket{}} }
+
+// Desired is one Bucket.
+func (Bucket) Desired(c *storagev1.BucketClaim, cl *storagev1.BucketClass) ([]client.Object, error) {
+	t := cl.Spec.AWS
+	if t == nil {
+		return nil, fmt.Errorf("class %s has no aws template", cl.Name)
+	}
+	name := translate.Name(c)
+	block := !c.Spec.PublicAccess
+	p := s3v1.BucketParameters{
+		Region: t.Region,
+		PublicAccessBlock: &s3v1.PublicAccessBlock{
+			BlockPublicACLs:       ptr.To(block),
+			IgnorePublicACLs:      ptr.To(block),
+			BlockPublicPolicy:     ptr.To(block),
+			RestrictPublicBuckets: ptr.To(block),
+		},
+		Tags: maps.Clone(t.Tags),
+	}
+	if p.Tags == nil {
+		p.Tags = map[string]string{}
+	}
+	if c.Spec.Versioning {
+		p.Versioning = ptr.To(s3v1.VersioningEnabled)
+	}
+	if e := t.Encryption; e != nil {
+		p.ServerSideEncryption = &s3v1.ServerSideEncryption{Algorithm: s3v1.SSEAlgorithm(e.Algorithm), KMSMasterKeyID: e.KMSMasterKeyID}
+	}
+	mr := &s3v1.Bucket{
+		TypeMeta:   metav1.TypeMeta{APIVersion: s3v1.SchemeGroupVersion.String(), Kind: "Bucket"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name},
+		Spec:       s3v1.BucketSpec{ForProvider: p},
+	}
+	mr.Spec.ProviderConfigReference = providerConfigRef(dbv1.ProviderConfigReference(cl.Spec.ProviderConfigRef))
+	mr.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: ConnectionSecretName(name)}
+	return []client.Object{mr}, nil
+}
+
+// Update applies versioning and public access. Turning versioning off
+// suspends it: S3 cannot return a bucket to never-versioned.
+func (Bucket) Update(existing, desired client.Object) (bool, []string) {
+	e, ok1 := existing.(*s3v1.Bucket)
+	d, ok2 := desired.(*s3v1.Bucket)
+	if !ok1 || !ok2 {
+		return false, nil
+	}
+	ep, dp := &e.Spec.ForProvider, d.Spec.ForProvider
+	var changed bool
+	want := dp.Versioning
+	if want == nil && ep.Versioning != nil {
+		want = ptr.To(s3v1.VersioningSuspended)
+	}
+	if !ptr.Equal(ep.Versioning, want) {
+		ep.Versioning, changed = want, true
+	}
+	if dp.PublicAccessBlock != nil && !samePAB(ep.PublicAccessBlock, dp.PublicAccessBlock) {
+		pab := *dp.PublicAccessBlock
+		ep.PublicAccessBlock, changed = &pab, true
+	}
+	if dp.Tags != nil && !maps.Equal(ep.Tags, dp.Tags) {
+		ep.Tags, changed = maps.Clone(dp.Tags), true
+	}
+	if dp.ServerSideEncryption != nil && !sameSSE(ep.ServerSideEncryption, dp.ServerSideEncryption) {
+		ep.ServerSideEncryption, changed = dp.ServerSideEncryption.DeepCopy(), true
+	}
+	var notApplied []string
+	if dp.Region != nil && ep.Region != nil && *dp.Region != *ep.Region {
+		notApplied = append(notApplied, fmt.Sprintf("region %s (bucket in %s): a bucket cannot move regions", *dp.Region, *ep.Region))
+	}
+	if na := providerConfigMoved(e.Spec.ProviderConfigReference, d.Spec.ProviderConfigReference); na != "" {
+		notApplied = append(notApplied, na)
+	}
+	return changed, notApplied
+}
+
+// sameSSE compares what a class sets of default encryption; a bucket key
+// S3 chose stays.
+func sameSSE(have, want *s3v1.ServerSideEncryption) bool {
+	return have != nil && have.Algorithm == want.Algorithm && ptr.Deref(have.KMSMasterKeyID, "") == ptr.Deref(want.KMSMasterKeyID, "")
+}
+
+func sameSet(a, b []string) bool {
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(slices.Compact(x), slices.Compact(y))
+}
+
+// Observe the Bucket.
+func (Bucket) Observe(c *storagev1.BucketClaim, observed []client.Object) translate.Observation {
+	o := translate.Observation{Message: "waiting for the Bucket"}
+	for _, obj := range observed {
+		mr, ok := obj.(*s3v1.Bucket)
+		if !ok {
+			continue
+		}
+		o.Ready, o.Message = readiness(mr, "Bucket", mr.Name)
+		o.NotSynced = notSynced(mr, "Bucket", mr.Name)
+		o.Bucket = mr.Name
+		if n := mr.GetAnnotations()["crossplane.io/external-name"]; n != "" {
+			o.Bucket = n
+		}
+		o.Region = mr.Status.AtProvider.Region
+		o.BucketEndpoint = mr.Status.AtProvider.Endpoint
+		if r := mr.Spec.WriteConnectionSecretToReference; r != nil {
+			o.ConnectionSecrets = append(o.ConnectionSecrets, r.Name)
+		}
+	}
+	return o
+}
+
+// providerConfigMoved reports a class that now names other credentials:
+// following it could point the managed resource at another account, where
+// it would make a new, empty cloud object.
+func providerConfigMoved(have, want *xpv2.ProviderConfigReference) string {
+	if have == nil || want == nil || *have == *want {
+		return ""
+	}
+	return fmt.Sprintf("providerConfigRef %s/%s (in use: %s/%s) would move the resource to other credentials, possibly another account", want.Kind, want.Name, have.Kind, have.Name)
+}
+
+func samePAB(a, b *s3v1.PublicAccessBlock) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return ptr.Equal(a.BlockPublicACLs, b.BlockPublicACLs) && ptr.Equal(a.IgnorePublicACLs, b.IgnorePublicACLs) &&
+		ptr.Equal(a.BlockPublicPolicy, b.BlockPublicPolicy) && ptr.Equal(a.RestrictPublicBuckets, b.RestrictPublicBuckets)
+}

@@ -1,0 +1,846 @@
+// Package dbinstance is the controller for Amazon RDS DB instances.
+package dbinstance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	"github.com/aws/smithy-go"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	xperrors "github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
+	awsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/v1alpha1"
+	awsclient "github.com/stowage-dev/stowage/internal/aws/awsclient"
+	"github.com/stowage-dev/stowage/internal/mrsetup"
+	"github.com/stowage-dev/stowage/internal/ownership"
+)
+
+const (
+	// AnnotationPasswordHMAC records an HMAC of the master password last
+	// applied to the instance, never the password itself, so a change of the
+	// password Secret is noticed and applied. It is keyed with HMACKeyKey.
+	AnnotationPasswordHMAC = "rds.aws.stowage.dev/applied-password-hmac"
+
+	// annotationLegacyPasswordHash held an unkeyed hash of the password in
+	// earlier versions; it is removed when the password is next recorded.
+	annotationLegacyPasswordHash = "rds.aws.stowage.dev/master-password-hash"
+
+	// GeneratedPasswordKey is the key of the generated password in the
+	// DBInstance's Secret, when the password is generated.
+	GeneratedPasswordKey = "password"
+
+	// HMACKeyKey is the key of the random key AnnotationPasswordHMAC is
+	// computed with, in the DBInstance's Secret.
+	HMACKeyKey = "hmac-key"
+)
+
+// GeneratedPasswordSecret is the name of the Secret, owned by the
+// DBInstance called name, that holds its HMAC key and, when it has no
+// masterPasswordSecretRef, its generated master password.
+func GeneratedPasswordSecret(name string) string { return name + "-master-password" }
+
+// API is the part of the RDS client a DBInstance needs.
+type API interface {
+	DescribeDBInstances(ctx context.Context, in *rds.DescribeDBInstancesInput, opts ...func(*rds.Options)) (*rds.DescribeDBInstancesOutput, error)
+	CreateDBInstance(ctx context.Context, in *rds.CreateDBInstanceInput, opts ...func(*rds.Options)) (*rds.CreateDBInstanceOutput, error)
+	ModifyDBInstance(ctx context.Context, in *rds.ModifyDBInstanceInput, opts ...func(*rds.Options)) (*rds.ModifyDBInstanceOutput, error)
+	DeleteDBInstance(ctx context.Context, in *rds.DeleteDBInstanceInput, opts ...func(*rds.Options)) (*rds.DeleteDBInstanceOutput, error)
+	AddTagsToResource(ctx context.Context, in *rds.AddTagsToResourceInput, opts ...func(*rds.Options)) (*rds.AddTagsToResourceOutput, error)
+	RemoveTagsFromResource(ctx context.Context, in *rds.RemoveTagsFromResourceInput, opts ...func(*rds.Options)) (*rds.RemoveTagsFromResourceOutput, error)
+}
+
+// Setup adds a controller that reconciles DBInstances.
+func Setup(mgr ctrl.Manager, o controller.Options) error {
+	gvk := v1alpha1.DBInstanceGroupVersionKind
+	c := &connector{
+		kube:     mgr.GetClient(),
+		usage:    resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}),
+		recorder: mrsetup.Recorder(mgr, gvk),
+		cluster:  ownership.NewCluster(mgr.GetAPIReader()),
+		features: o.Features,
+		newAPI:   func(s awsclient.Session) API { return rds.NewFromConfig(s.Config) },
+	}
+	return mrsetup.Setup[*v1alpha1.DBInstance](mgr, o, gvk, &v1alpha1.DBInstance{}, c)
+}
+
+type connector struct {
+	kube     client.Client
+	usage    resource.ModernTracker
+	recorder event.Recorder
+	cluster  ownership.ClusterID
+	features *feature.Flags
+	newAPI   func(awsclient.Session) API
+}
+
+func (c *connector) Connect(ctx context.Context, cr *v1alpha1.DBInstance) (managed.TypedExternalClient[*v1alpha1.DBInstance], error) {
+	if err := mrsetup.TrackUsage(ctx, c.usage, cr); err != nil {
+		return nil, err
+	}
+	s, err := awsclient.Connect(ctx, c.kube, cr, ptr.Deref(cr.Spec.ForProvider.Region, ""), c.features)
+	if err != nil {
+		return nil, err
+	}
+	return &external{api: c.newAPI(s), kube: c.kube, recorder: c.recorder, cluster: c.cluster}, nil
+}
+
+// external is built anew for every reconcile, so it may carry what Observe
+// read over to Update and Delete.
+type external struct {
+	api      API
+	kube     client.Client
+	recorder event.Recorder
+	cluster  ownership.ClusterID
+
+	last *rdstypes.DBInstance
+	pw   passwordState
+}
+
+// kind is the DBInstance kind as owner tags name it.
+var kind = strings.ToLower(v1alpha1.DBInstanceKind)
+
+// owner is cr as the owner tags of its instance name it.
+func (e *external) owner(ctx context.Context, cr *v1alpha1.DBInstance) (ownership.Owner, error) {
+	id, err := e.cluster.ID(ctx)
+	if err != nil {
+		return ownership.Owner{}, err
+	}
+	return ownership.OwnerOf(id, kind, cr), nil
+}
+
+// check refuses to manage a cloud object that belongs to someone else.
+func (e *external) check(ctx context.Context, cr *v1alpha1.DBInstance, tags map[string]string) error {
+	self, err := e.owner(ctx, cr)
+	if err != nil && !meta.WasDeleted(cr) {
+		return err
+	}
+	// A delete goes ahead without the cluster identity: an object only a
+	// predecessor of this resource owned is then left alone, never deleted.
+	return ownership.Check(cr, self, tags)
+}
+
+// passwordState is what Observe learned about the master password.
+type passwordState struct {
+	value   string // the desired password; empty when none is known
+	applied bool   // value is known to be the instance's password
+	rotate  bool   // value must be set on the instance
+}
+
+func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (managed.ExternalObservation, error) {
+	name := meta.GetExternalName(cr)
+	if name == "" {
+		return managed.ExternalObservation{}, nil
+	}
+	db, err := e.describe(ctx, name)
+	if err != nil || db == nil {
+		return managed.ExternalObservation{}, err
+	}
+	c := current(*db)
+	if err := e.check(ctx, cr, c.Tags); err != nil {
+		if meta.WasDeleted(cr) && ownership.IsRefused(err) {
+			// Not ours: let the finalizer go and never touch the instance.
+			return managed.ExternalObservation{}, nil
+		}
+		return managed.ExternalObservation{}, err
+	}
+	e.last = db
+
+	status := ptr.Deref(db.DBInstanceStatus, "")
+	cr.Status.AtProvider = observation(*db)
+	cr.SetConditions(condition(status))
+	if meta.WasDeleted(cr) {
+		// Deleting needs only to know the instance is there. Nothing that
+		// only updates need (the password Secrets, the owner tags) may stop
+		// it: those Secrets are often deleted first.
+		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
+	}
+	lateInit := lateInitialize(&cr.Spec.ForProvider, c)
+	if status == statusDeleting {
+		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ResourceLateInitialized: lateInit}, nil
+	}
+
+	var owner *ownership.Owner
+	if ownership.CanUpdate(cr) {
+		o, err := e.owner(ctx, cr)
+		if err != nil {
+			return managed.ExternalObservation{}, err
+		}
+		owner = &o
+	}
+	if e.pw, err = e.passwordState(ctx, cr); err != nil {
+		return managed.ExternalObservation{}, err
+	}
+	ds := diff(cr.Spec.ForProvider, c, owner)
+	if e.pw.rotate {
+		ds = append(ds, difference{Field: fieldMasterPassword, Want: "the password in the Secret", Got: "an older password"})
+	}
+	ep := e.endpoint(cr, *db)
+	if e.pw.applied {
+		ep.Password = e.pw.value
+	}
+	fixable, refused := splitRefused(ds)
+	return managed.ExternalObservation{
+		ResourceExists: true,
+		// A difference waits while RDS is busy with the instance: it would
+		// refuse a modification now, and pending ones are already counted.
+		// A refused one (a downgrade, storage above its limit) never waits:
+		// no modification can fix it, and the resource must not look synced
+		// while it asks for one.
+		ResourceUpToDate:        (len(fixable) == 0 || !modifiable(status)) && len(refused) == 0,
+		ResourceLateInitialized: lateInit,
+		ConnectionDetails:       connectionDetails(ep),
+		Diff:                    describe(ds),
+	}, nil
+}
+
+// splitRefused separates the differences RDS would refuse (an engine
+// version downgrade, storage above its autoscaling limit), which no update
+// can make, from those an update fixes.
+func splitRefused(ds []difference) (fixable, refused []difference) {
+	for _, d := range ds {
+		if d.Refused != "" {
+			refused = append(refused, d)
+			continue
+		}
+		fixable = append(fixable, d)
+	}
+	return fixable, refused
+}
+
+// refusedError says why the refused differences were not sent.
+func refusedError(refused []difference) error {
+	if len(refused) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(refused))
+	for i, d := range refused {
+		msgs[i] = d.Refused
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+// describe reads the instance, or returns nil when RDS has none of that name.
+func (e *external) describe(ctx context.Context, name string) (*rdstypes.DBInstance, error) {
+	out, err := e.api.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: &name})
+	if isNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, xperrors.Wrapf(err, "cannot describe DB instance %q", name)
+	}
+	for i := range out.DBInstances {
+		if strings.EqualFold(ptr.Deref(out.DBInstances[i].DBInstanceIdentifier, ""), name) {
+			return &out.DBInstances[i], nil
+		}
+	}
+	return nil, nil
+}
+
+func observation(db rdstypes.DBInstance) v1alpha1.DBInstanceObservation {
+	o := v1alpha1.DBInstanceObservation{
+		Port:                  ptr.Deref(port(db), 0),
+		Status:                ptr.Deref(db.DBInstanceStatus, ""),
+		ARN:                   ptr.Deref(db.DBInstanceArn, ""),
+		DBIResourceID:         ptr.Deref(db.DbiResourceId, ""),
+		EngineVersion:         ptr.Deref(db.EngineVersion, ""),
+		PendingModifiedValues: pending(db.PendingModifiedValues),
+	}
+	if db.Endpoint != nil {
+		o.Address = ptr.Deref(db.Endpoint.Address, "")
+	}
+	return o
+}
+
+func (e *external) endpoint(cr *v1alpha1.DBInstance, db rdstypes.DBInstance) endpoint {
+	p := cr.Spec.ForProvider
+	ep := endpoint{
+		Engine:   p.Engine,
+		Port:     ptr.Deref(port(db), 0),
+		Database: ptr.Deref(db.DBName, ptr.Deref(p.DBName, "")),
+		Username: ptr.Deref(db.MasterUsername, ptr.Deref(p.MasterUsername, "")),
+	}
+	if db.Endpoint != nil {
+		ep.Host = ptr.Deref(db.Endpoint.Address, "")
+	}
+	if ep.Database == "" {
+		ep.Database = defaultDatabase(p.Engine)
+	}
+	return ep
+}
+
+// passwordState works out which password the instance should have and
+// whether it has it. The HMAC annotation records the last password applied;
+// without one, a generated password is assumed applied (it is generated just
+// before the create that uses it), while a password from
+// masterPasswordSecretRef is applied once, e.g. after an import.
+func (e *external) passwordState(ctx context.Context, cr *v1alpha1.DBInstance) (passwordState, error) {
+	own, err := e.ownSecret(ctx, cr)
+	if err != nil {
+		return passwordState{}, err
+	}
+	pw, fromRef, err := e.readPassword(ctx, cr, own)
+	if err != nil || pw == "" {
+		return passwordState{}, err
+	}
+	last := cr.GetAnnotations()[AnnotationPasswordHMAC]
+	if last == "" && !fromRef {
+		return passwordState{value: pw, applied: true}, nil
+	}
+	// Without its key a recorded password cannot be checked: set it again,
+	// under a new key.
+	if key := own.Data[HMACKeyKey]; last != "" && len(key) > 0 && macEqual(last, passwordMAC(key, pw)) {
+		return passwordState{value: pw, applied: true}, nil
+	}
+	return passwordState{value: pw, rotate: true}, nil
+}
+
+// ownSecret returns the DBInstance's own Secret (GeneratedPasswordSecret),
+// or an empty one when there is none yet.
+func (e *external) ownSecret(ctx context.Context, cr *v1alpha1.DBInstance) (*corev1.Secret, error) {
+	s := &corev1.Secret{}
+	err := e.kube.Get(ctx, client.ObjectKey{Namespace: cr.GetNamespace(), Name: GeneratedPasswordSecret(cr.GetName())}, s)
+	if kerrors.IsNotFound(err) {
+		return &corev1.Secret{}, nil
+	}
+	if err != nil {
+		return nil, xperrors.Wrap(err, "cannot get the DBInstance's master password Secret")
+	}
+	return s, nil
+}
+
+// readPassword returns the password masterPasswordSecretRef selects, or the
+// generated one in own if there is one, and whether it came from the ref.
+func (e *external) readPassword(ctx context.Context, cr *v1alpha1.DBInstance, own *corev1.Secret) (string, bool, error) {
+	ref := cr.Spec.ForProvider.MasterPasswordSecretRef
+	if ref == nil {
+		return string(own.Data[GeneratedPasswordKey]), false, nil
+	}
+	s := &corev1.Secret{}
+	err := e.kube.Get(ctx, client.ObjectKey{Namespace: cr.GetNamespace(), Name: ref.Name}, s)
+	if kerrors.IsNotFound(err) {
+		return "", true, xperrors.Errorf("spec.forProvider.masterPasswordSecretRef: Secret %s/%s not found", cr.GetNamespace(), ref.Name)
+	}
+	if err != nil {
+		return "", true, xperrors.Wrapf(err, "cannot get master password Secret %s/%s", cr.GetNamespace(), ref.Name)
+	}
+	v := string(s.Data[ref.Key])
+	if v == "" {
+		return "", true, xperrors.Errorf("spec.forProvider.masterPasswordSecretRef: Secret %s/%s has no key %q, or it is empty", cr.GetNamespace(), ref.Name, ref.Key)
+	}
+	return v, true, nil
+}
+
+// ensureSecret makes sure the DBInstance's own Secret holds an HMAC key and,
+// when generate is true, a generated password, and returns both. Both are
+// stored in the Secret, owned by the DBInstance, before they are used, and
+// reused from there, so a restart never makes a second password or forgets
+// the key its annotation was made with.
+func (e *external) ensureSecret(ctx context.Context, cr *v1alpha1.DBInstance, generate bool) (key []byte, pw string, err error) {
+	nn := client.ObjectKey{Namespace: cr.GetNamespace(), Name: GeneratedPasswordSecret(cr.GetName())}
+	s := &corev1.Secret{}
+	err = e.kube.Get(ctx, nn, s)
+	if kerrors.IsNotFound(err) {
+		s = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
+			Namespace:       nn.Namespace,
+			Name:            nn.Name,
+			OwnerReferences: []metav1.OwnerReference{meta.AsController(meta.TypedReferenceTo(cr, v1alpha1.DBInstanceGroupVersionKind))},
+		}}
+		if err := fillSecret(s, generate); err != nil {
+			return nil, "", err
+		}
+		err = e.kube.Create(ctx, s)
+		if err == nil {
+			return s.Data[HMACKeyKey], string(s.Data[GeneratedPasswordKey]), nil
+		}
+		if !kerrors.IsAlreadyExists(err) {
+			return nil, "", xperrors.Wrap(err, "cannot store the master password Secret")
+		}
+		// Another reconcile got there first (or the cache is behind): use
+		// what it stored.
+		s = &corev1.Secret{}
+		err = e.kube.Get(ctx, nn, s)
+	}
+	if err != nil {
+		return nil, "", xperrors.Wrap(err, "cannot get the DBInstance's master password Secret")
+	}
+	if len(s.Data[HMACKeyKey]) == 0 || (generate && len(s.Data[GeneratedPasswordKey]) == 0) {
+		if err := fillSecret(s, generate); err != nil {
+			return nil, "", err
+		}
+		// A conflict means someone else changed it: the next reconcile
+		// reads theirs.
+		if err := e.kube.Update(ctx, s); err != nil {
+			return nil, "", xperrors.Wrap(err, "cannot store the master password Secret")
+		}
+	}
+	return s.Data[HMACKeyKey], string(s.Data[GeneratedPasswordKey]), nil
+}
+
+// fillSecret adds what s lacks: an HMAC key, and a password if generate.
+func fillSecret(s *corev1.Secret, generate bool) error {
+	if s.Data == nil {
+		s.Data = map[string][]byte{}
+	}
+	if len(s.Data[HMACKeyKey]) == 0 {
+		k, err := generateKey()
+		if err != nil {
+			return xperrors.Wrap(err, "cannot generate the master password HMAC key")
+		}
+		s.Data[HMACKeyKey] = k
+	}
+	if generate && len(s.Data[GeneratedPasswordKey]) == 0 {
+		pw, err := generatePassword()
+		if err != nil {
+			return xperrors.Wrap(err, "cannot generate master password")
+		}
+		s.Data[GeneratedPasswordKey] = []byte(pw)
+	}
+	return nil
+}
+
+func (e *external) Create(ctx context.Context, cr *v1alpha1.DBInstance) (managed.ExternalCreation, error) {
+	name := meta.GetExternalName(cr)
+	p := cr.Spec.ForProvider
+	if ptr.Deref(p.MasterUsername, "") == "" {
+		return managed.ExternalCreation{}, xperrors.New("spec.forProvider.masterUsername is required to create a DB instance")
+	}
+	// Known before the create call, so an instance is never made without
+	// its owner tags.
+	owner, err := e.owner(ctx, cr)
+	if err != nil {
+		return managed.ExternalCreation{}, err
+	}
+	pw, fromRef, err := e.readPassword(ctx, cr, &corev1.Secret{})
+	if err != nil {
+		return managed.ExternalCreation{}, err
+	}
+	key, generated, err := e.ensureSecret(ctx, cr, !fromRef)
+	if err != nil {
+		return managed.ExternalCreation{}, err
+	}
+	if !fromRef {
+		pw = generated
+	}
+	_, err = e.api.CreateDBInstance(ctx, createInput(name, p, pw, owner))
+	switch {
+	case err == nil, hasCode(err, "DBInstanceAlreadyExists", "DBInstanceAlreadyExistsFault"):
+		// Created now, or by a previous Create whose status write was lost;
+		// whose it is, the next Observe checks.
+	default:
+		return managed.ExternalCreation{}, apiError(err, "cannot create DB instance "+name)
+	}
+	// Persisted with the external-create annotations. The password itself is
+	// published once Observe finds the instance.
+	meta.AddAnnotations(cr, map[string]string{AnnotationPasswordHMAC: passwordMAC(key, pw)})
+	return managed.ExternalCreation{}, nil
+}
+
+func createInput(name string, p v1alpha1.DBInstanceParameters, pw string, owner ownership.Owner) *rds.CreateDBInstanceInput {
+	in := &rds.CreateDBInstanceInput{
+		DBInstanceIdentifier:       aws.String(name),
+		Engine:                     aws.String(string(p.Engine)),
+		EngineVersion:              p.EngineVersion,
+		DBInstanceClass:            aws.String(p.DBInstanceClass),
+		AllocatedStorage:           aws.Int32(p.AllocatedStorage),
+		MaxAllocatedStorage:        p.MaxAllocatedStorage,
+		Iops:                       p.IOPS,
+		MultiAZ:                    p.MultiAZ,
+		DBName:                     p.DBName,
+		MasterUsername:             p.MasterUsername,
+		MasterUserPassword:         aws.String(pw),
+		Port:                       p.Port,
+		DBSubnetGroupName:          p.DBSubnetGroupName,
+		VpcSecurityGroupIds:        p.VPCSecurityGroupIDs,
+		PubliclyAccessible:         p.PubliclyAccessible,
+		BackupRetentionPeriod:      p.BackupRetentionPeriod,
+		PreferredBackupWindow:      p.PreferredBackupWindow,
+		PreferredMaintenanceWindow: p.PreferredMaintenanceWindow,
+		DBParameterGroupName:       p.DBParameterGroupName,
+		StorageEncrypted:           p.StorageEncrypted,
+		KmsKeyId:                   p.KMSKeyID,
+		DeletionProtection:         p.DeletionProtection,
+	}
+	if p.StorageType != nil {
+		in.StorageType = aws.String(string(*p.StorageType))
+	}
+	tags := ownership.Merge(p.Tags, owner)
+	for _, k := range sortedKeys(tags) {
+		in.Tags = append(in.Tags, rdstypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+	}
+	return in
+}
+
+func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed.ExternalUpdate, error) {
+	name := meta.GetExternalName(cr)
+	if e.last == nil {
+		db, err := e.describe(ctx, name)
+		if err != nil {
+			return managed.ExternalUpdate{}, err
+		}
+		if db == nil {
+			return managed.ExternalUpdate{}, xperrors.Errorf("DB instance %q not found", name)
+		}
+		if err := e.check(ctx, cr, current(*db).Tags); err != nil {
+			return managed.ExternalUpdate{}, err
+		}
+		e.last = db
+		if e.pw, err = e.passwordState(ctx, cr); err != nil {
+			return managed.ExternalUpdate{}, err
+		}
+	}
+	owner, err := e.owner(ctx, cr)
+	if err != nil {
+		return managed.ExternalUpdate{}, err
+	}
+	c := current(*e.last)
+	all := diff(cr.Spec.ForProvider, c, &owner)
+	if e.pw.rotate {
+		all = append(all, difference{Field: fieldMasterPassword, Want: "the password in the Secret", Got: "an older password"})
+	}
+	ds, refused := splitRefused(all)
+	// RDS refuses modifications while it is busy; they wait for a later poll.
+	if !modifiable(ptr.Deref(e.last.DBInstanceStatus, "")) {
+		ds = nil
+	}
+	var u managed.ExternalUpdate
+	if len(ds) > 0 {
+		if u, err = e.apply(ctx, cr, name, c, owner, ds); err != nil {
+			return managed.ExternalUpdate{}, err
+		}
+	}
+	return u, refusedError(refused)
+}
+
+// apply sends the differences ds: one ModifyDBInstance with the differing
+// fields, the tag calls, and the password record when it rotates.
+func (e *external) apply(ctx context.Context, cr *v1alpha1.DBInstance, name string, c v1alpha1.DBInstanceParameters, owner ownership.Owner, ds []difference) (managed.ExternalUpdate, error) {
+	e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Updating DB instance: "+describe(ds)))
+	var key []byte
+	if e.pw.rotate {
+		// The key is stored before the password it records is sent.
+		var err error
+		if key, _, err = e.ensureSecret(ctx, cr, false); err != nil {
+			return managed.ExternalUpdate{}, err
+		}
+	}
+	if in := modifyInput(name, cr.Spec.ForProvider, c, ds, e.pw); in != nil {
+		if _, err := e.api.ModifyDBInstance(ctx, in); err != nil {
+			return managed.ExternalUpdate{}, apiError(err, "cannot modify DB instance "+name)
+		}
+	}
+	if err := e.updateTags(ctx, cr, c, owner, ds); err != nil {
+		return managed.ExternalUpdate{}, err
+	}
+	if !e.pw.rotate {
+		return managed.ExternalUpdate{}, nil
+	}
+	if err := e.recordPassword(ctx, cr, key, e.pw.value); err != nil {
+		return managed.ExternalUpdate{}, err
+	}
+	ep := e.endpoint(cr, *e.last)
+	ep.Password = e.pw.value
+	return managed.ExternalUpdate{ConnectionDetails: connectionDetails(ep)}, nil
+}
+
+// modifyInput builds the one ModifyDBInstance that fixes ds, carrying only
+// the differing fields, or nil when no field but tags differs.
+func modifyInput(name string, p, c v1alpha1.DBInstanceParameters, ds []difference, pw passwordState) *rds.ModifyDBInstanceInput {
+	in := &rds.ModifyDBInstanceInput{DBInstanceIdentifier: aws.String(name), ApplyImmediately: p.ApplyImmediately}
+	n := 0
+	for _, d := range ds {
+		n++
+		switch d.Field {
+		case fieldEngineVersion:
+			in.EngineVersion = p.EngineVersion
+			if majorUpgrade(p.Engine, *p.EngineVersion, ptr.Deref(c.EngineVersion, "")) {
+				in.AllowMajorVersionUpgrade = aws.Bool(true)
+			}
+		case fieldDBInstanceClass:
+			in.DBInstanceClass = aws.String(p.DBInstanceClass)
+		case fieldAllocatedStorage:
+			in.AllocatedStorage = aws.Int32(p.AllocatedStorage)
+		case fieldMaxAllocatedStorage:
+			in.MaxAllocatedStorage = p.MaxAllocatedStorage
+		case fieldStorageType:
+			in.StorageType = aws.String(string(*p.StorageType))
+			// RDS wants the IOPS again when the storage type changes to
+			// one that takes them.
+			if p.IOPS != nil {
+				in.Iops = p.IOPS
+			}
+		case fieldIOPS:
+			in.Iops = p.IOPS
+		case fieldMultiAZ:
+			in.MultiAZ = p.MultiAZ
+		case fieldPort:
+			in.DBPortNumber = p.Port
+		case fieldDBSubnetGroupName:
+			in.DBSubnetGroupName = p.DBSubnetGroupName
+		case fieldVPCSecurityGroupIDs:
+			in.VpcSecurityGroupIds = p.VPCSecurityGroupIDs
+		case fieldPubliclyAccessible:
+			in.PubliclyAccessible = p.PubliclyAccessible
+		case fieldBackupRetentionPeriod:
+			in.BackupRetentionPeriod = p.BackupRetentionPeriod
+		case fieldPreferredBackupWindow:
+			in.PreferredBackupWindow = p.PreferredBackupWindow
+		case fieldPreferredMaintenanceWindow:
+			in.PreferredMaintenanceWindow = p.PreferredMaintenanceWindow
+		case fieldDBParameterGroupName:
+			in.DBParameterGroupName = p.DBParameterGroupName
+		case fieldDeletionProtection:
+			in.DeletionProtection = p.DeletionProtection
+		case fieldMasterPassword:
+			in.MasterUserPassword = aws.String(pw.value)
+		default:
+			n--
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return in
+}
+
+// updateTags makes the instance's tags the spec's tags plus the owner tags,
+// when either differs.
+func (e *external) updateTags(ctx context.Context, cr *v1alpha1.DBInstance, c v1alpha1.DBInstanceParameters, owner ownership.Owner, ds []difference) error {
+	if !hasField(ds, fieldTags) && !hasField(ds, fieldOwnerTags) {
+		return nil
+	}
+	if prev, ok := ownership.Foreign(cr, c.Tags); ok {
+		e.recorder.Event(cr, event.Normal("AdoptExternalResource", fmt.Sprintf("DB instance %q was tagged as owned by %s (an explicit crossplane.io/external-name import, or an earlier resource of this name in this cluster); it is now tagged as this resource's", meta.GetExternalName(cr), prev)))
+	}
+	arn := e.last.DBInstanceArn
+	add, remove := tagChanges(desiredTags(cr.Spec.ForProvider, c, owner), c.Tags)
+	if len(remove) > 0 {
+		if _, err := e.api.RemoveTagsFromResource(ctx, &rds.RemoveTagsFromResourceInput{ResourceName: arn, TagKeys: remove}); err != nil {
+			return apiError(err, "cannot remove tags (spec.forProvider.tags)")
+		}
+	}
+	if len(add) > 0 {
+		in := &rds.AddTagsToResourceInput{ResourceName: arn}
+		for _, k := range sortedKeys(add) {
+			in.Tags = append(in.Tags, rdstypes.Tag{Key: aws.String(k), Value: aws.String(add[k])})
+		}
+		if _, err := e.api.AddTagsToResource(ctx, in); err != nil {
+			return apiError(err, "cannot add tags (spec.forProvider.tags and owner tags)")
+		}
+	}
+	return nil
+}
+
+// recordPassword persists the HMAC of the password just applied. The
+// managed reconciler only writes status after Update, so the annotation is
+// patched here; the status Observe computed is kept for the reconciler to
+// write.
+func (e *external) recordPassword(ctx context.Context, cr *v1alpha1.DBInstance, key []byte, pw string) error {
+	status := cr.Status.DeepCopy()
+	orig := cr.DeepCopy()
+	meta.AddAnnotations(cr, map[string]string{AnnotationPasswordHMAC: passwordMAC(key, pw)})
+	meta.RemoveAnnotations(cr, annotationLegacyPasswordHash)
+	if err := e.kube.Patch(ctx, cr, client.MergeFrom(orig)); err != nil {
+		return xperrors.Wrap(err, "master password changed, but cannot record that it did")
+	}
+	cr.Status = *status
+	return nil
+}
+
+func (e *external) Delete(ctx context.Context, cr *v1alpha1.DBInstance) (managed.ExternalDelete, error) {
+	name := meta.GetExternalName(cr)
+	db := e.last
+	if db == nil {
+		var err error
+		if db, err = e.describe(ctx, name); err != nil || db == nil {
+			return managed.ExternalDelete{}, err
+		}
+	}
+	if ptr.Deref(db.DBInstanceStatus, "") == statusDeleting {
+		return managed.ExternalDelete{}, nil
+	}
+	if ptr.Deref(db.DeletionProtection, false) {
+		return managed.ExternalDelete{}, deletionProtected(name)
+	}
+	cr.SetConditions(xpv2.Deleting())
+	p := cr.Spec.ForProvider
+	in := &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(name)}
+	if ptr.Deref(p.SkipFinalSnapshot, false) {
+		in.SkipFinalSnapshot = aws.Bool(true)
+	} else {
+		in.FinalDBSnapshotIdentifier = aws.String(ptr.Deref(p.FinalDBSnapshotIdentifier, finalSnapshotID(name, string(cr.GetUID()))))
+	}
+	_, err := e.api.DeleteDBInstance(ctx, in)
+	switch {
+	case err == nil, isNotFound(err):
+		return managed.ExternalDelete{}, nil
+	case hasCode(err, "InvalidDBInstanceState", "InvalidDBInstanceStateFault") && strings.Contains(strings.ToLower(errorMessage(err)), "already being deleted"):
+		return managed.ExternalDelete{}, nil
+	case hasCode(err, "InvalidParameterCombination") && strings.Contains(strings.ToLower(errorMessage(err)), "protect"):
+		return managed.ExternalDelete{}, deletionProtected(name)
+	case hasCode(err, "DBSnapshotAlreadyExists", "DBSnapshotAlreadyExistsFault"):
+		return managed.ExternalDelete{}, xperrors.Errorf("spec.forProvider.finalDBSnapshotIdentifier: a snapshot named %q already exists, so DB instance %q was not deleted: set another finalDBSnapshotIdentifier", ptr.Deref(in.FinalDBSnapshotIdentifier, ""), name)
+	default:
+		return managed.ExternalDelete{}, apiError(err, "cannot delete DB instance "+name)
+	}
+}
+
+func deletionProtected(name string) error {
+	return xperrors.Errorf("deletion protection is on for DB instance %q, so nothing was deleted: set spec.forProvider.deletionProtection to false and wait for Synced=True before deleting, or turn it off in RDS", name)
+}
+
+func (e *external) Disconnect(context.Context) error { return nil }
+
+// apiError turns an RDS error into one that names the spec field at fault
+// where the error code or message tells which.
+func apiError(err error, action string) error {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return xperrors.Wrap(err, action)
+	}
+	if f := fieldFor(ae.ErrorCode(), ae.ErrorMessage()); f != "" {
+		return xperrors.Errorf("spec.forProvider.%s: %s (%s)", f, ae.ErrorMessage(), ae.ErrorCode())
+	}
+	return xperrors.Errorf("%s: %s (%s)", action, ae.ErrorMessage(), ae.ErrorCode())
+}
+
+// faultFields maps error codes that always concern one field.
+var faultFields = map[string]string{
+	"StorageQuotaExceeded":                    fieldAllocatedStorage,
+	"StorageQuotaExceededFault":               fieldAllocatedStorage,
+	"InsufficientDBInstanceCapacity":          fieldDBInstanceClass,
+	"InsufficientDBInstanceCapacityFault":     fieldDBInstanceClass,
+	"DBSubnetGroupNotFoundFault":              fieldDBSubnetGroupName,
+	"DBParameterGroupNotFound":                fieldDBParameterGroupName,
+	"DBParameterGroupNotFoundFault":           fieldDBParameterGroupName,
+	"KMSKeyNotAccessibleFault":                "kmsKeyID",
+	"StorageTypeNotSupported":                 fieldStorageType,
+	"StorageTypeNotSupportedFault":            fieldStorageType,
+	"ProvisionedIopsNotAvailableInAZFault":    fieldIOPS,
+	"InvalidVPCNetworkStateFault":             fieldDBSubnetGroupName,
+	"DBSubnetGroupDoesNotCoverEnoughAZs":      fieldDBSubnetGroupName,
+	"InvalidSubnet":                           fieldDBSubnetGroupName,
+	"DBSecurityGroupNotFound":                 fieldVPCSecurityGroupIDs,
+	"DBSecurityGroupNotFoundFault":            fieldVPCSecurityGroupIDs,
+	"AuthorizationNotFound":                   fieldVPCSecurityGroupIDs,
+	"NetworkTypeNotSupported":                 fieldDBSubnetGroupName,
+	"InvalidDBSecurityGroupState":             fieldVPCSecurityGroupIDs,
+	"InvalidDBSecurityGroupStateFault":        fieldVPCSecurityGroupIDs,
+	"DBUpgradeDependencyFailure":              fieldEngineVersion,
+	"DBUpgradeDependencyFailureFault":         fieldEngineVersion,
+	"StorageTypeNotAvailableFault":            fieldStorageType,
+	"ProvisionedIopsNotAvailableInAZ":         fieldIOPS,
+	"InsufficientStorageClusterCapacity":      fieldAllocatedStorage,
+	"InsufficientStorageClusterCapacityFault": fieldAllocatedStorage,
+}
+
+// messageFields maps words in InvalidParameterValue and
+// InvalidParameterCombination messages to fields, most specific first.
+var messageFields = []struct{ word, field string }{
+	{"masteruserpassword", fieldMasterPassword},
+	{"master password", fieldMasterPassword},
+	{"masterusername", "masterUsername"},
+	{"master username", "masterUsername"},
+	{"maxallocatedstorage", fieldMaxAllocatedStorage},
+	{"max allocated storage", fieldMaxAllocatedStorage},
+	{"dbinstanceclass", fieldDBInstanceClass},
+	{"instance class", fieldDBInstanceClass},
+	{"engineversion", fieldEngineVersion},
+	{"engine version", fieldEngineVersion},
+	{"cannot find version", fieldEngineVersion},
+	{"allocatedstorage", fieldAllocatedStorage},
+	{"storage size", fieldAllocatedStorage},
+	{"allocated storage", fieldAllocatedStorage},
+	{"storagetype", fieldStorageType},
+	{"storage type", fieldStorageType},
+	{"iops", fieldIOPS},
+	{"backupretentionperiod", fieldBackupRetentionPeriod},
+	{"backup retention", fieldBackupRetentionPeriod},
+	{"preferredbackupwindow", fieldPreferredBackupWindow},
+	{"backup window", fieldPreferredBackupWindow},
+	{"preferredmaintenancewindow", fieldPreferredMaintenanceWindow},
+	{"maintenance window", fieldPreferredMaintenanceWindow},
+	{"dbparametergroup", fieldDBParameterGroupName},
+	{"parameter group", fieldDBParameterGroupName},
+	{"dbsubnetgroup", fieldDBSubnetGroupName},
+	{"subnet group", fieldDBSubnetGroupName},
+	{"vpcsecuritygroup", fieldVPCSecurityGroupIDs},
+	{"security group", fieldVPCSecurityGroupIDs},
+	{"kmskeyid", "kmsKeyID"},
+	{"kms key", "kmsKeyID"},
+	{"dbname", "dbName"},
+	{"database name", "dbName"},
+	{"multiaz", fieldMultiAZ},
+	{"multi-az", fieldMultiAZ},
+	{"publiclyaccessible", fieldPubliclyAccessible},
+	{"dbportnumber", fieldPort},
+	{"port", fieldPort},
+	{"engine", "engine"},
+}
+
+func fieldFor(code, msg string) string {
+	if f, ok := faultFields[code]; ok {
+		return f
+	}
+	if code != "InvalidParameterValue" && code != "InvalidParameterCombination" {
+		return ""
+	}
+	m := strings.ToLower(msg)
+	for _, w := range messageFields {
+		if strings.Contains(m, w.word) {
+			return w.field
+		}
+	}
+	return ""
+}
+
+func hasField(ds []difference, f string) bool {
+	for _, d := range ds {
+		if d.Field == f {
+			return true
+		}
+	}
+	return false
+}
+
+func hasCode(err error, codes ...string) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	for _, c := range codes {
+		if ae.ErrorCode() == c {
+			return true
+		}
+	}
+	return false
+}
+
+func errorMessage(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorMessage()
+	}
+	return err.Error()
+}
+
+func isNotFound(err error) bool {
+	var nf *rdstypes.DBInstanceNotFoundFault
+	return errors.As(err, &nf) || hasCode(err, "DBInstanceNotFound", "DBInstanceNotFoundFault")
+}

@@ -1,0 +1,449 @@
+// Package bucket is the controller for Amazon S3 Buckets.
+package bucket
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	xperrors "github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
+	awsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/v1alpha1"
+	awsclient "github.com/stowage-dev/stowage/internal/aws/awsclient"
+	"github.com/stowage-dev/stowage/internal/mrsetup"
+	"github.com/stowage-dev/stowage/internal/ownership"
+)
+
+// Connection secret keys of the bucket contract (shared/DESIGN.md §2).
+const (
+	KeyProvider = "provider"
+	KeyBucket   = "bucket"
+	KeyRegion   = "region"
+	KeyEndpoint = "endpoint"
+	KeyURL      = "url"
+)
+
+// API is the part of the S3 client a Bucket needs.
+type API interface {
+	HeadBucket(ctx context.Context, in *s3.HeadBucketInput, opts ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
+	CreateBucket(ctx context.Context, in *s3.CreateBucketInput, opts ...func(*s3.Options)) (*s3.CreateBucketOutput, error)
+	DeleteBucket(ctx context.Context, in *s3.DeleteBucketInput, opts ...func(*s3.Options)) (*s3.DeleteBucketOutput, error)
+	GetBucketVersioning(ctx context.Context, in *s3.GetBucketVersioningInput, opts ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error)
+	PutBucketVersioning(ctx context.Context, in *s3.PutBucketVersioningInput, opts ...func(*s3.Options)) (*s3.PutBucketVersioningOutput, error)
+	GetBucketEncryption(ctx context.Context, in *s3.GetBucketEncryptionInput, opts ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error)
+	PutBucketEncryption(ctx context.Context, in *s3.PutBucketEncryptionInput, opts ...func(*s3.Options)) (*s3.PutBucketEncryptionOutput, error)
+	GetPublicAccessBlock(ctx context.Context, in *s3.GetPublicAccessBlockInput, opts ...func(*s3.Options)) (*s3.GetPublicAccessBlockOutput, error)
+	PutPublicAccessBlock(ctx context.Context, in *s3.PutPublicAccessBlockInput, opts ...func(*s3.Options)) (*s3.PutPublicAccessBlockOutput, error)
+	GetBucketTagging(ctx context.Context, in *s3.GetBucketTaggingInput, opts ...func(*s3.Options)) (*s3.GetBucketTaggingOutput, error)
+	PutBucketTagging(ctx context.Context, in *s3.PutBucketTaggingInput, opts ...func(*s3.Options)) (*s3.PutBucketTaggingOutput, error)
+}
+
+// Setup adds a controller that reconciles Buckets.
+func Setup(mgr ctrl.Manager, o controller.Options) error {
+	gvk := v1alpha1.BucketGroupVersionKind
+	c := &connector{
+		kube:     mgr.GetClient(),
+		usage:    resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}),
+		recorder: mrsetup.Recorder(mgr, gvk),
+		cluster:  ownership.NewCluster(mgr.GetAPIReader()),
+		features: o.Features,
+		newAPI: func(s awsclient.Session) API {
+			return s3.NewFromConfig(s.Config, func(o *s3.Options) { o.UsePathStyle = s.S3UsePathStyle() })
+		},
+	}
+	return mrsetup.Setup[*v1alpha1.Bucket](mgr, o, gvk, &v1alpha1.Bucket{}, c)
+}
+
+type connector struct {
+	kube     client.Client
+	usage    resource.ModernTracker
+	recorder event.Recorder
+	cluster  ownership.ClusterID
+	features *feature.Flags
+	newAPI   func(awsclient.Session) API
+}
+
+func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Bucket) (managed.TypedExternalClient[*v1alpha1.Bucket], error) {
+	if err := mrsetup.TrackUsage(ctx, c.usage, cr); err != nil {
+		return nil, err
+	}
+	s, err := awsclient.Connect(ctx, c.kube, cr, ptr.Deref(cr.Spec.ForProvider.Region, ""), c.features)
+	if err != nil {
+		return nil, err
+	}
+	return &external{api: c.newAPI(s), session: s, recorder: c.recorder, cluster: c.cluster}, nil
+}
+
+// external is built anew for every reconcile, so it may carry what Observe
+// read over to Update.
+type external struct {
+	api      API
+	session  awsclient.Session
+	recorder event.Recorder
+	cluster  ownership.ClusterID
+	last     *observed
+}
+
+// kind is the Bucket kind as owner tags name it.
+var kind = strings.ToLower(v1alpha1.BucketKind)
+
+// owner is cr as the owner tags of its bucket name it.
+func (e *external) owner(ctx context.Context, cr *v1alpha1.Bucket) (ownership.Owner, error) {
+	id, err := e.cluster.ID(ctx)
+	if err != nil {
+		return ownership.Owner{}, err
+	}
+	return ownership.OwnerOf(id, kind, cr), nil
+}
+
+// check refuses to manage a cloud object that belongs to someone else.
+func (e *external) check(ctx context.Context, cr *v1alpha1.Bucket, tags map[string]string) error {
+	self, err := e.owner(ctx, cr)
+	if err != nil && !meta.WasDeleted(cr) {
+		return err
+	}
+	// A delete goes ahead without the cluster identity: an object only a
+	// predecessor of this resource owned is then left alone, never deleted.
+	return ownership.Check(cr, self, tags)
+}
+
+func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.ExternalObservation, error) {
+	name := meta.GetExternalName(cr)
+	if name == "" {
+		return managed.ExternalObservation{}, nil
+	}
+	o, err := e.read(ctx, name)
+	if isNotFound(err) {
+		return managed.ExternalObservation{}, nil
+	}
+	if err != nil {
+		return managed.ExternalObservation{}, err
+	}
+	if err := e.check(ctx, cr, o.Tags); err != nil {
+		if meta.WasDeleted(cr) && ownership.IsRefused(err) {
+			// Not ours: let the finalizer go and never touch the bucket.
+			return managed.ExternalObservation{}, nil
+		}
+		return managed.ExternalObservation{}, err
+	}
+	e.last = &o
+	if meta.WasDeleted(cr) {
+		// Deleting needs to know only that the bucket is there.
+		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
+	}
+	var owner *ownership.Owner
+	if ownership.CanUpdate(cr) {
+		ow, err := e.owner(ctx, cr)
+		if err != nil {
+			return managed.ExternalObservation{}, err
+		}
+		owner = &ow
+	}
+
+	lateInit := lateInitialize(&cr.Spec.ForProvider, o)
+	region := o.Region
+	cr.Status.AtProvider = v1alpha1.BucketObservation{
+		ARN:              "arn:aws:s3:::" + name,
+		Region:           region,
+		Endpoint:         e.session.S3Endpoint(region),
+		VersioningStatus: o.Versioning,
+	}
+	cr.SetConditions(xpv2.Available())
+
+	ds := diff(cr.Spec.ForProvider, o, owner)
+	return managed.ExternalObservation{
+		ResourceExists:          true,
+		ResourceUpToDate:        len(ds) == 0,
+		ResourceLateInitialized: lateInit,
+		ConnectionDetails:       e.connectionDetails(name, region),
+		Diff:                    describe(ds),
+	}, nil
+}
+
+// read makes one consistent view of the bucket. S3 keeps each part of a
+// bucket's configuration behind its own call, so this is five reads.
+func (e *external) read(ctx context.Context, name string) (observed, error) {
+	h, err := e.api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &name})
+	if err != nil {
+		if isForbidden(err) {
+			return observed{}, xperrors.Errorf("access denied to bucket %q: it may belong to another AWS account; pick another name with the crossplane.io/external-name annotation", name)
+		}
+		return observed{}, xperrors.Wrapf(err, "cannot head bucket %q", name)
+	}
+	o := observed{Region: ptr.Deref(h.BucketRegion, e.session.Config.Region)}
+
+	v, err := e.api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: &name})
+	if err != nil {
+		return observed{}, xperrors.Wrap(err, "cannot get bucket versioning")
+	}
+	o.Versioning = string(v.Status)
+
+	enc, err := e.api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: &name})
+	switch {
+	case hasCode(err, "ServerSideEncryptionConfigurationNotFoundError"):
+	case err != nil:
+		return observed{}, xperrors.Wrap(err, "cannot get bucket encryption")
+	case enc.ServerSideEncryptionConfiguration != nil && len(enc.ServerSideEncryptionConfiguration.Rules) > 0:
+		r := enc.ServerSideEncryptionConfiguration.Rules[0]
+		if d := r.ApplyServerSideEncryptionByDefault; d != nil {
+			o.Encryption = &v1alpha1.ServerSideEncryption{
+				Algorithm:        v1alpha1.SSEAlgorithm(d.SSEAlgorithm),
+				KMSMasterKeyID:   nonEmpty(d.KMSMasterKeyID),
+				BucketKeyEnabled: ptr.To(ptr.Deref(r.BucketKeyEnabled, false)),
+			}
+		}
+	}
+
+	off := ptr.To(false)
+	o.PAB = v1alpha1.PublicAccessBlock{BlockPublicACLs: off, IgnorePublicACLs: off, BlockPublicPolicy: off, RestrictPublicBuckets: off}
+	pab, err := e.api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: &name})
+	switch {
+	case hasCode(err, "NoSuchPublicAccessBlockConfiguration"):
+	case err != nil:
+		return observed{}, xperrors.Wrap(err, "cannot get bucket public access block")
+	case pab.PublicAccessBlockConfiguration != nil:
+		c := pab.PublicAccessBlockConfiguration
+		o.PAB = v1alpha1.PublicAccessBlock{
+			BlockPublicACLs:       ptr.To(ptr.Deref(c.BlockPublicAcls, false)),
+			IgnorePublicACLs:      ptr.To(ptr.Deref(c.IgnorePublicAcls, false)),
+			BlockPublicPolicy:     ptr.To(ptr.Deref(c.BlockPublicPolicy, false)),
+			RestrictPublicBuckets: ptr.To(ptr.Deref(c.RestrictPublicBuckets, false)),
+		}
+	}
+
+	if o.Tags, err = e.tags(ctx, name); err != nil {
+		return observed{}, err
+	}
+	return o, nil
+}
+
+// tags reads every tag of the bucket, owner tags included; nil when it has
+// none.
+func (e *external) tags(ctx context.Context, name string) (map[string]string, error) {
+	out, err := e.api.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: &name})
+	switch {
+	case hasCode(err, "NoSuchTagSet", "NoSuchTagSetError"):
+		return nil, nil
+	case err != nil:
+		return nil, xperrors.Wrap(err, "cannot get bucket tags")
+	}
+	tags := map[string]string{}
+	for _, t := range out.TagSet {
+		tags[ptr.Deref(t.Key, "")] = ptr.Deref(t.Value, "")
+	}
+	return tags, nil
+}
+
+func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.ExternalCreation, error) {
+	name := meta.GetExternalName(cr)
+	region := e.session.Config.Region
+	// Known before the create call, so a bucket is never made without them.
+	owner, err := e.owner(ctx, cr)
+	if err != nil {
+		return managed.ExternalCreation{}, err
+	}
+	in := &s3.CreateBucketInput{Bucket: &name}
+	// us-east-1 is the one region S3 refuses as an explicit location constraint.
+	if region != "us-east-1" {
+		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(region)}
+	}
+	_, err = e.api.CreateBucket(ctx, in)
+	switch {
+	case hasCode(err, "BucketAlreadyOwnedByYou"):
+		// A previous Create got this far before the status was written, or
+		// someone in this account made the bucket since Observe looked:
+		// only the first may be configured as ours.
+		tags, err := e.tags(ctx, name)
+		if err != nil {
+			return managed.ExternalCreation{}, err
+		}
+		if err := e.check(ctx, cr, tags); err != nil {
+			return managed.ExternalCreation{}, err
+		}
+	case hasCode(err, "BucketAlreadyExists"):
+		return managed.ExternalCreation{}, xperrors.Errorf("bucket name %q is taken by another AWS account: S3 bucket names are global; set the crossplane.io/external-name annotation to another name", name)
+	case hasCode(err, "InvalidBucketName"):
+		return managed.ExternalCreation{}, xperrors.Errorf("bucket name %q (the crossplane.io/external-name annotation) is not a valid S3 bucket name", name)
+	case hasCode(err, "InvalidLocationConstraint", "IllegalLocationConstraintException"):
+		return managed.ExternalCreation{}, xperrors.Wrapf(err, "spec.forProvider.region %q is not a region S3 accepts", region)
+	case err != nil:
+		return managed.ExternalCreation{}, xperrors.Wrapf(err, "cannot create bucket %q", name)
+	}
+
+	// Apply the rest now so the bucket is never seen half-configured; if this
+	// fails, the next Observe finds the difference and Update finishes it.
+	// The owner tags always go on.
+	p := cr.Spec.ForProvider
+	all := map[string]bool{partPAB: true, partVersioning: p.Versioning != nil && *p.Versioning == v1alpha1.VersioningEnabled,
+		partEncryption: p.ServerSideEncryption != nil, partTags: true}
+	if err := e.apply(ctx, name, p, all, desiredTags(p, nil, owner)); err != nil {
+		return managed.ExternalCreation{}, err
+	}
+	return managed.ExternalCreation{ConnectionDetails: e.connectionDetails(name, region)}, nil
+}
+
+func (e *external) Update(ctx context.Context, cr *v1alpha1.Bucket) (managed.ExternalUpdate, error) {
+	name := meta.GetExternalName(cr)
+	if e.last == nil {
+		o, err := e.read(ctx, name)
+		if err != nil {
+			return managed.ExternalUpdate{}, err
+		}
+		if err := e.check(ctx, cr, o.Tags); err != nil {
+			return managed.ExternalUpdate{}, err
+		}
+		e.last = &o
+	}
+	owner, err := e.owner(ctx, cr)
+	if err != nil {
+		return managed.ExternalUpdate{}, err
+	}
+	ds := diff(cr.Spec.ForProvider, *e.last, &owner)
+	if len(ds) == 0 {
+		return managed.ExternalUpdate{}, nil
+	}
+	e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Updating bucket: "+describe(ds)))
+	ps := parts(ds)
+	if prev, ok := ownership.Foreign(cr, e.last.Tags); ok && ps[partTags] {
+		e.recorder.Event(cr, event.Normal("AdoptExternalResource", fmt.Sprintf("Bucket %q was tagged as owned by %s (an explicit crossplane.io/external-name import, or an earlier resource of this name in this cluster); it is now tagged as this resource's", name, prev)))
+	}
+	return managed.ExternalUpdate{}, e.apply(ctx, name, cr.Spec.ForProvider, ps, desiredTags(cr.Spec.ForProvider, e.last, owner))
+}
+
+// apply writes the named parts of the spec to S3, one call per part. tags is
+// the bucket's full tag set, owner tags included.
+func (e *external) apply(ctx context.Context, name string, p v1alpha1.BucketParameters, part map[string]bool, tags map[string]string) error {
+	// Owner tags first: once they are on, a failure below still leaves a
+	// bucket that is recognisably ours.
+	if part[partTags] {
+		set := make([]s3types.Tag, 0, len(tags))
+		for _, k := range slices.Sorted(maps.Keys(tags)) {
+			set = append(set, s3types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+		}
+		if _, err := e.api.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: &name, Tagging: &s3types.Tagging{TagSet: set}}); err != nil {
+			return xperrors.Wrap(err, "cannot put bucket tags (spec.forProvider.tags and owner tags)")
+		}
+	}
+	if part[partPAB] {
+		d := desiredPAB(p.PublicAccessBlock)
+		_, err := e.api.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: &name, PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
+			BlockPublicAcls: d.BlockPublicACLs, IgnorePublicAcls: d.IgnorePublicACLs,
+			BlockPublicPolicy: d.BlockPublicPolicy, RestrictPublicBuckets: d.RestrictPublicBuckets,
+		}})
+		if err != nil {
+			return xperrors.Wrap(err, "cannot put public access block (spec.forProvider.publicAccessBlock)")
+		}
+	}
+	if part[partVersioning] && p.Versioning != nil {
+		_, err := e.api.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: &name,
+			VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatus(*p.Versioning)}})
+		if err != nil {
+			return xperrors.Wrap(err, "cannot put bucket versioning (spec.forProvider.versioning)")
+		}
+	}
+	if part[partEncryption] && p.ServerSideEncryption != nil {
+		s := p.ServerSideEncryption
+		_, err := e.api.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: &name,
+			ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{{
+				ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryption(s.Algorithm), KMSMasterKeyID: nonEmpty(s.KMSMasterKeyID)},
+				BucketKeyEnabled:                   s.BucketKeyEnabled,
+			}}}})
+		if err != nil {
+			return xperrors.Wrap(err, "cannot put bucket encryption (spec.forProvider.serverSideEncryption)")
+		}
+	}
+	return nil
+}
+
+func (e *external) Delete(ctx context.Context, cr *v1alpha1.Bucket) (managed.ExternalDelete, error) {
+	name := meta.GetExternalName(cr)
+	cr.SetConditions(xpv2.Deleting())
+	_, err := e.api.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &name})
+	switch {
+	case err == nil, isNotFound(err):
+		return managed.ExternalDelete{}, nil
+	case hasCode(err, "BucketNotEmpty"):
+		return managed.ExternalDelete{}, xperrors.Errorf("bucket %q is not empty and S3 will not delete it: empty it first, or remove Delete from spec.managementPolicies to leave it in S3", name)
+	default:
+		return managed.ExternalDelete{}, xperrors.Wrapf(err, "cannot delete bucket %q", name)
+	}
+}
+
+func (e *external) Disconnect(context.Context) error { return nil }
+
+func (e *external) connectionDetails(name, region string) managed.ConnectionDetails {
+	return managed.ConnectionDetails{
+		KeyProvider: []byte("aws"),
+		KeyBucket:   []byte(name),
+		KeyRegion:   []byte(region),
+		KeyEndpoint: []byte(e.session.S3Endpoint(region)),
+		KeyURL:      []byte("s3://" + name),
+	}
+}
+
+func describe(ds []difference) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = d.String()
+	}
+	return strings.Join(s, "; ")
+}
+
+func hasCode(err error, codes ...string) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	for _, c := range codes {
+		if ae.ErrorCode() == c {
+			return true
+		}
+	}
+	return false
+}
+
+func httpStatus(err error) int {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
+
+// HeadBucket has no body, so a missing bucket is a bare 404.
+func isNotFound(err error) bool {
+	var nf *s3types.NotFound
+	var nsb *s3types.NoSuchBucket
+	return errors.As(err, &nf) || errors.As(err, &nsb) || hasCode(err, "NotFound", "NoSuchBucket") || httpStatus(err) == http.StatusNotFound
+}
+
+func isForbidden(err error) bool {
+	return hasCode(err, "Forbidden", "AccessDenied") || httpStatus(err) == http.StatusForbidden
+}
+
+func nonEmpty(s *string) *string {
+	if ptr.Deref(s, "") == "" {
+		return nil
+	}
+	return s
+}
