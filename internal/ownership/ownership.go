@@ -6,6 +6,7 @@
 package ownership
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -232,4 +233,46 @@ func refused(mg metav1.Object, whose string) error {
 		"to import it on purpose, create a managed resource with the annotation %s: %s "+
 		"(or remove the %s annotation from this one)",
 		name, whose, meta.AnnotationKeyExternalName, name, AnnotationGeneratedExternalName)}
+}
+
+// A Checker checks the cloud objects of one kind of managed resource in
+// this cluster.
+type Checker struct {
+	Cluster ClusterID
+	// Kind is the managed resource kind as owner tags name it (lowercase).
+	Kind string
+}
+
+// Owner is mg as the owner tags of its cloud object name it.
+func (c Checker) Owner(ctx context.Context, mg metav1.Object) (Owner, error) {
+	id, err := c.Cluster.ID(ctx)
+	if err != nil {
+		return Owner{}, err
+	}
+	return OwnerOf(id, c.Kind, mg), nil
+}
+
+// Check runs Check for mg. A resource being deleted is checked even
+// without the cluster identity: an object only a predecessor of it owned is
+// then left alone, never deleted.
+func (c Checker) Check(ctx context.Context, mg Managed, tags map[string]string) error {
+	self, err := c.Owner(ctx, mg)
+	if err != nil && !meta.WasDeleted(mg) {
+		return err
+	}
+	return Check(mg, self, tags)
+}
+
+// TagsToFix are the owner tags a cloud object lacks or holds with another
+// value (want) and what it holds under those keys now (got); both empty
+// when the object is fully tagged as o's.
+func TagsToFix(tags map[string]string, o Owner) (want, got map[string]string) {
+	want = MissingTags(tags, o)
+	got = map[string]string{}
+	for k := range want {
+		if v, ok := tags[k]; ok {
+			got[k] = v
+		}
+	}
+	return want, got
 }

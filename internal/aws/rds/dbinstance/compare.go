@@ -446,14 +446,8 @@ func diff(p, c v1alpha1.DBInstanceParameters, owner *ownership.Owner) []differen
 		ds = append(ds, difference{Field: fieldTags, Want: describeTags(p.Tags), Got: describeTags(user)})
 	}
 	if owner != nil {
-		if missing := ownership.MissingTags(c.Tags, *owner); len(missing) > 0 {
-			got := map[string]string{}
-			for k := range missing {
-				if v, ok := c.Tags[k]; ok {
-					got[k] = v
-				}
-			}
-			ds = append(ds, difference{Field: fieldOwnerTags, Want: describeTags(missing), Got: describeTags(got)})
+		if want, got := ownership.TagsToFix(c.Tags, *owner); len(want) > 0 {
+			ds = append(ds, difference{Field: fieldOwnerTags, Want: describeTags(want), Got: describeTags(got)})
 		}
 	}
 	return ds

@@ -5,26 +5,12 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"net"
-	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 
 	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
-)
-
-// Connection secret keys of the database contract (shared/DESIGN.md §2).
-const (
-	KeyEngine   = "engine"
-	KeyHost     = "host"
-	KeyPort     = "port"
-	KeyDatabase = "database"
-	KeyUsername = "username"
-	KeyPassword = "password"
-	KeyURI      = "uri"
-	KeyJDBCURL  = "jdbcUrl"
+	"github.com/stowage-dev/stowage/internal/contract"
 )
 
 // endpoint is what an application needs to reach a database.
@@ -64,45 +50,17 @@ func engineFamily(e v1alpha1.Engine) string {
 	return string(e)
 }
 
-// connectionDetails are the keys every database claim's secret has. The
-// password key is only present when the password is known.
+// connectionDetails are the contract's keys for ep. The password key is
+// only present when the password is known.
 func connectionDetails(ep endpoint) managed.ConnectionDetails {
-	port := strconv.Itoa(int(ep.Port))
-	hostport := net.JoinHostPort(ep.Host, port)
-	user := url.User(ep.Username)
-	if ep.Password != "" {
-		user = url.UserPassword(ep.Username, ep.Password)
-	}
-	db := ep.Database
-	var uri, jdbc string
-	switch engineFamily(ep.Engine) {
-	case "postgres":
-		uri = (&url.URL{Scheme: "postgresql", User: user, Host: hostport, Path: "/" + db, RawQuery: "sslmode=require"}).String()
-		jdbc = "jdbc:postgresql://" + hostport + "/" + url.PathEscape(db) + "?sslmode=require"
-	case "mysql":
-		uri = (&url.URL{Scheme: "mysql", User: user, Host: hostport, Path: "/" + db}).String()
-		jdbc = "jdbc:mysql://" + hostport + "/" + url.PathEscape(db) + "?sslMode=REQUIRED"
-	case "mariadb":
-		uri = (&url.URL{Scheme: "mysql", User: user, Host: hostport, Path: "/" + db}).String()
-		jdbc = "jdbc:mariadb://" + hostport + "/" + url.PathEscape(db) + "?sslMode=verify-full"
-	case "sqlserver":
-		q := url.Values{"database": {db}, "encrypt": {"true"}}
-		uri = (&url.URL{Scheme: "sqlserver", User: user, Host: hostport, RawQuery: q.Encode()}).String()
-		jdbc = "jdbc:sqlserver://" + hostport + ";databaseName=" + db + ";encrypt=true"
-	}
-	cd := managed.ConnectionDetails{
-		KeyEngine:   []byte(engineFamily(ep.Engine)),
-		KeyHost:     []byte(ep.Host),
-		KeyPort:     []byte(port),
-		KeyDatabase: []byte(db),
-		KeyUsername: []byte(ep.Username),
-		KeyURI:      []byte(uri),
-		KeyJDBCURL:  []byte(jdbc),
-	}
-	if ep.Password != "" {
-		cd[KeyPassword] = []byte(ep.Password)
-	}
-	return cd
+	return contract.DatabaseEndpoint{
+		Engine:   contract.Engine(engineFamily(ep.Engine)),
+		Host:     ep.Host,
+		Port:     int(ep.Port),
+		Database: ep.Database,
+		Username: ep.Username,
+		Password: ep.Password,
+	}.Details()
 }
 
 // passwordChars avoid the characters RDS refuses in master passwords (/, ",

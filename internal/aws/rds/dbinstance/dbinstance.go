@@ -14,10 +14,8 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	xperrors "github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
@@ -27,7 +25,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
-	awsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/v1alpha1"
 	awsclient "github.com/stowage-dev/stowage/internal/aws/awsclient"
 	"github.com/stowage-dev/stowage/internal/mrsetup"
 	"github.com/stowage-dev/stowage/internal/ownership"
@@ -71,34 +68,25 @@ type API interface {
 func Setup(mgr ctrl.Manager, o controller.Options) error {
 	gvk := v1alpha1.DBInstanceGroupVersionKind
 	c := &connector{
-		kube:     mgr.GetClient(),
-		usage:    resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}),
+		aws:      awsclient.NewConnector(mgr, o, func(s awsclient.Session) API { return rds.NewFromConfig(s.Config) }),
 		recorder: mrsetup.Recorder(mgr, gvk),
 		cluster:  ownership.NewCluster(mgr.GetAPIReader()),
-		features: o.Features,
-		newAPI:   func(s awsclient.Session) API { return rds.NewFromConfig(s.Config) },
 	}
 	return mrsetup.Setup[*v1alpha1.DBInstance](mgr, o, gvk, &v1alpha1.DBInstance{}, c)
 }
 
 type connector struct {
-	kube     client.Client
-	usage    resource.ModernTracker
+	aws      *awsclient.Connector[API]
 	recorder event.Recorder
 	cluster  ownership.ClusterID
-	features *feature.Flags
-	newAPI   func(awsclient.Session) API
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.DBInstance) (managed.TypedExternalClient[*v1alpha1.DBInstance], error) {
-	if err := mrsetup.TrackUsage(ctx, c.usage, cr); err != nil {
-		return nil, err
-	}
-	s, err := awsclient.Connect(ctx, c.kube, cr, ptr.Deref(cr.Spec.ForProvider.Region, ""), c.features)
+	api, _, err := c.aws.Connect(ctx, cr, ptr.Deref(cr.Spec.ForProvider.Region, ""))
 	if err != nil {
 		return nil, err
 	}
-	return &external{api: c.newAPI(s), kube: c.kube, recorder: c.recorder, cluster: c.cluster}, nil
+	return &external{api: api, kube: c.aws.Kube(), recorder: c.recorder, cluster: c.cluster}, nil
 }
 
 // external is built anew for every reconcile, so it may carry what Observe
@@ -116,24 +104,18 @@ type external struct {
 // kind is the DBInstance kind as owner tags name it.
 var kind = strings.ToLower(v1alpha1.DBInstanceKind)
 
-// owner is cr as the owner tags of its instance name it.
+// owner is cr as the owner tags of its cloud object name it.
 func (e *external) owner(ctx context.Context, cr *v1alpha1.DBInstance) (ownership.Owner, error) {
-	id, err := e.cluster.ID(ctx)
-	if err != nil {
-		return ownership.Owner{}, err
-	}
-	return ownership.OwnerOf(id, kind, cr), nil
+	return e.ownership().Owner(ctx, cr)
 }
 
 // check refuses to manage a cloud object that belongs to someone else.
 func (e *external) check(ctx context.Context, cr *v1alpha1.DBInstance, tags map[string]string) error {
-	self, err := e.owner(ctx, cr)
-	if err != nil && !meta.WasDeleted(cr) {
-		return err
-	}
-	// A delete goes ahead without the cluster identity: an object only a
-	// predecessor of this resource owned is then left alone, never deleted.
-	return ownership.Check(cr, self, tags)
+	return e.ownership().Check(ctx, cr, tags)
+}
+
+func (e *external) ownership() ownership.Checker {
+	return ownership.Checker{Cluster: e.cluster, Kind: kind}
 }
 
 // passwordState is what Observe learned about the master password.

@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/contract"
 	"github.com/stowage-dev/stowage/internal/ownership"
 )
 
@@ -208,7 +209,7 @@ func TestObserveCreatingThenAvailable(t *testing.T) {
 	if c := cr.GetCondition(xpv2.TypeReady); c.Status != corev1.ConditionTrue {
 		t.Errorf("once available: Ready condition %+v", c)
 	}
-	if got := string(o.ConnectionDetails[KeyPassword]); got != "pw" {
+	if got := string(o.ConnectionDetails[contract.KeyPassword]); got != "pw" {
 		t.Errorf("generated password not published once the instance exists: %q", got)
 	}
 	want := v1alpha1.DBInstanceObservation{Address: "db.example.com", Port: 5432, Status: "available", ARN: "arn:aws:rds:us-east-1:123456789012:db:db", EngineVersion: "16.4"}
@@ -421,7 +422,7 @@ func TestPasswordRotation(t *testing.T) {
 	if o.ResourceUpToDate {
 		t.Fatal("a changed password Secret is not a difference")
 	}
-	if _, ok := o.ConnectionDetails[KeyPassword]; ok {
+	if _, ok := o.ConnectionDetails[contract.KeyPassword]; ok {
 		t.Error("the new password is published before it was applied")
 	}
 	u, err := e.Update(context.Background(), cr)
@@ -431,7 +432,7 @@ func TestPasswordRotation(t *testing.T) {
 	if ptr.Deref(sent, "") != "new-one" {
 		t.Errorf("ModifyDBInstance MasterUserPassword = %v", sent)
 	}
-	if got := string(u.ConnectionDetails[KeyPassword]); got != "new-one" {
+	if got := string(u.ConnectionDetails[contract.KeyPassword]); got != "new-one" {
 		t.Errorf("Update did not publish the new password: %q", got)
 	}
 	stored := &v1alpha1.DBInstance{}

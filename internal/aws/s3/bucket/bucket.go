@@ -18,29 +18,17 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	xperrors "github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
-	awsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/v1alpha1"
 	awsclient "github.com/stowage-dev/stowage/internal/aws/awsclient"
+	"github.com/stowage-dev/stowage/internal/contract"
 	"github.com/stowage-dev/stowage/internal/mrsetup"
 	"github.com/stowage-dev/stowage/internal/ownership"
-)
-
-// Connection secret keys of the bucket contract (shared/DESIGN.md §2).
-const (
-	KeyProvider = "provider"
-	KeyBucket   = "bucket"
-	KeyRegion   = "region"
-	KeyEndpoint = "endpoint"
-	KeyURL      = "url"
 )
 
 // API is the part of the S3 client a Bucket needs.
@@ -62,36 +50,27 @@ type API interface {
 func Setup(mgr ctrl.Manager, o controller.Options) error {
 	gvk := v1alpha1.BucketGroupVersionKind
 	c := &connector{
-		kube:     mgr.GetClient(),
-		usage:    resource.NewProviderConfigUsageTracker(mgr.GetClient(), &awsv1alpha1.ProviderConfigUsage{}),
+		aws: awsclient.NewConnector(mgr, o, func(s awsclient.Session) API {
+			return s3.NewFromConfig(s.Config, func(o *s3.Options) { o.UsePathStyle = s.S3UsePathStyle() })
+		}),
 		recorder: mrsetup.Recorder(mgr, gvk),
 		cluster:  ownership.NewCluster(mgr.GetAPIReader()),
-		features: o.Features,
-		newAPI: func(s awsclient.Session) API {
-			return s3.NewFromConfig(s.Config, func(o *s3.Options) { o.UsePathStyle = s.S3UsePathStyle() })
-		},
 	}
 	return mrsetup.Setup[*v1alpha1.Bucket](mgr, o, gvk, &v1alpha1.Bucket{}, c)
 }
 
 type connector struct {
-	kube     client.Client
-	usage    resource.ModernTracker
+	aws      *awsclient.Connector[API]
 	recorder event.Recorder
 	cluster  ownership.ClusterID
-	features *feature.Flags
-	newAPI   func(awsclient.Session) API
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Bucket) (managed.TypedExternalClient[*v1alpha1.Bucket], error) {
-	if err := mrsetup.TrackUsage(ctx, c.usage, cr); err != nil {
-		return nil, err
-	}
-	s, err := awsclient.Connect(ctx, c.kube, cr, ptr.Deref(cr.Spec.ForProvider.Region, ""), c.features)
+	api, s, err := c.aws.Connect(ctx, cr, ptr.Deref(cr.Spec.ForProvider.Region, ""))
 	if err != nil {
 		return nil, err
 	}
-	return &external{api: c.newAPI(s), session: s, recorder: c.recorder, cluster: c.cluster}, nil
+	return &external{api: api, session: s, recorder: c.recorder, cluster: c.cluster}, nil
 }
 
 // external is built anew for every reconcile, so it may carry what Observe
@@ -107,24 +86,18 @@ type external struct {
 // kind is the Bucket kind as owner tags name it.
 var kind = strings.ToLower(v1alpha1.BucketKind)
 
-// owner is cr as the owner tags of its bucket name it.
+// owner is cr as the owner tags of its cloud object name it.
 func (e *external) owner(ctx context.Context, cr *v1alpha1.Bucket) (ownership.Owner, error) {
-	id, err := e.cluster.ID(ctx)
-	if err != nil {
-		return ownership.Owner{}, err
-	}
-	return ownership.OwnerOf(id, kind, cr), nil
+	return e.ownership().Owner(ctx, cr)
 }
 
 // check refuses to manage a cloud object that belongs to someone else.
 func (e *external) check(ctx context.Context, cr *v1alpha1.Bucket, tags map[string]string) error {
-	self, err := e.owner(ctx, cr)
-	if err != nil && !meta.WasDeleted(cr) {
-		return err
-	}
-	// A delete goes ahead without the cluster identity: an object only a
-	// predecessor of this resource owned is then left alone, never deleted.
-	return ownership.Check(cr, self, tags)
+	return e.ownership().Check(ctx, cr, tags)
+}
+
+func (e *external) ownership() ownership.Checker {
+	return ownership.Checker{Cluster: e.cluster, Kind: kind}
 }
 
 func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.ExternalObservation, error) {
@@ -392,13 +365,13 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 func (e *external) Disconnect(context.Context) error { return nil }
 
 func (e *external) connectionDetails(name, region string) managed.ConnectionDetails {
-	return managed.ConnectionDetails{
-		KeyProvider: []byte("aws"),
-		KeyBucket:   []byte(name),
-		KeyRegion:   []byte(region),
-		KeyEndpoint: []byte(e.session.S3Endpoint(region)),
-		KeyURL:      []byte("s3://" + name),
-	}
+	return contract.BucketEndpoint{
+		Provider: "aws",
+		Bucket:   name,
+		Region:   region,
+		Endpoint: e.session.S3Endpoint(region),
+		URL:      "s3://" + name,
+	}.Details()
 }
 
 func describe(ds []difference) string {

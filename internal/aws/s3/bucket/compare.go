@@ -100,14 +100,8 @@ func diff(p v1alpha1.BucketParameters, o observed, owner *ownership.Owner) []dif
 		ds = append(ds, difference{Part: partTags, Want: describeTags(p.Tags), Got: describeTags(user)})
 	}
 	if owner != nil {
-		if missing := ownership.MissingTags(o.Tags, *owner); len(missing) > 0 {
-			got := map[string]string{}
-			for k := range missing {
-				if v, ok := o.Tags[k]; ok {
-					got[k] = v
-				}
-			}
-			ds = append(ds, difference{Part: partOwnerTags, Want: describeTags(missing), Got: describeTags(got)})
+		if want, got := ownership.TagsToFix(o.Tags, *owner); len(want) > 0 {
+			ds = append(ds, difference{Part: partOwnerTags, Want: describeTags(want), Got: describeTags(got)})
 		}
 	}
 	return ds
