@@ -19,6 +19,7 @@ import (
 	dbv1 "github.com/stowage-dev/stowage/apis/database/v1alpha1"
 	storagev1 "github.com/stowage-dev/stowage/apis/storage/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/claims/translate"
+	"github.com/stowage-dev/stowage/internal/compare"
 )
 
 // Cloud is the name of the AWS template in a class.
@@ -236,7 +237,7 @@ func (Database) Update(existing, desired client.Object) (bool, []string) {
 	if dp.DeletionProtection != nil && !ptr.Equal(ep.DeletionProtection, dp.DeletionProtection) {
 		ep.DeletionProtection, changed = dp.DeletionProtection, true
 	}
-	if dp.VPCSecurityGroupIDs != nil && !sameSet(ep.VPCSecurityGroupIDs, dp.VPCSecurityGroupIDs) {
+	if dp.VPCSecurityGroupIDs != nil && !compare.SameSet(ep.VPCSecurityGroupIDs, dp.VPCSecurityGroupIDs) {
 		ep.VPCSecurityGroupIDs, changed = slices.Clone(dp.VPCSecurityGroupIDs), true
 	}
 	if dp.PubliclyAccessible != nil && !ptr.Equal(ep.PubliclyAccessible, dp.PubliclyAccessible) {
@@ -384,13 +385,6 @@ func (Bucket) Update(existing, desired client.Object) (bool, []string) {
 // S3 chose stays.
 func sameSSE(have, want *s3v1.ServerSideEncryption) bool {
 	return have != nil && have.Algorithm == want.Algorithm && ptr.Deref(have.KMSMasterKeyID, "") == ptr.Deref(want.KMSMasterKeyID, "")
-}
-
-func sameSet(a, b []string) bool {
-	x, y := slices.Clone(a), slices.Clone(b)
-	slices.Sort(x)
-	slices.Sort(y)
-	return slices.Equal(slices.Compact(x), slices.Compact(y))
 }
 
 // Observe the Bucket.

@@ -13,6 +13,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/compare"
 	"github.com/stowage-dev/stowage/internal/ownership"
 )
 
@@ -98,7 +99,7 @@ func modifiable(status string) bool { return states[status].modify }
 // condition maps an RDS instance status to the Ready condition, which names
 // the status whenever it is not plain available.
 func condition(status string) xpv2.Condition {
-	msg := "RDS status: " + orNone(status)
+	msg := "RDS status: " + compare.OrNone(status)
 	switch states[status].ready {
 	case usable:
 		if status == statusAvailable {
@@ -119,28 +120,28 @@ func condition(status string) xpv2.Condition {
 func current(db rdstypes.DBInstance) v1alpha1.DBInstanceParameters {
 	c := v1alpha1.DBInstanceParameters{
 		Engine:                     v1alpha1.Engine(ptr.Deref(db.Engine, "")),
-		EngineVersion:              nonEmpty(db.EngineVersion),
+		EngineVersion:              compare.NonEmpty(db.EngineVersion),
 		DBInstanceClass:            ptr.Deref(db.DBInstanceClass, ""),
 		AllocatedStorage:           ptr.Deref(db.AllocatedStorage, 0),
 		MaxAllocatedStorage:        db.MaxAllocatedStorage,
-		IOPS:                       nonZero(db.Iops),
+		IOPS:                       compare.NonZero(db.Iops),
 		MultiAZ:                    db.MultiAZ,
-		DBName:                     nonEmpty(db.DBName),
-		MasterUsername:             nonEmpty(db.MasterUsername),
+		DBName:                     compare.NonEmpty(db.DBName),
+		MasterUsername:             compare.NonEmpty(db.MasterUsername),
 		Port:                       port(db),
 		PubliclyAccessible:         db.PubliclyAccessible,
 		BackupRetentionPeriod:      db.BackupRetentionPeriod,
-		PreferredBackupWindow:      nonEmpty(db.PreferredBackupWindow),
-		PreferredMaintenanceWindow: nonEmpty(db.PreferredMaintenanceWindow),
+		PreferredBackupWindow:      compare.NonEmpty(db.PreferredBackupWindow),
+		PreferredMaintenanceWindow: compare.NonEmpty(db.PreferredMaintenanceWindow),
 		StorageEncrypted:           db.StorageEncrypted,
-		KMSKeyID:                   nonEmpty(db.KmsKeyId),
+		KMSKeyID:                   compare.NonEmpty(db.KmsKeyId),
 		DeletionProtection:         db.DeletionProtection,
 	}
 	if s := ptr.Deref(db.StorageType, ""); s != "" {
 		c.StorageType = ptr.To(v1alpha1.StorageType(s))
 	}
 	if db.DBSubnetGroup != nil {
-		c.DBSubnetGroupName = nonEmpty(db.DBSubnetGroup.DBSubnetGroupName)
+		c.DBSubnetGroupName = compare.NonEmpty(db.DBSubnetGroup.DBSubnetGroupName)
 	}
 	for _, g := range db.VpcSecurityGroups {
 		if id := ptr.Deref(g.VpcSecurityGroupId, ""); id != "" {
@@ -148,7 +149,7 @@ func current(db rdstypes.DBInstance) v1alpha1.DBInstanceParameters {
 		}
 	}
 	if len(db.DBParameterGroups) > 0 {
-		c.DBParameterGroupName = nonEmpty(db.DBParameterGroups[0].DBParameterGroupName)
+		c.DBParameterGroupName = compare.NonEmpty(db.DBParameterGroups[0].DBParameterGroupName)
 	}
 	// Every tag, owner tags included: diff and lateInitialize separate them.
 	c.Tags = map[string]string{}
@@ -163,12 +164,12 @@ func current(db rdstypes.DBInstance) v1alpha1.DBInstanceParameters {
 		if pm.DBInstanceClass != nil {
 			c.DBInstanceClass = *pm.DBInstanceClass
 		}
-		overlay(&c.EngineVersion, nonEmpty(pm.EngineVersion))
-		overlay(&c.IOPS, pm.Iops)
-		overlay(&c.MultiAZ, pm.MultiAZ)
-		overlay(&c.Port, pm.Port)
-		overlay(&c.BackupRetentionPeriod, pm.BackupRetentionPeriod)
-		overlay(&c.DBSubnetGroupName, nonEmpty(pm.DBSubnetGroupName))
+		compare.Overlay(&c.EngineVersion, compare.NonEmpty(pm.EngineVersion))
+		compare.Overlay(&c.IOPS, pm.Iops)
+		compare.Overlay(&c.MultiAZ, pm.MultiAZ)
+		compare.Overlay(&c.Port, pm.Port)
+		compare.Overlay(&c.BackupRetentionPeriod, pm.BackupRetentionPeriod)
+		compare.Overlay(&c.DBSubnetGroupName, compare.NonEmpty(pm.DBSubnetGroupName))
 		if s := ptr.Deref(pm.StorageType, ""); s != "" {
 			c.StorageType = ptr.To(v1alpha1.StorageType(s))
 		}
@@ -180,7 +181,7 @@ func port(db rdstypes.DBInstance) *int32 {
 	if db.Endpoint != nil && ptr.Deref(db.Endpoint.Port, 0) > 0 {
 		return db.Endpoint.Port
 	}
-	return nonZero(db.DbInstancePort)
+	return compare.NonZero(db.DbInstancePort)
 }
 
 // pending summarises the pending modifications for status.atProvider. The
@@ -311,23 +312,15 @@ func defaultParameterGroup(name string) bool {
 func lateInit(dst, src any) bool {
 	switch d := dst.(type) {
 	case **string:
-		return set(d, src.(*string))
+		return compare.LateInit(d, src.(*string))
 	case **int32:
-		return set(d, src.(*int32))
+		return compare.LateInit(d, src.(*int32))
 	case **bool:
-		return set(d, src.(*bool))
+		return compare.LateInit(d, src.(*bool))
 	case **v1alpha1.StorageType:
-		return set(d, src.(*v1alpha1.StorageType))
+		return compare.LateInit(d, src.(*v1alpha1.StorageType))
 	}
 	panic(fmt.Sprintf("lateInit: unsupported type %T", dst))
-}
-
-func set[T any](dst **T, src *T) bool {
-	if *dst != nil || src == nil {
-		return false
-	}
-	*dst = ptr.To(*src)
-	return true
 }
 
 // A difference is one field whose spec and RDS state differ.
@@ -421,7 +414,7 @@ func diff(p, c v1alpha1.DBInstanceParameters, owner *ownership.Owner) []differen
 	if p.DBSubnetGroupName != nil && !strings.EqualFold(*p.DBSubnetGroupName, ptr.Deref(c.DBSubnetGroupName, "")) {
 		add(fieldDBSubnetGroupName, p.DBSubnetGroupName, c.DBSubnetGroupName)
 	}
-	if p.VPCSecurityGroupIDs != nil && !sameSet(p.VPCSecurityGroupIDs, c.VPCSecurityGroupIDs) {
+	if p.VPCSecurityGroupIDs != nil && !compare.SameSet(p.VPCSecurityGroupIDs, c.VPCSecurityGroupIDs) {
 		add(fieldVPCSecurityGroupIDs, p.VPCSecurityGroupIDs, c.VPCSecurityGroupIDs)
 	}
 	if p.PubliclyAccessible != nil && *p.PubliclyAccessible != ptr.Deref(c.PubliclyAccessible, false) {
@@ -443,11 +436,11 @@ func diff(p, c v1alpha1.DBInstanceParameters, owner *ownership.Owner) []differen
 		add(fieldDeletionProtection, p.DeletionProtection, c.DeletionProtection)
 	}
 	if user := ownership.UserTags(c.Tags); p.Tags != nil && !maps.Equal(p.Tags, user) && !(len(p.Tags) == 0 && len(user) == 0) {
-		ds = append(ds, difference{Field: fieldTags, Want: describeTags(p.Tags), Got: describeTags(user)})
+		ds = append(ds, difference{Field: fieldTags, Want: compare.Tags(p.Tags), Got: compare.Tags(user)})
 	}
 	if owner != nil {
 		if want, got := ownership.TagsToFix(c.Tags, *owner); len(want) > 0 {
-			ds = append(ds, difference{Field: fieldOwnerTags, Want: describeTags(want), Got: describeTags(got)})
+			ds = append(ds, difference{Field: fieldOwnerTags, Want: compare.Tags(want), Got: compare.Tags(got)})
 		}
 	}
 	return ds
@@ -601,17 +594,10 @@ func tagChanges(want, got map[string]string) (add map[string]string, remove []st
 	return add, remove
 }
 
-func sameSet(a, b []string) bool {
-	x, y := slices.Clone(a), slices.Clone(b)
-	slices.Sort(x)
-	slices.Sort(y)
-	return slices.Equal(slices.Compact(x), slices.Compact(y))
-}
-
 func show(v any) string {
 	switch t := v.(type) {
 	case *string:
-		return orNone(ptr.Deref(t, ""))
+		return compare.OrNone(ptr.Deref(t, ""))
 	case *int32:
 		if t == nil {
 			return "none"
@@ -623,7 +609,7 @@ func show(v any) string {
 		}
 		return strconv.FormatBool(*t)
 	case *v1alpha1.StorageType:
-		return orNone(string(ptr.Deref(t, "")))
+		return compare.OrNone(string(ptr.Deref(t, "")))
 	case []string:
 		if len(t) == 0 {
 			return "none"
@@ -632,56 +618,9 @@ func show(v any) string {
 		slices.Sort(s)
 		return "[" + strings.Join(s, ", ") + "]"
 	case string:
-		return orNone(t)
+		return compare.OrNone(t)
 	}
 	return fmt.Sprint(v)
-}
-
-func describeTags(t map[string]string) string {
-	if len(t) == 0 {
-		return "no tags"
-	}
-	keys := slices.Sorted(maps.Keys(t))
-	kv := make([]string, len(keys))
-	for i, k := range keys {
-		kv[i] = k + "=" + t[k]
-	}
-	return "{" + strings.Join(kv, ", ") + "}"
-}
-
-func describe(ds []difference) string {
-	s := make([]string, len(ds))
-	for i, d := range ds {
-		s[i] = d.String()
-	}
-	return strings.Join(s, "; ")
-}
-
-func overlay[T any](dst **T, src *T) {
-	if src != nil {
-		*dst = ptr.To(*src)
-	}
-}
-
-func nonEmpty(s *string) *string {
-	if ptr.Deref(s, "") == "" {
-		return nil
-	}
-	return ptr.To(*s)
-}
-
-func nonZero(i *int32) *int32 {
-	if ptr.Deref(i, 0) == 0 {
-		return nil
-	}
-	return ptr.To(*i)
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
 }
 
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }

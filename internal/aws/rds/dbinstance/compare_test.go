@@ -10,6 +10,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/compare"
 	"github.com/stowage-dev/stowage/internal/ownership"
 )
 
@@ -658,7 +659,7 @@ func TestStates(t *testing.T) {
 		}
 	}
 	for status, tc := range cases {
-		t.Run(orNone(status), func(t *testing.T) {
+		t.Run(compare.OrNone(status), func(t *testing.T) {
 			if d := cmp.Diff(tc.want, condition(status), cmpopts.IgnoreFields(xpv2.Condition{}, "LastTransitionTime")); d != "" {
 				t.Errorf("condition(%q): -want, +got:\n%s", status, d)
 			}

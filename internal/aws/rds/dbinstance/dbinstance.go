@@ -26,6 +26,7 @@ import (
 
 	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
 	awsclient "github.com/stowage-dev/stowage/internal/aws/awsclient"
+	"github.com/stowage-dev/stowage/internal/compare"
 	"github.com/stowage-dev/stowage/internal/mrsetup"
 	"github.com/stowage-dev/stowage/internal/ownership"
 )
@@ -188,7 +189,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 		ResourceUpToDate:        (len(fixable) == 0 || !modifiable(status)) && len(refused) == 0,
 		ResourceLateInitialized: lateInit,
 		ConnectionDetails:       connectionDetails(ep),
-		Diff:                    describe(ds),
+		Diff:                    compare.Describe(ds),
 	}, nil
 }
 
@@ -513,7 +514,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 // apply sends the differences ds: one ModifyDBInstance with the differing
 // fields, the tag calls, and the password record when it rotates.
 func (e *external) apply(ctx context.Context, cr *v1alpha1.DBInstance, name string, c v1alpha1.DBInstanceParameters, owner ownership.Owner, ds []difference) (managed.ExternalUpdate, error) {
-	e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Updating DB instance: "+describe(ds)))
+	e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Updating DB instance: "+compare.Describe(ds)))
 	var key []byte
 	if e.pw.rotate {
 		// The key is stored before the password it records is sent.

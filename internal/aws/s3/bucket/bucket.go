@@ -26,6 +26,7 @@ import (
 
 	"github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
 	awsclient "github.com/stowage-dev/stowage/internal/aws/awsclient"
+	"github.com/stowage-dev/stowage/internal/compare"
 	"github.com/stowage-dev/stowage/internal/contract"
 	"github.com/stowage-dev/stowage/internal/mrsetup"
 	"github.com/stowage-dev/stowage/internal/ownership"
@@ -149,7 +150,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 		ResourceUpToDate:        len(ds) == 0,
 		ResourceLateInitialized: lateInit,
 		ConnectionDetails:       e.connectionDetails(name, region),
-		Diff:                    describe(ds),
+		Diff:                    compare.Describe(ds),
 	}, nil
 }
 
@@ -181,7 +182,7 @@ func (e *external) read(ctx context.Context, name string) (observed, error) {
 		if d := r.ApplyServerSideEncryptionByDefault; d != nil {
 			o.Encryption = &v1alpha1.ServerSideEncryption{
 				Algorithm:        v1alpha1.SSEAlgorithm(d.SSEAlgorithm),
-				KMSMasterKeyID:   nonEmpty(d.KMSMasterKeyID),
+				KMSMasterKeyID:   compare.NonEmpty(d.KMSMasterKeyID),
 				BucketKeyEnabled: ptr.To(ptr.Deref(r.BucketKeyEnabled, false)),
 			}
 		}
@@ -295,7 +296,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	if len(ds) == 0 {
 		return managed.ExternalUpdate{}, nil
 	}
-	e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Updating bucket: "+describe(ds)))
+	e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Updating bucket: "+compare.Describe(ds)))
 	ps := parts(ds)
 	if prev, ok := ownership.Foreign(cr, e.last.Tags); ok && ps[partTags] {
 		e.recorder.Event(cr, event.Normal("AdoptExternalResource", fmt.Sprintf("Bucket %q was tagged as owned by %s (an explicit crossplane.io/external-name import, or an earlier resource of this name in this cluster); it is now tagged as this resource's", name, prev)))
@@ -338,7 +339,7 @@ func (e *external) apply(ctx context.Context, name string, p v1alpha1.BucketPara
 		s := p.ServerSideEncryption
 		_, err := e.api.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: &name,
 			ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{{
-				ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryption(s.Algorithm), KMSMasterKeyID: nonEmpty(s.KMSMasterKeyID)},
+				ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryption(s.Algorithm), KMSMasterKeyID: compare.NonEmpty(s.KMSMasterKeyID)},
 				BucketKeyEnabled:                   s.BucketKeyEnabled,
 			}}}})
 		if err != nil {
@@ -374,14 +375,6 @@ func (e *external) connectionDetails(name, region string) managed.ConnectionDeta
 	}.Details()
 }
 
-func describe(ds []difference) string {
-	s := make([]string, len(ds))
-	for i, d := range ds {
-		s[i] = d.String()
-	}
-	return strings.Join(s, "; ")
-}
-
 func hasCode(err error, codes ...string) bool {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
@@ -412,11 +405,4 @@ func isNotFound(err error) bool {
 
 func isForbidden(err error) bool {
 	return hasCode(err, "Forbidden", "AccessDenied") || httpStatus(err) == http.StatusForbidden
-}
-
-func nonEmpty(s *string) *string {
-	if ptr.Deref(s, "") == "" {
-		return nil
-	}
-	return s
 }

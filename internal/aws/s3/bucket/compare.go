@@ -3,12 +3,12 @@ package bucket
 import (
 	"fmt"
 	"maps"
-	"slices"
 	"strings"
 
 	"k8s.io/utils/ptr"
 
 	"github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/compare"
 	"github.com/stowage-dev/stowage/internal/ownership"
 )
 
@@ -84,7 +84,7 @@ const (
 func diff(p v1alpha1.BucketParameters, o observed, owner *ownership.Owner) []difference {
 	var ds []difference
 	if p.Versioning != nil && !versioningEqual(*p.Versioning, o.Versioning) {
-		ds = append(ds, difference{Part: partVersioning, Want: string(*p.Versioning), Got: orNone(o.Versioning)})
+		ds = append(ds, difference{Part: partVersioning, Want: string(*p.Versioning), Got: compare.OrNone(o.Versioning)})
 	}
 	if p.ServerSideEncryption != nil && !encryptionEqual(*p.ServerSideEncryption, o.Encryption) {
 		ds = append(ds, difference{Part: partEncryption, Want: describeSSE(p.ServerSideEncryption), Got: describeSSE(o.Encryption)})
@@ -97,11 +97,11 @@ func diff(p v1alpha1.BucketParameters, o observed, owner *ownership.Owner) []dif
 		}
 	}
 	if user := ownership.UserTags(o.Tags); p.Tags != nil && !maps.Equal(p.Tags, user) && !(len(p.Tags) == 0 && len(user) == 0) {
-		ds = append(ds, difference{Part: partTags, Want: describeTags(p.Tags), Got: describeTags(user)})
+		ds = append(ds, difference{Part: partTags, Want: compare.Tags(p.Tags), Got: compare.Tags(user)})
 	}
 	if owner != nil {
 		if want, got := ownership.TagsToFix(o.Tags, *owner); len(want) > 0 {
-			ds = append(ds, difference{Part: partOwnerTags, Want: describeTags(want), Got: describeTags(got)})
+			ds = append(ds, difference{Part: partOwnerTags, Want: compare.Tags(want), Got: compare.Tags(got)})
 		}
 	}
 	return ds
@@ -189,23 +189,4 @@ func describeSSE(s *v1alpha1.ServerSideEncryption) string {
 		out += " with bucket key"
 	}
 	return out
-}
-
-func describeTags(t map[string]string) string {
-	if len(t) == 0 {
-		return "no tags"
-	}
-	keys := slices.Sorted(maps.Keys(t))
-	kv := make([]string, len(keys))
-	for i, k := range keys {
-		kv[i] = k + "=" + t[k]
-	}
-	return "{" + strings.Join(kv, ", ") + "}"
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
 }
