@@ -12,6 +12,7 @@ import (
 	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/compare"
 	"github.com/stowage-dev/stowage/internal/ownership"
+	"github.com/stowage-dev/stowage/internal/password"
 )
 
 func TestVersionSatisfied(t *testing.T) {
@@ -678,7 +679,7 @@ func TestModifyInput(t *testing.T) {
 	p.EngineVersion = ptr.To("17")
 	p.ApplyImmediately = ptr.To(true)
 	c := current(cloud())
-	in := modifyInput("db", p, c, diff(p, c, &testOwner), passwordState{})
+	in := modifyInput("db", p, c, diff(p, c, &testOwner), password.State{})
 	type fields struct {
 		ID, Class, Version   string
 		Storage              int32
@@ -695,7 +696,7 @@ func TestModifyInput(t *testing.T) {
 	tagsOnly := minimal()
 	lateInitialize(&tagsOnly, c)
 	tagsOnly.Tags = map[string]string{"new": "tag"}
-	if in := modifyInput("db", tagsOnly, c, diff(tagsOnly, c, &testOwner), passwordState{}); in != nil {
+	if in := modifyInput("db", tagsOnly, c, diff(tagsOnly, c, &testOwner), password.State{}); in != nil {
 		t.Errorf("modifyInput(...) for a tag change = %+v, want nil: tags are not modified with ModifyDBInstance", in)
 	}
 }

@@ -1,8 +1,6 @@
 package dbinstance
 
 import (
-	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/contract"
+	"github.com/stowage-dev/stowage/internal/password"
 )
 
 // endpoint is what an application needs to reach a database.
@@ -67,39 +66,8 @@ func connectionDetails(ep endpoint) managed.ConnectionDetails {
 // @ and space) and anything a shell or URL would trip on.
 const passwordChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
-// generatePassword returns a random 32-character password.
-func generatePassword() (string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	for i := range b {
-		b[i] = passwordChars[int(b[i])%len(passwordChars)]
-	}
-	return string(b), nil
-}
-
-// passwordMAC identifies a password without revealing it: HMAC-SHA256
-// keyed with the resource's own random key (HMACKeyKey in its Stowage-owned
-// Secret). Without the key, the annotation holding it cannot be checked
-// against guessed passwords offline.
-func passwordMAC(key []byte, password string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(password))
-	return hex.EncodeToString(m.Sum(nil))
-}
-
-// macEqual compares two passwordMAC results in constant time.
-func macEqual(a, b string) bool { return hmac.Equal([]byte(a), []byte(b)) }
-
-// generateKey returns a random 32-byte HMAC key.
-func generateKey() ([]byte, error) {
-	k := make([]byte, 32)
-	if _, err := rand.Read(k); err != nil {
-		return nil, err
-	}
-	return k, nil
-}
+// generatePassword returns a random 32-character master password.
+func generatePassword() (string, error) { return password.Generate(32, passwordChars) }
 
 // finalSnapshotID is the default final snapshot name: the external name plus
 // a suffix derived from the UID, so every retry of a delete asks for the same

@@ -17,9 +17,6 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
-	corev1 "k8s.io/api/core/v1"
-	kerrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -29,6 +26,7 @@ import (
 	"github.com/stowage-dev/stowage/internal/compare"
 	"github.com/stowage-dev/stowage/internal/mrsetup"
 	"github.com/stowage-dev/stowage/internal/ownership"
+	"github.com/stowage-dev/stowage/internal/password"
 )
 
 const (
@@ -43,11 +41,11 @@ const (
 
 	// GeneratedPasswordKey is the key of the generated password in the
 	// DBInstance's Secret, when the password is generated.
-	GeneratedPasswordKey = "password"
+	GeneratedPasswordKey = password.KeyPassword
 
 	// HMACKeyKey is the key of the random key AnnotationPasswordHMAC is
 	// computed with, in the DBInstance's Secret.
-	HMACKeyKey = "hmac-key"
+	HMACKeyKey = password.KeyHMAC
 )
 
 // GeneratedPasswordSecret is the name of the Secret, owned by the
@@ -99,7 +97,7 @@ type external struct {
 	cluster  ownership.ClusterID
 
 	last *rdstypes.DBInstance
-	pw   passwordState
+	pw   password.State
 }
 
 // kind is the DBInstance kind as owner tags name it.
@@ -119,11 +117,33 @@ func (e *external) ownership() ownership.Checker {
 	return ownership.Checker{Cluster: e.cluster, Kind: kind}
 }
 
-// passwordState is what Observe learned about the master password.
-type passwordState struct {
-	value   string // the desired password; empty when none is known
-	applied bool   // value is known to be the instance's password
-	rotate  bool   // value must be set on the instance
+// passwords keeps the master password in GeneratedPasswordSecret.
+func (e *external) passwords() password.Store {
+	return password.Store{
+		Kube:       e.kube,
+		Annotation: AnnotationPasswordHMAC,
+		Legacy:     []string{annotationLegacyPasswordHash},
+		Owner:      v1alpha1.DBInstanceGroupVersionKind,
+		SecretName: GeneratedPasswordSecret,
+		What:       "master password",
+		Generate:   generatePassword,
+	}
+}
+
+// passwordState is which master password the instance should have, and
+// whether it has it.
+func (e *external) passwordState(ctx context.Context, cr *v1alpha1.DBInstance) (password.State, error) {
+	return e.passwords().State(ctx, cr, passwordRef(cr))
+}
+
+// passwordRef is the DBInstance's masterPasswordSecretRef, nil when its
+// password is generated.
+func passwordRef(cr *v1alpha1.DBInstance) *password.SecretRef {
+	ref := cr.Spec.ForProvider.MasterPasswordSecretRef
+	if ref == nil {
+		return nil
+	}
+	return &password.SecretRef{Name: ref.Name, Key: ref.Key, Field: "spec.forProvider.masterPasswordSecretRef"}
 }
 
 func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (managed.ExternalObservation, error) {
@@ -171,12 +191,12 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 		return managed.ExternalObservation{}, err
 	}
 	ds := diff(cr.Spec.ForProvider, c, owner)
-	if e.pw.rotate {
+	if e.pw.Rotate {
 		ds = append(ds, difference{Field: fieldMasterPassword, Want: "the password in the Secret", Got: "an older password"})
 	}
 	ep := e.endpoint(cr, *db)
-	if e.pw.applied {
-		ep.Password = e.pw.value
+	if e.pw.Applied {
+		ep.Password = e.pw.Value
 	}
 	fixable, refused := splitRefused(ds)
 	return managed.ExternalObservation{
@@ -268,136 +288,6 @@ func (e *external) endpoint(cr *v1alpha1.DBInstance, db rdstypes.DBInstance) end
 	return ep
 }
 
-// passwordState works out which password the instance should have and
-// whether it has it. The HMAC annotation records the last password applied;
-// without one, a generated password is assumed applied (it is generated just
-// before the create that uses it), while a password from
-// masterPasswordSecretRef is applied once, e.g. after an import.
-func (e *external) passwordState(ctx context.Context, cr *v1alpha1.DBInstance) (passwordState, error) {
-	own, err := e.ownSecret(ctx, cr)
-	if err != nil {
-		return passwordState{}, err
-	}
-	pw, fromRef, err := e.readPassword(ctx, cr, own)
-	if err != nil || pw == "" {
-		return passwordState{}, err
-	}
-	last := cr.GetAnnotations()[AnnotationPasswordHMAC]
-	if last == "" && !fromRef {
-		return passwordState{value: pw, applied: true}, nil
-	}
-	// Without its key a recorded password cannot be checked: set it again,
-	// under a new key.
-	if key := own.Data[HMACKeyKey]; last != "" && len(key) > 0 && macEqual(last, passwordMAC(key, pw)) {
-		return passwordState{value: pw, applied: true}, nil
-	}
-	return passwordState{value: pw, rotate: true}, nil
-}
-
-// ownSecret returns the DBInstance's own Secret (GeneratedPasswordSecret),
-// or an empty one when there is none yet.
-func (e *external) ownSecret(ctx context.Context, cr *v1alpha1.DBInstance) (*corev1.Secret, error) {
-	s := &corev1.Secret{}
-	err := e.kube.Get(ctx, client.ObjectKey{Namespace: cr.GetNamespace(), Name: GeneratedPasswordSecret(cr.GetName())}, s)
-	if kerrors.IsNotFound(err) {
-		return &corev1.Secret{}, nil
-	}
-	if err != nil {
-		return nil, xperrors.Wrap(err, "cannot get the DBInstance's master password Secret")
-	}
-	return s, nil
-}
-
-// readPassword returns the password masterPasswordSecretRef selects, or the
-// generated one in own if there is one, and whether it came from the ref.
-func (e *external) readPassword(ctx context.Context, cr *v1alpha1.DBInstance, own *corev1.Secret) (string, bool, error) {
-	ref := cr.Spec.ForProvider.MasterPasswordSecretRef
-	if ref == nil {
-		return string(own.Data[GeneratedPasswordKey]), false, nil
-	}
-	s := &corev1.Secret{}
-	err := e.kube.Get(ctx, client.ObjectKey{Namespace: cr.GetNamespace(), Name: ref.Name}, s)
-	if kerrors.IsNotFound(err) {
-		return "", true, xperrors.Errorf("spec.forProvider.masterPasswordSecretRef: Secret %s/%s not found", cr.GetNamespace(), ref.Name)
-	}
-	if err != nil {
-		return "", true, xperrors.Wrapf(err, "cannot get master password Secret %s/%s", cr.GetNamespace(), ref.Name)
-	}
-	v := string(s.Data[ref.Key])
-	if v == "" {
-		return "", true, xperrors.Errorf("spec.forProvider.masterPasswordSecretRef: Secret %s/%s has no key %q, or it is empty", cr.GetNamespace(), ref.Name, ref.Key)
-	}
-	return v, true, nil
-}
-
-// ensureSecret makes sure the DBInstance's own Secret holds an HMAC key and,
-// when generate is true, a generated password, and returns both. Both are
-// stored in the Secret, owned by the DBInstance, before they are used, and
-// reused from there, so a restart never makes a second password or forgets
-// the key its annotation was made with.
-func (e *external) ensureSecret(ctx context.Context, cr *v1alpha1.DBInstance, generate bool) (key []byte, pw string, err error) {
-	nn := client.ObjectKey{Namespace: cr.GetNamespace(), Name: GeneratedPasswordSecret(cr.GetName())}
-	s := &corev1.Secret{}
-	err = e.kube.Get(ctx, nn, s)
-	if kerrors.IsNotFound(err) {
-		s = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
-			Namespace:       nn.Namespace,
-			Name:            nn.Name,
-			OwnerReferences: []metav1.OwnerReference{meta.AsController(meta.TypedReferenceTo(cr, v1alpha1.DBInstanceGroupVersionKind))},
-		}}
-		if err := fillSecret(s, generate); err != nil {
-			return nil, "", err
-		}
-		err = e.kube.Create(ctx, s)
-		if err == nil {
-			return s.Data[HMACKeyKey], string(s.Data[GeneratedPasswordKey]), nil
-		}
-		if !kerrors.IsAlreadyExists(err) {
-			return nil, "", xperrors.Wrap(err, "cannot store the master password Secret")
-		}
-		// Another reconcile got there first (or the cache is behind): use
-		// what it stored.
-		s = &corev1.Secret{}
-		err = e.kube.Get(ctx, nn, s)
-	}
-	if err != nil {
-		return nil, "", xperrors.Wrap(err, "cannot get the DBInstance's master password Secret")
-	}
-	if len(s.Data[HMACKeyKey]) == 0 || (generate && len(s.Data[GeneratedPasswordKey]) == 0) {
-		if err := fillSecret(s, generate); err != nil {
-			return nil, "", err
-		}
-		// A conflict means someone else changed it: the next reconcile
-		// reads theirs.
-		if err := e.kube.Update(ctx, s); err != nil {
-			return nil, "", xperrors.Wrap(err, "cannot store the master password Secret")
-		}
-	}
-	return s.Data[HMACKeyKey], string(s.Data[GeneratedPasswordKey]), nil
-}
-
-// fillSecret adds what s lacks: an HMAC key, and a password if generate.
-func fillSecret(s *corev1.Secret, generate bool) error {
-	if s.Data == nil {
-		s.Data = map[string][]byte{}
-	}
-	if len(s.Data[HMACKeyKey]) == 0 {
-		k, err := generateKey()
-		if err != nil {
-			return xperrors.Wrap(err, "cannot generate the master password HMAC key")
-		}
-		s.Data[HMACKeyKey] = k
-	}
-	if generate && len(s.Data[GeneratedPasswordKey]) == 0 {
-		pw, err := generatePassword()
-		if err != nil {
-			return xperrors.Wrap(err, "cannot generate master password")
-		}
-		s.Data[GeneratedPasswordKey] = []byte(pw)
-	}
-	return nil
-}
-
 func (e *external) Create(ctx context.Context, cr *v1alpha1.DBInstance) (managed.ExternalCreation, error) {
 	name := meta.GetExternalName(cr)
 	p := cr.Spec.ForProvider
@@ -410,18 +300,12 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	if err != nil {
 		return managed.ExternalCreation{}, err
 	}
-	pw, fromRef, err := e.readPassword(ctx, cr, &corev1.Secret{})
+	// Stored before the create call, so a restart never sends another one.
+	pw, err := e.passwords().Ensure(ctx, cr, passwordRef(cr))
 	if err != nil {
 		return managed.ExternalCreation{}, err
 	}
-	key, generated, err := e.ensureSecret(ctx, cr, !fromRef)
-	if err != nil {
-		return managed.ExternalCreation{}, err
-	}
-	if !fromRef {
-		pw = generated
-	}
-	_, err = e.api.CreateDBInstance(ctx, createInput(name, p, pw, owner))
+	_, err = e.api.CreateDBInstance(ctx, createInput(name, p, pw.Value, owner))
 	switch {
 	case err == nil, hasCode(err, "DBInstanceAlreadyExists", "DBInstanceAlreadyExistsFault"):
 		// Created now, or by a previous Create whose status write was lost;
@@ -431,7 +315,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	}
 	// Persisted with the external-create annotations. The password itself is
 	// published once Observe finds the instance.
-	meta.AddAnnotations(cr, map[string]string{AnnotationPasswordHMAC: passwordMAC(key, pw)})
+	e.passwords().Created(cr, pw)
 	return managed.ExternalCreation{}, nil
 }
 
@@ -494,7 +378,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	}
 	c := current(*e.last)
 	all := diff(cr.Spec.ForProvider, c, &owner)
-	if e.pw.rotate {
+	if e.pw.Rotate {
 		all = append(all, difference{Field: fieldMasterPassword, Want: "the password in the Secret", Got: "an older password"})
 	}
 	ds, refused := splitRefused(all)
@@ -516,10 +400,10 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 func (e *external) apply(ctx context.Context, cr *v1alpha1.DBInstance, name string, c v1alpha1.DBInstanceParameters, owner ownership.Owner, ds []difference) (managed.ExternalUpdate, error) {
 	e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Updating DB instance: "+compare.Describe(ds)))
 	var key []byte
-	if e.pw.rotate {
+	if e.pw.Rotate {
 		// The key is stored before the password it records is sent.
 		var err error
-		if key, _, err = e.ensureSecret(ctx, cr, false); err != nil {
+		if key, err = e.passwords().Key(ctx, cr); err != nil {
 			return managed.ExternalUpdate{}, err
 		}
 	}
@@ -531,20 +415,20 @@ func (e *external) apply(ctx context.Context, cr *v1alpha1.DBInstance, name stri
 	if err := e.updateTags(ctx, cr, c, owner, ds); err != nil {
 		return managed.ExternalUpdate{}, err
 	}
-	if !e.pw.rotate {
+	if !e.pw.Rotate {
 		return managed.ExternalUpdate{}, nil
 	}
-	if err := e.recordPassword(ctx, cr, key, e.pw.value); err != nil {
+	if err := e.passwords().Record(ctx, cr, password.Password{Value: e.pw.Value, Key: key}); err != nil {
 		return managed.ExternalUpdate{}, err
 	}
 	ep := e.endpoint(cr, *e.last)
-	ep.Password = e.pw.value
+	ep.Password = e.pw.Value
 	return managed.ExternalUpdate{ConnectionDetails: connectionDetails(ep)}, nil
 }
 
 // modifyInput builds the one ModifyDBInstance that fixes ds, carrying only
 // the differing fields, or nil when no field but tags differs.
-func modifyInput(name string, p, c v1alpha1.DBInstanceParameters, ds []difference, pw passwordState) *rds.ModifyDBInstanceInput {
+func modifyInput(name string, p, c v1alpha1.DBInstanceParameters, ds []difference, pw password.State) *rds.ModifyDBInstanceInput {
 	in := &rds.ModifyDBInstanceInput{DBInstanceIdentifier: aws.String(name), ApplyImmediately: p.ApplyImmediately}
 	n := 0
 	for _, d := range ds {
@@ -591,7 +475,7 @@ func modifyInput(name string, p, c v1alpha1.DBInstanceParameters, ds []differenc
 		case fieldDeletionProtection:
 			in.DeletionProtection = p.DeletionProtection
 		case fieldMasterPassword:
-			in.MasterUserPassword = aws.String(pw.value)
+			in.MasterUserPassword = aws.String(pw.Value)
 		default:
 			n--
 		}
@@ -627,22 +511,6 @@ func (e *external) updateTags(ctx context.Context, cr *v1alpha1.DBInstance, c v1
 			return apiError(err, "cannot add tags (spec.forProvider.tags and owner tags)")
 		}
 	}
-	return nil
-}
-
-// recordPassword persists the HMAC of the password just applied. The
-// managed reconciler only writes status after Update, so the annotation is
-// patched here; the status Observe computed is kept for the reconciler to
-// write.
-func (e *external) recordPassword(ctx context.Context, cr *v1alpha1.DBInstance, key []byte, pw string) error {
-	status := cr.Status.DeepCopy()
-	orig := cr.DeepCopy()
-	meta.AddAnnotations(cr, map[string]string{AnnotationPasswordHMAC: passwordMAC(key, pw)})
-	meta.RemoveAnnotations(cr, annotationLegacyPasswordHash)
-	if err := e.kube.Patch(ctx, cr, client.MergeFrom(orig)); err != nil {
-		return xperrors.Wrap(err, "master password changed, but cannot record that it did")
-	}
-	cr.Status = *status
 	return nil
 }
 

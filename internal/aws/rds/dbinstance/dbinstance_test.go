@@ -2,8 +2,6 @@ package dbinstance
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -29,6 +27,7 @@ import (
 	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/contract"
 	"github.com/stowage-dev/stowage/internal/ownership"
+	"github.com/stowage-dev/stowage/internal/password"
 )
 
 // fakeAPI is an API whose methods are the Fn fields; an unset Fn fails the
@@ -328,7 +327,7 @@ func TestCreate(t *testing.T) {
 			if _, ok := s.Data["password"]; tc.ref && ok {
 				t.Error("with masterPasswordSecretRef the DBInstance's Secret holds a password; want only the HMAC key")
 			}
-			if got, want := cr.GetAnnotations()[AnnotationPasswordHMAC], passwordMAC(s.Data[HMACKeyKey], sent); got != want {
+			if got, want := cr.GetAnnotations()[AnnotationPasswordHMAC], password.MAC(s.Data[HMACKeyKey], sent); got != want {
 				t.Errorf("password HMAC annotation = %q, want %q", got, want)
 			}
 			if strings.Contains(cr.GetAnnotations()[AnnotationPasswordHMAC], sent) {
@@ -403,7 +402,7 @@ func TestPasswordRotation(t *testing.T) {
 	cr := dbInstance(p)
 	key := []byte("0123456789abcdef0123456789abcdef")
 	own := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: GeneratedPasswordSecret("db")}, Data: map[string][]byte{HMACKeyKey: key}}
-	cr.SetAnnotations(map[string]string{meta.AnnotationKeyExternalName: "db", AnnotationPasswordHMAC: passwordMAC(key, "old-one"), annotationLegacyPasswordHash: "something"})
+	cr.SetAnnotations(map[string]string{meta.AnnotationKeyExternalName: "db", AnnotationPasswordHMAC: password.MAC(key, "old-one"), annotationLegacyPasswordHash: "something"})
 	kc := kube(t, secret, own, cr.DeepCopy())
 	var sent *string
 	api := &fakeAPI{
@@ -439,7 +438,7 @@ func TestPasswordRotation(t *testing.T) {
 	if err := kc.Get(context.Background(), client.ObjectKeyFromObject(cr), stored); err != nil {
 		t.Fatal(err)
 	}
-	if got := stored.GetAnnotations()[AnnotationPasswordHMAC]; got != passwordMAC(key, "new-one") {
+	if got := stored.GetAnnotations()[AnnotationPasswordHMAC]; got != password.MAC(key, "new-one") {
 		t.Errorf("the new password's HMAC was not recorded: %q", got)
 	}
 	if _, ok := stored.GetAnnotations()[annotationLegacyPasswordHash]; ok {
@@ -774,39 +773,6 @@ func TestUpdateDowngrade(t *testing.T) {
 				t.Errorf("%s\nModifyDBInstance: -want, +got:\n%s", tc.reason, d)
 			}
 		})
-	}
-}
-
-func TestPasswordMAC(t *testing.T) {
-	key := []byte("0123456789abcdef0123456789abcdef")
-	other := []byte("fedcba9876543210fedcba9876543210")
-	mac := passwordMAC(key, "hunter2")
-	sha := func(s string) string {
-		h := sha256.Sum256([]byte(s))
-		return hex.EncodeToString(h[:])
-	}
-	cases := map[string]struct {
-		reason string
-		got    string
-		differ bool
-	}{
-		"Stable":           {reason: "The same key and password give the same marker.", got: passwordMAC(key, "hunter2")},
-		"OtherPassword":    {reason: "Another password gives another marker.", got: passwordMAC(key, "hunter3"), differ: true},
-		"OtherKey":         {reason: "The marker changes with the key.", got: passwordMAC(other, "hunter2"), differ: true},
-		"NotPlainSHA256":   {reason: "It is no unkeyed hash of the password.", got: sha("hunter2"), differ: true},
-		"NotSaltedSHA256":  {reason: "It is no hash of uid and password (the old marker).", got: sha("uid-1hunter2"), differ: true},
-		"NotLegacyFormat":  {reason: "It is not the legacy annotation's value.", got: sha("stowage-rds-master-password:uid-1:hunter2"), differ: true},
-		"NotKeyThenPasswd": {reason: "It is not a hash of key and password concatenated.", got: sha(string(key) + "hunter2"), differ: true},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			if (tc.got != mac) != tc.differ {
-				t.Errorf("%s\npasswordMAC = %s, compared with %s", tc.reason, mac, tc.got)
-			}
-		})
-	}
-	if len(mac) != 64 || strings.Contains(mac, "hunter2") {
-		t.Errorf("passwordMAC = %q, want 64 hex digits that do not contain the password", mac)
 	}
 }
 
