@@ -22,7 +22,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
-	awsclient "github.com/stowage-dev/stowage/internal/aws/awsclient"
+	"github.com/stowage-dev/stowage/internal/aws/awsclient"
+	"github.com/stowage-dev/stowage/internal/aws/awserr"
 	"github.com/stowage-dev/stowage/internal/compare"
 	"github.com/stowage-dev/stowage/internal/mrsetup"
 	"github.com/stowage-dev/stowage/internal/ownership"
@@ -307,7 +308,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	}
 	_, err = e.api.CreateDBInstance(ctx, createInput(name, p, pw.Value, owner))
 	switch {
-	case err == nil, hasCode(err, "DBInstanceAlreadyExists", "DBInstanceAlreadyExistsFault"):
+	case err == nil, awserr.HasCode(err, "DBInstanceAlreadyExists", "DBInstanceAlreadyExistsFault"):
 		// Created now, or by a previous Create whose status write was lost;
 		// whose it is, the next Observe checks.
 	default:
@@ -541,11 +542,11 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 	switch {
 	case err == nil, isNotFound(err):
 		return managed.ExternalDelete{}, nil
-	case hasCode(err, "InvalidDBInstanceState", "InvalidDBInstanceStateFault") && strings.Contains(strings.ToLower(errorMessage(err)), "already being deleted"):
+	case awserr.HasCode(err, "InvalidDBInstanceState", "InvalidDBInstanceStateFault") && strings.Contains(strings.ToLower(awserr.Message(err)), "already being deleted"):
 		return managed.ExternalDelete{}, nil
-	case hasCode(err, "InvalidParameterCombination") && strings.Contains(strings.ToLower(errorMessage(err)), "protect"):
+	case awserr.HasCode(err, "InvalidParameterCombination") && strings.Contains(strings.ToLower(awserr.Message(err)), "protect"):
 		return managed.ExternalDelete{}, deletionProtected(name)
-	case hasCode(err, "DBSnapshotAlreadyExists", "DBSnapshotAlreadyExistsFault"):
+	case awserr.HasCode(err, "DBSnapshotAlreadyExists", "DBSnapshotAlreadyExistsFault"):
 		return managed.ExternalDelete{}, xperrors.Errorf("spec.forProvider.finalDBSnapshotIdentifier: a snapshot named %q already exists, so DB instance %q was not deleted: set another finalDBSnapshotIdentifier", ptr.Deref(in.FinalDBSnapshotIdentifier, ""), name)
 	default:
 		return managed.ExternalDelete{}, apiError(err, "cannot delete DB instance "+name)
@@ -670,28 +671,7 @@ func hasField(ds []difference, f string) bool {
 	return false
 }
 
-func hasCode(err error, codes ...string) bool {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	for _, c := range codes {
-		if ae.ErrorCode() == c {
-			return true
-		}
-	}
-	return false
-}
-
-func errorMessage(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorMessage()
-	}
-	return err.Error()
-}
-
 func isNotFound(err error) bool {
 	var nf *rdstypes.DBInstanceNotFoundFault
-	return errors.As(err, &nf) || hasCode(err, "DBInstanceNotFound", "DBInstanceNotFoundFault")
+	return errors.As(err, &nf) || awserr.HasCode(err, "DBInstanceNotFound", "DBInstanceNotFoundFault")
 }

@@ -11,10 +11,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	xperrors "github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
@@ -25,7 +23,8 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
-	awsclient "github.com/stowage-dev/stowage/internal/aws/awsclient"
+	"github.com/stowage-dev/stowage/internal/aws/awsclient"
+	"github.com/stowage-dev/stowage/internal/aws/awserr"
 	"github.com/stowage-dev/stowage/internal/compare"
 	"github.com/stowage-dev/stowage/internal/contract"
 	"github.com/stowage-dev/stowage/internal/mrsetup"
@@ -174,7 +173,7 @@ func (e *external) read(ctx context.Context, name string) (observed, error) {
 
 	enc, err := e.api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: &name})
 	switch {
-	case hasCode(err, "ServerSideEncryptionConfigurationNotFoundError"):
+	case awserr.HasCode(err, "ServerSideEncryptionConfigurationNotFoundError"):
 	case err != nil:
 		return observed{}, xperrors.Wrap(err, "cannot get bucket encryption")
 	case enc.ServerSideEncryptionConfiguration != nil && len(enc.ServerSideEncryptionConfiguration.Rules) > 0:
@@ -192,7 +191,7 @@ func (e *external) read(ctx context.Context, name string) (observed, error) {
 	o.PAB = v1alpha1.PublicAccessBlock{BlockPublicACLs: off, IgnorePublicACLs: off, BlockPublicPolicy: off, RestrictPublicBuckets: off}
 	pab, err := e.api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: &name})
 	switch {
-	case hasCode(err, "NoSuchPublicAccessBlockConfiguration"):
+	case awserr.HasCode(err, "NoSuchPublicAccessBlockConfiguration"):
 	case err != nil:
 		return observed{}, xperrors.Wrap(err, "cannot get bucket public access block")
 	case pab.PublicAccessBlockConfiguration != nil:
@@ -216,7 +215,7 @@ func (e *external) read(ctx context.Context, name string) (observed, error) {
 func (e *external) tags(ctx context.Context, name string) (map[string]string, error) {
 	out, err := e.api.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: &name})
 	switch {
-	case hasCode(err, "NoSuchTagSet", "NoSuchTagSetError"):
+	case awserr.HasCode(err, "NoSuchTagSet", "NoSuchTagSetError"):
 		return nil, nil
 	case err != nil:
 		return nil, xperrors.Wrap(err, "cannot get bucket tags")
@@ -243,7 +242,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	}
 	_, err = e.api.CreateBucket(ctx, in)
 	switch {
-	case hasCode(err, "BucketAlreadyOwnedByYou"):
+	case awserr.HasCode(err, "BucketAlreadyOwnedByYou"):
 		// A previous Create got this far before the status was written, or
 		// someone in this account made the bucket since Observe looked:
 		// only the first may be configured as ours.
@@ -254,11 +253,11 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 		if err := e.check(ctx, cr, tags); err != nil {
 			return managed.ExternalCreation{}, err
 		}
-	case hasCode(err, "BucketAlreadyExists"):
+	case awserr.HasCode(err, "BucketAlreadyExists"):
 		return managed.ExternalCreation{}, xperrors.Errorf("bucket name %q is taken by another AWS account: S3 bucket names are global; set the crossplane.io/external-name annotation to another name", name)
-	case hasCode(err, "InvalidBucketName"):
+	case awserr.HasCode(err, "InvalidBucketName"):
 		return managed.ExternalCreation{}, xperrors.Errorf("bucket name %q (the crossplane.io/external-name annotation) is not a valid S3 bucket name", name)
-	case hasCode(err, "InvalidLocationConstraint", "IllegalLocationConstraintException"):
+	case awserr.HasCode(err, "InvalidLocationConstraint", "IllegalLocationConstraintException"):
 		return managed.ExternalCreation{}, xperrors.Wrapf(err, "spec.forProvider.region %q is not a region S3 accepts", region)
 	case err != nil:
 		return managed.ExternalCreation{}, xperrors.Wrapf(err, "cannot create bucket %q", name)
@@ -356,7 +355,7 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	switch {
 	case err == nil, isNotFound(err):
 		return managed.ExternalDelete{}, nil
-	case hasCode(err, "BucketNotEmpty"):
+	case awserr.HasCode(err, "BucketNotEmpty"):
 		return managed.ExternalDelete{}, xperrors.Errorf("bucket %q is not empty and S3 will not delete it: empty it first, or remove Delete from spec.managementPolicies to leave it in S3", name)
 	default:
 		return managed.ExternalDelete{}, xperrors.Wrapf(err, "cannot delete bucket %q", name)
@@ -375,34 +374,13 @@ func (e *external) connectionDetails(name, region string) managed.ConnectionDeta
 	}.Details()
 }
 
-func hasCode(err error, codes ...string) bool {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	for _, c := range codes {
-		if ae.ErrorCode() == c {
-			return true
-		}
-	}
-	return false
-}
-
-func httpStatus(err error) int {
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) {
-		return re.HTTPStatusCode()
-	}
-	return 0
-}
-
 // HeadBucket has no body, so a missing bucket is a bare 404.
 func isNotFound(err error) bool {
 	var nf *s3types.NotFound
 	var nsb *s3types.NoSuchBucket
-	return errors.As(err, &nf) || errors.As(err, &nsb) || hasCode(err, "NotFound", "NoSuchBucket") || httpStatus(err) == http.StatusNotFound
+	return errors.As(err, &nf) || errors.As(err, &nsb) || awserr.HasCode(err, "NotFound", "NoSuchBucket") || awserr.HTTPStatus(err) == http.StatusNotFound
 }
 
 func isForbidden(err error) bool {
-	return hasCode(err, "Forbidden", "AccessDenied") || httpStatus(err) == http.StatusForbidden
+	return awserr.HasCode(err, "Forbidden", "AccessDenied") || awserr.HTTPStatus(err) == http.StatusForbidden
 }
