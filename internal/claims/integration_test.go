@@ -299,6 +299,20 @@ func TestDatabaseClaimReadyResizeAndDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("resize reached RDS in %s", time.Since(start).Round(100*time.Millisecond))
+	// The class does not ask for immediate changes: RDS is told to apply
+	// them in the maintenance window (moto applies them at once anyway).
+	var modifies int
+	for _, c := range counter.Calls() {
+		if c.Action() == "ModifyDBInstance" && c.Form.Get("DBInstanceIdentifier") == mr.Name {
+			modifies++
+			if got := c.Form.Get("ApplyImmediately"); got != "false" {
+				t.Errorf("ModifyDBInstance ApplyImmediately=%q, want false (the class's default)", got)
+			}
+		}
+	}
+	if modifies != 1 {
+		t.Errorf("%d ModifyDBInstance calls for the resize, want 1", modifies)
+	}
 
 	// Shrinking is refused by the API server.
 	if err := update(ctx, claim, func(c *dbv1.DatabaseClaim) { c.Spec.StorageGB = 25 }); err == nil || !strings.Contains(err.Error(), "cannot shrink") {

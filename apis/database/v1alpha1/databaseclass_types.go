@@ -66,6 +66,13 @@ type AWSDatabaseTemplate struct {
 	// +optional
 	DeletionProtection *bool `json:"deletionProtection,omitempty"`
 
+	// ApplyImmediately sends changes to the databases of this class (a new
+	// instance class, more storage, a version upgrade, a class edit) to
+	// take effect at once. Unset or false, RDS applies them in each
+	// database's next maintenance window, as it does by default.
+	// +optional
+	ApplyImmediately *bool `json:"applyImmediately,omitempty"`
+
 	// +optional
 	SkipFinalSnapshot *bool `json:"skipFinalSnapshot,omitempty"`
 

@@ -100,6 +100,11 @@ func (in *AWSDatabaseTemplate) DeepCopyInto(out *AWSDatabaseTemplate) {
 		*out = new(bool)
 		**out = **in
 	}
+	if in.ApplyImmediately != nil {
+		in, out := &in.ApplyImmediately, &out.ApplyImmediately
+		*out = new(bool)
+		**out = **in
+	}
 	if in.SkipFinalSnapshot != nil {
 		in, out := &in.SkipFinalSnapshot, &out.SkipFinalSnapshot
 		*out = new(bool)

@@ -138,7 +138,7 @@ func (Database) Desired(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass) ([]client
 		KMSKeyID:              t.KMSKeyID,
 		DeletionProtection:    t.DeletionProtection,
 		Tags:                  maps.Clone(t.Tags),
-		ApplyImmediately:      ptr.To(true),
+		ApplyImmediately:      ptr.To(ptr.Deref(t.ApplyImmediately, false)),
 		SkipFinalSnapshot:     ptr.To(ptr.Deref(t.SkipFinalSnapshot, false)),
 	}
 	// A claim may grow past its size's autoscaling ceiling; RDS refuses

@@ -54,7 +54,7 @@ func TestDatabaseDesired(t *testing.T) {
 				DBInstanceClass: "db.t3.micro", AllocatedStorage: 20, MaxAllocatedStorage: ptr.To[int32](100),
 				StorageType: ptr.To(rdsv1.StorageTypeGP3), MultiAZ: ptr.To(false), MasterUsername: ptr.To("stowage"), DBName: ptr.To("orders"),
 				DBSubnetGroupName: ptr.To("private"), BackupRetentionPeriod: ptr.To[int32](7), StorageEncrypted: ptr.To(true),
-				Tags: map[string]string{"team": "platform"}, ApplyImmediately: ptr.To(true), SkipFinalSnapshot: ptr.To(false),
+				Tags: map[string]string{"team": "platform"}, ApplyImmediately: ptr.To(false), SkipFinalSnapshot: ptr.To(false),
 			}},
 		}
 		mr.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "prod"}
@@ -109,6 +109,15 @@ func TestDatabaseDesired(t *testing.T) {
 				p.AllocatedStorage = 150
 				p.MaxAllocatedStorage = ptr.To[int32](150)
 			}),
+		},
+		"ClassAppliesImmediately": {
+			claim: func() *dbv1.DatabaseClaim { return dbClaim(dbv1.EnginePostgres) },
+			class: func() *dbv1.DatabaseClass {
+				c := dbClass()
+				c.Spec.AWS.ApplyImmediately = ptr.To(true)
+				return c
+			},
+			want: base(func(p *rdsv1.DBInstanceParameters) { p.ApplyImmediately = ptr.To(true) }),
 		},
 		"SizeNotOffered": {
 			claim: func() *dbv1.DatabaseClaim {
