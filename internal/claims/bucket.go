@@ -94,35 +94,30 @@ func (k bucketKind) Translation(cloud string) (translate.Common, bool) {
 	return k.reg.Bucket(cloud)
 }
 
-func (k bucketKind) Desired(c claimObject, v classView) ([]client.Object, error) {
+func (k bucketKind) Plan(c claimObject, v classView, existing []client.Object) (translate.Plan, error) {
 	t, ok := k.reg.Bucket(v.Cloud)
 	if !ok {
-		return nil, fmt.Errorf("no bucket translation for cloud %q", v.Cloud)
+		return translate.Plan{}, fmt.Errorf("no bucket translation for cloud %q", v.Cloud)
 	}
-	return t.Desired(c.(*storagev1.BucketClaim), v.Object.(*storagev1.BucketClass))
-}
-
-func (k bucketKind) Observe(c claimObject, observed []client.Object) translate.Observation {
-	if len(observed) == 0 {
-		return translate.Observation{Message: "waiting for the managed resources"}
-	}
-	t, ok := k.reg.BucketFor(observed[0])
-	if !ok {
-		return translate.Observation{Message: fmt.Sprintf("no bucket translation makes %T", observed[0])}
-	}
-	return t.Observe(c.(*storagev1.BucketClaim), observed)
+	return t.Plan(c.(*storagev1.BucketClaim), v.Object.(*storagev1.BucketClass), existing)
 }
 
 func (bucketKind) Status(c claimObject) any {
 	return *c.(*storagev1.BucketClaim).Status.DeepCopy()
 }
 
-func (bucketKind) SetStatus(c claimObject, refs []client.Object, o translate.Observation) {
+func (k bucketKind) SetStatus(c claimObject, refs []client.Object) {
 	cr := c.(*storagev1.BucketClaim)
 	cr.Status.ClassName = ptr.Deref(cr.Spec.ClassName, "")
-	cr.Status.Bucket = o.Bucket
-	cr.Status.Region = o.Region
-	cr.Status.Endpoint = o.BucketEndpoint
+	var st translate.BucketStatus
+	if len(refs) > 0 {
+		if t, ok := k.reg.BucketFor(refs[0]); ok {
+			st = t.Status(cr, refs)
+		}
+	}
+	cr.Status.Bucket = st.Bucket
+	cr.Status.Region = st.Region
+	cr.Status.Endpoint = st.Endpoint
 	cr.Status.ResourceRefs = nil
 	for _, r := range refs {
 		gvk := r.GetObjectKind().GroupVersionKind()

@@ -145,14 +145,15 @@ type kind interface {
 	// Offered checks the portable fields against the class.
 	Offered(claimObject, classView) error
 	Translation(cloud string) (translate.Common, bool)
-	Desired(claimObject, classView) ([]client.Object, error)
-	// Observe the claim's managed resources through the translation that
-	// made them, which needs no class.
-	Observe(claimObject, []client.Object) translate.Observation
+	// Plan the claim's managed resources through the class's translation,
+	// given the ones it has now.
+	Plan(c claimObject, v classView, existing []client.Object) (translate.Plan, error)
 	// Status returns a copy of the claim's status, to tell whether a
 	// reconcile changed it.
 	Status(claimObject) any
-	SetStatus(c claimObject, refs []client.Object, o translate.Observation)
+	// SetStatus sets the claim's status from its managed resources, read
+	// through the translation that made them, which needs no class.
+	SetStatus(c claimObject, refs []client.Object)
 	// ReclaimPolicy returns the claim's own override and the policy in
 	// effect recorded in its status; either may be "".
 	ReclaimPolicy(claimObject) (override, recorded string)
@@ -379,7 +380,11 @@ func (r *reconciler) sync(ctx context.Context, cr claimObject) (reconcile.Result
 	if !ok {
 		return r.wait(ctx, cr, owned, &blocked{ReasonUnsupportedCloud, fmt.Sprintf("class %s uses cloud %q, which this provider cannot translate %s for", cl.Name, cl.Cloud, r.kind.Kind())})
 	}
-	desired, err := r.kind.Desired(cr, cl)
+	existing := make([]client.Object, 0, len(owned))
+	for _, mr := range owned {
+		existing = append(existing, mr)
+	}
+	plan, err := r.kind.Plan(cr, cl, existing)
 	if err != nil {
 		var no *translate.NotOfferedError
 		if errors.As(err, &no) {
@@ -391,7 +396,7 @@ func (r *reconciler) sync(ctx context.Context, cr claimObject) (reconcile.Result
 	policy, notApplied := reclaimPolicy(cl, override, bound)
 	r.kind.SetReclaimPolicy(cr, policy)
 	var observed []client.Object
-	for _, d := range desired {
+	for _, d := range plan.Resources {
 		d.SetLabels(withClaimLabels(d.GetLabels(), cr))
 		if mr, ok := d.(resource.Managed); ok {
 			mr.SetManagementPolicies(policiesFor(policy))
@@ -410,14 +415,94 @@ func (r *reconciler) sync(ctx context.Context, cr claimObject) (reconcile.Result
 		observed = append(observed, obj)
 		notApplied = append(notApplied, na...)
 	}
-	return r.observe(ctx, cr, observed, notApplied)
+	if plan.Waiting == "" {
+		if err := r.removeUndesired(ctx, cr, owned, plan.Resources); err != nil {
+			return r.failed(cr, err)
+		}
+	}
+	return r.observe(ctx, cr, observed, plan.Waiting, notApplied)
+}
+
+// removeUndesired deletes the claim's managed resources a complete plan no
+// longer has. Their management policies still carry the reclaim policy, so
+// a Retain claim's cloud objects stay.
+func (r *reconciler) removeUndesired(ctx context.Context, cr claimObject, owned []resource.Managed, desired []client.Object) error {
+	for _, mr := range owned {
+		gvk := mr.GetObjectKind().GroupVersionKind()
+		wanted := slices.ContainsFunc(desired, func(d client.Object) bool {
+			return d.GetName() == mr.GetName() && d.GetObjectKind().GroupVersionKind().GroupKind() == gvk.GroupKind()
+		})
+		if wanted || mr.GetDeletionTimestamp() != nil {
+			continue
+		}
+		if controllerutil.RemoveFinalizer(mr, InUseFinalizer) {
+			if err := r.client.Update(ctx, mr); err != nil {
+				return err
+			}
+		}
+		if err := r.client.Delete(ctx, mr); client.IgnoreNotFound(err) != nil {
+			return err
+		}
+		r.record.Event(cr, event.Normal("RemovedManagedResource", fmt.Sprintf("%s %s is no longer needed", gvk.Kind, mr.GetName())))
+	}
+	return nil
+}
+
+// managedState is what the claim's managed resources say of themselves,
+// read the same way for every cloud.
+type managedState struct {
+	Ready             bool
+	NotReady          string // why not, when not Ready
+	NotSynced         string // why some cannot sync, or ""
+	ConnectionSecrets []string
+}
+
+// readState reads the managed resources' Ready and Synced conditions and
+// connection secrets. A plan that still waits is never Ready.
+func readState(objs []client.Object, waiting string) managedState {
+	st := managedState{Ready: len(objs) > 0 && waiting == "", NotReady: waiting}
+	if len(objs) == 0 && waiting == "" {
+		st.NotReady = "waiting for the managed resources"
+	}
+	var notSynced []string
+	for _, o := range objs {
+		mr, ok := o.(resource.Managed)
+		if !ok {
+			continue
+		}
+		kind := o.GetObjectKind().GroupVersionKind().Kind
+		if c := mr.GetCondition(xpv2.TypeReady); c.Status != corev1.ConditionTrue {
+			if st.Ready {
+				st.NotReady = fmt.Sprintf("%s %s is not ready", kind, o.GetName())
+				if c.Reason != "" {
+					st.NotReady += ": " + string(c.Reason)
+				}
+				if c.Message != "" {
+					st.NotReady += ": " + c.Message
+				}
+			}
+			st.Ready = false
+		}
+		if c := mr.GetCondition(xpv2.TypeSynced); c.Status == corev1.ConditionFalse {
+			notSynced = append(notSynced, fmt.Sprintf("%s %s is not synced: %s", kind, o.GetName(), c.Message))
+		}
+		if w, ok := o.(interface {
+			GetWriteConnectionSecretToReference() *xpv2.LocalSecretReference
+		}); ok {
+			if ref := w.GetWriteConnectionSecretToReference(); ref != nil {
+				st.ConnectionSecrets = append(st.ConnectionSecrets, ref.Name)
+			}
+		}
+	}
+	st.NotSynced = strings.Join(notSynced, "; ")
+	return st
 }
 
 // observe copies the managed resources' readiness, status and connection
 // details to the claim, and sets its Synced condition.
-func (r *reconciler) observe(ctx context.Context, cr claimObject, objs []client.Object, notApplied []string) (reconcile.Result, error) {
-	o := r.kind.Observe(cr, objs)
-	r.kind.SetStatus(cr, objs, o)
+func (r *reconciler) observe(ctx context.Context, cr claimObject, objs []client.Object, waiting string, notApplied []string) (reconcile.Result, error) {
+	o := readState(objs, waiting)
+	r.kind.SetStatus(cr, objs)
 	if o.Ready {
 		err := r.writeSecret(ctx, cr, o)
 		var b *blocked
@@ -425,7 +510,7 @@ func (r *reconciler) observe(ctx context.Context, cr claimObject, objs []client.
 		switch {
 		case errors.As(err, &p):
 			// The managed resource publishes it right after it is Ready.
-			o.Ready, o.Message = false, p.Error()
+			o.Ready, o.NotReady = false, p.Error()
 		case errors.As(err, &b):
 			return r.block(cr, b), nil
 		case err != nil:
@@ -438,7 +523,7 @@ func (r *reconciler) observe(ctx context.Context, cr claimObject, objs []client.
 		}
 		cr.SetConditions(xpv2.Available())
 	} else {
-		cr.SetConditions(notReady(ReasonWaiting, o.Message))
+		cr.SetConditions(notReady(ReasonWaiting, o.NotReady))
 	}
 	switch {
 	case o.NotSynced != "":
@@ -465,7 +550,7 @@ func (r *reconciler) wait(ctx context.Context, cr claimObject, owned []resource.
 		for _, mr := range owned {
 			objs = append(objs, mr)
 		}
-		if _, err := r.observe(ctx, cr, objs, nil); err != nil {
+		if _, err := r.observe(ctx, cr, objs, "", nil); err != nil {
 			return reconcile.Result{}, err
 		}
 	} else if cr.GetCondition(xpv2.TypeReady).Status != corev1.ConditionTrue {
@@ -590,6 +675,8 @@ func (r *reconciler) apply(ctx context.Context, cr claimObject, tr translate.Com
 			return nil, nil, fmt.Errorf("cannot create %s %s: %w", gvk.Kind, desired.GetName(), err)
 		}
 		r.record.Event(cr, event.Normal("CreatedManagedResource", fmt.Sprintf("created %s %s", gvk.Kind, desired.GetName())))
+		// Clients drop the type of what they send; conditions name it.
+		desired.GetObjectKind().SetGroupVersionKind(gvk)
 		return desired, nil, nil
 	}
 	if err != nil {
@@ -634,7 +721,7 @@ func (r *reconciler) apply(ctx context.Context, cr claimObject, tr translate.Com
 
 // writeSecret writes the claim's connection secret from the contract keys of
 // the managed resources' connection secrets.
-func (r *reconciler) writeSecret(ctx context.Context, cr claimObject, o translate.Observation) error {
+func (r *reconciler) writeSecret(ctx context.Context, cr claimObject, o managedState) error {
 	data := map[string][]byte{}
 	for _, name := range o.ConnectionSecrets {
 		s := &corev1.Secret{}

@@ -123,35 +123,30 @@ func (k databaseKind) Translation(cloud string) (translate.Common, bool) {
 	return k.reg.Database(cloud)
 }
 
-func (k databaseKind) Desired(c claimObject, v classView) ([]client.Object, error) {
+func (k databaseKind) Plan(c claimObject, v classView, existing []client.Object) (translate.Plan, error) {
 	t, ok := k.reg.Database(v.Cloud)
 	if !ok {
-		return nil, fmt.Errorf("no database translation for cloud %q", v.Cloud)
+		return translate.Plan{}, fmt.Errorf("no database translation for cloud %q", v.Cloud)
 	}
-	return t.Desired(c.(*dbv1.DatabaseClaim), v.Object.(*dbv1.DatabaseClass))
-}
-
-func (k databaseKind) Observe(c claimObject, observed []client.Object) translate.Observation {
-	if len(observed) == 0 {
-		return translate.Observation{Message: "waiting for the managed resources"}
-	}
-	t, ok := k.reg.DatabaseFor(observed[0])
-	if !ok {
-		return translate.Observation{Message: fmt.Sprintf("no database translation makes %T", observed[0])}
-	}
-	return t.Observe(c.(*dbv1.DatabaseClaim), observed)
+	return t.Plan(c.(*dbv1.DatabaseClaim), v.Object.(*dbv1.DatabaseClass), existing)
 }
 
 func (databaseKind) Status(c claimObject) any {
 	return *c.(*dbv1.DatabaseClaim).Status.DeepCopy()
 }
 
-func (databaseKind) SetStatus(c claimObject, refs []client.Object, o translate.Observation) {
+func (k databaseKind) SetStatus(c claimObject, refs []client.Object) {
 	cr := c.(*dbv1.DatabaseClaim)
 	cr.Status.ClassName = ptr.Deref(cr.Spec.ClassName, "")
-	cr.Status.Endpoint = o.Endpoint
-	cr.Status.Port = o.Port
-	cr.Status.EngineVersion = o.EngineVersion
+	var st translate.DatabaseStatus
+	if len(refs) > 0 {
+		if t, ok := k.reg.DatabaseFor(refs[0]); ok {
+			st = t.Status(cr, refs)
+		}
+	}
+	cr.Status.Endpoint = st.Endpoint
+	cr.Status.Port = st.Port
+	cr.Status.EngineVersion = st.EngineVersion
 	cr.Status.ResourceRefs = nil
 	for _, r := range refs {
 		gvk := r.GetObjectKind().GroupVersionKind()

@@ -55,11 +55,11 @@ func boundReadyClaim(t *testing.T) (*runtime.Scheme, []client.Object, *dbv1.Data
 		Spec: dbv1.DatabaseClaimSpec{Engine: dbv1.EnginePostgres, Version: "16", Size: "small", StorageGB: 20,
 			ClassName: ptr.To("std"), WriteConnectionSecretToRef: xpv2.LocalSecretReference{Name: "orders-db"}},
 	}
-	desired, err := awsclaims.Database{}.Desired(claim, class)
+	plan, err := awsclaims.Database{}.Plan(claim, class, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mr := desired[0].(*rdsv1.DBInstance)
+	mr := plan.Resources[0].(*rdsv1.DBInstance)
 	mr.SetLabels(withClaimLabels(nil, claim))
 	mr.SetManagementPolicies(RetainPolicies)
 	if err := controllerutil.SetControllerReference(claim, mr, s); err != nil {

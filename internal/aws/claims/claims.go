@@ -4,12 +4,12 @@ package claims
 
 import (
 	"fmt"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"maps"
 	"slices"
 	"strings"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -53,34 +53,6 @@ func providerConfigRef(r dbv1.ProviderConfigReference) *xpv2.ProviderConfigRefer
 	return &xpv2.ProviderConfigReference{Kind: kind, Name: name}
 }
 
-func readiness(obj interface {
-	GetCondition(xpv2.ConditionType) xpv2.Condition
-}, kind, name string) (bool, string) {
-	c := obj.GetCondition(xpv2.TypeReady)
-	if c.Status == corev1.ConditionTrue {
-		return true, ""
-	}
-	msg := fmt.Sprintf("%s %s is not ready", kind, name)
-	if c.Reason != "" {
-		msg += ": " + string(c.Reason)
-	}
-	if c.Message != "" {
-		msg += ": " + c.Message
-	}
-	return false, msg
-}
-
-// notSynced says why a managed resource is not synced, or "".
-func notSynced(obj interface {
-	GetCondition(xpv2.ConditionType) xpv2.Condition
-}, kind, name string) string {
-	s := obj.GetCondition(xpv2.TypeSynced)
-	if s.Status != corev1.ConditionFalse {
-		return ""
-	}
-	return fmt.Sprintf("%s %s is not synced: %s", kind, name, s.Message)
-}
-
 // Database translates DatabaseClaims into RDS DBInstances.
 type Database struct{}
 
@@ -106,8 +78,16 @@ func Engine(e dbv1.Engine, t *dbv1.AWSDatabaseTemplate) rdsv1.Engine {
 	return rdsv1.Engine(e)
 }
 
-// Desired is one DBInstance.
-func (Database) Desired(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass) ([]client.Object, error) {
+// Plan is one DBInstance; it needs nothing else first.
+func (d Database) Plan(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass, _ []client.Object) (translate.Plan, error) {
+	mr, err := d.desired(c, cl)
+	if err != nil {
+		return translate.Plan{}, err
+	}
+	return translate.Plan{Resources: []client.Object{mr}}, nil
+}
+
+func (Database) desired(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass) (client.Object, error) {
 	t := cl.Spec.AWS
 	if t == nil {
 		return nil, fmt.Errorf("class %s has no aws template", cl.Name)
@@ -165,7 +145,7 @@ func (Database) Desired(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass) ([]client
 	}
 	mr.Spec.ProviderConfigReference = providerConfigRef(cl.Spec.ProviderConfigRef)
 	mr.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: ConnectionSecretName(name)}
-	return []client.Object{mr}, nil
+	return mr, nil
 }
 
 // DatabaseName is the database a claim's instance is created with: the
@@ -279,24 +259,15 @@ func (Database) Update(existing, desired client.Object) (bool, []string) {
 	return changed, notApplied
 }
 
-// Observe the DBInstance.
-func (Database) Observe(c *dbv1.DatabaseClaim, observed []client.Object) translate.Observation {
-	o := translate.Observation{Message: "waiting for the DBInstance"}
+// Status reads the DBInstance's endpoint and running version.
+func (Database) Status(_ *dbv1.DatabaseClaim, observed []client.Object) translate.DatabaseStatus {
+	var st translate.DatabaseStatus
 	for _, obj := range observed {
-		mr, ok := obj.(*rdsv1.DBInstance)
-		if !ok {
-			continue
-		}
-		o.Ready, o.Message = readiness(mr, "DBInstance", mr.Name)
-		o.NotSynced = notSynced(mr, "DBInstance", mr.Name)
-		o.Endpoint = mr.Status.AtProvider.Address
-		o.Port = mr.Status.AtProvider.Port
-		o.EngineVersion = mr.Status.AtProvider.EngineVersion
-		if r := mr.Spec.WriteConnectionSecretToReference; r != nil {
-			o.ConnectionSecrets = append(o.ConnectionSecrets, r.Name)
+		if mr, ok := obj.(*rdsv1.DBInstance); ok {
+			st = translate.DatabaseStatus{Endpoint: mr.Status.AtProvider.Address, Port: mr.Status.AtProvider.Port, EngineVersion: mr.Status.AtProvider.EngineVersion}
 		}
 	}
-	return o
+	return st
 }
 
 // Bucket translates BucketClaims into S3 Buckets.
@@ -307,8 +278,16 @@ var _ translate.Bucket = Bucket{}
 // Types the bucket translation creates.
 func (Bucket) Types() []client.Object { return []client.Object{&s3v1.Bucket{}} }
 
-// Desired is one Bucket.
-func (Bucket) Desired(c *storagev1.BucketClaim, cl *storagev1.BucketClass) ([]client.Object, error) {
+// Plan is one Bucket; it needs nothing else first.
+func (b Bucket) Plan(c *storagev1.BucketClaim, cl *storagev1.BucketClass, _ []client.Object) (translate.Plan, error) {
+	mr, err := b.desired(c, cl)
+	if err != nil {
+		return translate.Plan{}, err
+	}
+	return translate.Plan{Resources: []client.Object{mr}}, nil
+}
+
+func (Bucket) desired(c *storagev1.BucketClaim, cl *storagev1.BucketClass) (client.Object, error) {
 	t := cl.Spec.AWS
 	if t == nil {
 		return nil, fmt.Errorf("class %s has no aws template", cl.Name)
@@ -341,7 +320,7 @@ func (Bucket) Desired(c *storagev1.BucketClaim, cl *storagev1.BucketClass) ([]cl
 	}
 	mr.Spec.ProviderConfigReference = providerConfigRef(dbv1.ProviderConfigReference(cl.Spec.ProviderConfigRef))
 	mr.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: ConnectionSecretName(name)}
-	return []client.Object{mr}, nil
+	return mr, nil
 }
 
 // Update applies versioning and public access. Turning versioning off
@@ -387,27 +366,20 @@ func sameSSE(have, want *s3v1.ServerSideEncryption) bool {
 	return have != nil && have.Algorithm == want.Algorithm && ptr.Deref(have.KMSMasterKeyID, "") == ptr.Deref(want.KMSMasterKeyID, "")
 }
 
-// Observe the Bucket.
-func (Bucket) Observe(c *storagev1.BucketClaim, observed []client.Object) translate.Observation {
-	o := translate.Observation{Message: "waiting for the Bucket"}
+// Status reads the bucket's name, region and endpoint.
+func (Bucket) Status(_ *storagev1.BucketClaim, observed []client.Object) translate.BucketStatus {
+	var st translate.BucketStatus
 	for _, obj := range observed {
 		mr, ok := obj.(*s3v1.Bucket)
 		if !ok {
 			continue
 		}
-		o.Ready, o.Message = readiness(mr, "Bucket", mr.Name)
-		o.NotSynced = notSynced(mr, "Bucket", mr.Name)
-		o.Bucket = mr.Name
-		if n := mr.GetAnnotations()["crossplane.io/external-name"]; n != "" {
-			o.Bucket = n
-		}
-		o.Region = mr.Status.AtProvider.Region
-		o.BucketEndpoint = mr.Status.AtProvider.Endpoint
-		if r := mr.Spec.WriteConnectionSecretToReference; r != nil {
-			o.ConnectionSecrets = append(o.ConnectionSecrets, r.Name)
+		st = translate.BucketStatus{Bucket: mr.Name, Region: mr.Status.AtProvider.Region, Endpoint: mr.Status.AtProvider.Endpoint}
+		if n := meta.GetExternalName(mr); n != "" {
+			st.Bucket = n
 		}
 	}
-	return o
+	return st
 }
 
 // providerConfigMoved reports a class that now names other credentials:

@@ -43,7 +43,7 @@ func dbClaim(engine dbv1.Engine) *dbv1.DatabaseClaim {
 	}
 }
 
-func TestDatabaseDesired(t *testing.T) {
+func TestDatabasePlan(t *testing.T) {
 	name := translate.Name(dbClaim(dbv1.EnginePostgres))
 	base := func(mutate func(*rdsv1.DBInstanceParameters)) []client.Object {
 		mr := &rdsv1.DBInstance{
@@ -134,7 +134,8 @@ func TestDatabaseDesired(t *testing.T) {
 			if tc.class != nil {
 				class = tc.class()
 			}
-			got, err := Database{}.Desired(tc.claim(), class)
+			plan, err := Database{}.Plan(tc.claim(), class, nil)
+			got := plan.Resources
 			gotErr := ""
 			if err != nil {
 				gotErr = err.Error()
@@ -143,7 +144,10 @@ func TestDatabaseDesired(t *testing.T) {
 				t.Fatalf("error (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("Desired (-want +got):\n%s", diff)
+				t.Errorf("Plan (-want +got):\n%s", diff)
+			}
+			if plan.Waiting != "" {
+				t.Errorf("a one-resource plan waits: %s", plan.Waiting)
 			}
 		})
 	}
@@ -298,10 +302,11 @@ func TestBucketDesiredAndUpdate(t *testing.T) {
 		},
 	}
 	claim := &storagev1.BucketClaim{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "assets", UID: "1e2d3c4b-5a69-4788-9a0b-c1d2e3f4a5b6"}, Spec: storagev1.BucketClaimSpec{Versioning: true}}
-	got, err := Bucket{}.Desired(claim, class)
+	plan, err := Bucket{}.Plan(claim, class, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := plan.Resources
 	name := translate.Name(claim)
 	want := &s3v1.Bucket{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "s3.aws.stowage.dev/v1alpha1", Kind: "Bucket"},
@@ -317,13 +322,14 @@ func TestBucketDesiredAndUpdate(t *testing.T) {
 	want.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "default"}
 	want.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: name + "-connection"}
 	if diff := cmp.Diff([]client.Object{want}, got); diff != "" {
-		t.Errorf("Desired (-want +got):\n%s", diff)
+		t.Errorf("Plan (-want +got):\n%s", diff)
 	}
 
 	// Turning versioning off suspends it and public access opens the blocks.
 	claim.Spec.Versioning = false
 	claim.Spec.PublicAccess = true
-	d, _ := Bucket{}.Desired(claim, class)
+	p2, _ := Bucket{}.Plan(claim, class, nil)
+	d := p2.Resources
 	existing := want.DeepCopy()
 	changed, _ := Bucket{}.Update(existing, d[0])
 	if !changed {

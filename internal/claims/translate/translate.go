@@ -18,28 +18,32 @@ import (
 	storagev1 "github.com/stowage-dev/stowage/apis/storage/v1alpha1"
 )
 
-// An Observation is what a cloud reports about a claim's managed resources.
-type Observation struct {
-	// Ready is true when every managed resource is ready to use.
-	Ready bool
-	// Message says why the claim is not ready yet.
-	Message string
-	// NotSynced says why a managed resource cannot reach its desired
-	// state (e.g. the cloud refused a change); empty when all are synced.
-	NotSynced string
-	// ConnectionSecrets are Secrets in the claim's namespace whose contract
-	// keys make up the claim's connection secret, merged in order.
-	ConnectionSecrets []string
+// A Plan is what a translation wants to exist for a claim now.
+type Plan struct {
+	// Resources are the managed resources, in the order they are made, in
+	// the claim's namespace and without owner references. The claim
+	// controller makes the missing ones, updates the others, and removes
+	// the claim's managed resources no longer in a complete plan.
+	Resources []client.Object
 
-	// Database status.
+	// Waiting says what is not in Resources yet and what it waits for (an
+	// Azure SQL Database waits for its Server to be ready); "" when the plan
+	// is complete. A claim is never Ready while its plan waits.
+	Waiting string
+}
+
+// DatabaseStatus is what a database claim's status shows of its cloud.
+type DatabaseStatus struct {
 	Endpoint      string
 	Port          int32
 	EngineVersion string
+}
 
-	// Bucket status.
-	Bucket         string
-	Region         string
-	BucketEndpoint string
+// BucketStatus is what a bucket claim's status shows of its cloud.
+type BucketStatus struct {
+	Bucket   string
+	Region   string
+	Endpoint string
 }
 
 // Common is what every translation offers.
@@ -55,22 +59,25 @@ type Common interface {
 	Update(existing, desired client.Object) (changed bool, notApplied []string)
 }
 
-// A Database translates DatabaseClaims for one cloud.
+// A Database translates DatabaseClaims for one cloud. Readiness, sync state
+// and the connection secret are read from the managed resources by the claim
+// controller, the same way for every cloud.
 type Database interface {
 	Common
-	// Desired managed resources for claim through class, in the claim's
-	// namespace and without owner references. An error of type
-	// *NotOfferedError means the class cannot serve the claim.
-	Desired(claim *dbv1.DatabaseClaim, class *dbv1.DatabaseClass) ([]client.Object, error)
-	// Observe the managed resources Desired named, as they are now.
-	Observe(claim *dbv1.DatabaseClaim, observed []client.Object) Observation
+	// Plan the managed resources of claim through class, given the ones
+	// the claim has now (existing), so a translation can make one only once
+	// another is ready. An error of type *NotOfferedError means the class
+	// cannot serve the claim.
+	Plan(claim *dbv1.DatabaseClaim, class *dbv1.DatabaseClass, existing []client.Object) (Plan, error)
+	// Status of the claim, read from its managed resources.
+	Status(claim *dbv1.DatabaseClaim, observed []client.Object) DatabaseStatus
 }
 
 // A Bucket translates BucketClaims for one cloud.
 type Bucket interface {
 	Common
-	Desired(claim *storagev1.BucketClaim, class *storagev1.BucketClass) ([]client.Object, error)
-	Observe(claim *storagev1.BucketClaim, observed []client.Object) Observation
+	Plan(claim *storagev1.BucketClaim, class *storagev1.BucketClass, existing []client.Object) (Plan, error)
+	Status(claim *storagev1.BucketClaim, observed []client.Object) BucketStatus
 }
 
 // A NotOfferedError says a class does not offer what a claim asks for.
