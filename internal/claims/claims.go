@@ -107,6 +107,26 @@ type claimObject interface {
 	client.Object
 	GetCondition(xpv2.ConditionType) xpv2.Condition
 	SetConditions(...xpv2.Condition)
+	// GetClassName is the class the claim is bound to, or "" while unbound;
+	// SetClassName records the binding on the claim's spec.
+	GetClassName() string
+	SetClassName(string)
+	// GetReclaimPolicyOverride is the claim's own reclaim policy, or "";
+	// Get/SetReclaimPolicy the policy in effect, recorded in its status.
+	GetReclaimPolicyOverride() string
+	GetReclaimPolicy() string
+	SetReclaimPolicy(string)
+	GetConnectionSecretName() string
+}
+
+// A classObject is a DatabaseClass or a BucketClass.
+type classObject interface {
+	client.Object
+	IsDefault() bool
+	GetReclaimPolicy() string
+	AllowsReclaimPolicyOverride() bool
+	GetNamespaceSelector() *metav1.LabelSelector
+	Cloud() string
 }
 
 // classView is what the claim controller needs to know about a class.
@@ -126,20 +146,15 @@ type claimKey struct {
 	ClassName string
 }
 
-// kind is one claim kind and its classes.
+// kind is what differs between the claim kinds; everything else about
+// claims and classes is read through claimObject and classObject.
 type kind interface {
 	Kind() string
 	ClassKind() string
 	NewClaim() claimObject
-	ListClaims(ctx context.Context, c client.Reader) ([]claimKey, error)
-	ClassType() client.Object
-	Classes(ctx context.Context, c client.Reader) ([]classView, error)
-	// Class gets the class called name; false when there is none.
-	Class(ctx context.Context, c client.Reader, name string) (classView, bool, error)
-	// ClassName is the class the claim is bound to, or "" while unbound.
-	ClassName(claimObject) string
-	// SetClassName records the binding on the claim's spec.
-	SetClassName(claimObject, string)
+	NewClaimList() client.ObjectList
+	NewClass() classObject
+	NewClassList() client.ObjectList
 	// Serves reports whether a class can be a default for the claim.
 	Serves(claimObject, classView) bool
 	// Offered checks the portable fields against the class.
@@ -154,13 +169,67 @@ type kind interface {
 	// SetStatus sets the claim's status from its managed resources, read
 	// through the translation that made them, which needs no class.
 	SetStatus(c claimObject, refs []client.Object)
-	// ReclaimPolicy returns the claim's own override and the policy in
-	// effect recorded in its status; either may be "".
-	ReclaimPolicy(claimObject) (override, recorded string)
-	SetReclaimPolicy(claimObject, string)
-	SecretName(claimObject) string
 	SecretKeys() []string
 	Types() []client.Object
+}
+
+func viewOf(c classObject) classView {
+	return classView{
+		Name: c.GetName(), Default: c.IsDefault(), Reclaim: c.GetReclaimPolicy(),
+		AllowOverride: c.AllowsReclaimPolicyOverride(), Selector: c.GetNamespaceSelector(),
+		Cloud: c.Cloud(), Object: c,
+	}
+}
+
+// listClaims lists every claim of k with the class it is bound to.
+func listClaims(ctx context.Context, c client.Reader, k kind) ([]claimKey, error) {
+	l := k.NewClaimList()
+	if err := c.List(ctx, l); err != nil {
+		return nil, err
+	}
+	items, err := apimeta.ExtractList(l)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]claimKey, 0, len(items))
+	for _, it := range items {
+		if cl, ok := it.(claimObject); ok {
+			out = append(out, claimKey{NamespacedName: client.ObjectKeyFromObject(cl), ClassName: cl.GetClassName()})
+		}
+	}
+	return out, nil
+}
+
+// listClasses lists every class of k.
+func listClasses(ctx context.Context, c client.Reader, k kind) ([]classView, error) {
+	l := k.NewClassList()
+	if err := c.List(ctx, l); err != nil {
+		return nil, err
+	}
+	items, err := apimeta.ExtractList(l)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]classView, 0, len(items))
+	for _, it := range items {
+		if cl, ok := it.(classObject); ok {
+			out = append(out, viewOf(cl))
+		}
+	}
+	return out, nil
+}
+
+// getClass gets the class of k called name; false when there is none.
+func getClass(ctx context.Context, c client.Reader, k kind, name string) (classView, bool, error) {
+	cl := k.NewClass()
+	err := c.Get(ctx, types.NamespacedName{Name: name}, cl)
+	if kerrors.IsNotFound(err) {
+		return classView{}, false, nil
+	}
+	if err != nil {
+		return classView{}, false, err
+	}
+	return viewOf(cl), true, nil
 }
 
 // setup adds a claim controller for k.
@@ -180,8 +249,8 @@ func setup(mgr ctrl.Manager, o controller.Options, k kind) error {
 		Owns(&corev1.Secret{}).
 		// A class change concerns the claims bound to it and the claims
 		// still waiting for a binding; bound claims never move.
-		Watches(k.ClassType(), handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, cl client.Object) []reconcile.Request {
-			keys, err := k.ListClaims(ctx, mgr.GetClient())
+		Watches(k.NewClass(), handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, cl client.Object) []reconcile.Request {
+			keys, err := listClaims(ctx, mgr.GetClient(), k)
 			if err != nil {
 				return nil
 			}
@@ -326,9 +395,9 @@ func (r *reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 // sync binds the claim if it is not bound yet, then makes its managed
 // resources match it, and records what it saw in the claim's status.
 func (r *reconciler) sync(ctx context.Context, cr claimObject) (reconcile.Result, error) {
-	name := r.kind.ClassName(cr)
+	name := cr.GetClassName()
 	if name == "" {
-		classes, err := r.kind.Classes(ctx, r.client)
+		classes, err := listClasses(ctx, r.client, r.kind)
 		if err != nil {
 			return r.failed(cr, err)
 		}
@@ -338,7 +407,7 @@ func (r *reconciler) sync(ctx context.Context, cr claimObject) (reconcile.Result
 		}
 		// The binding is recorded on the spec, like a PVC's
 		// storageClassName: from now on no other class's flags matter.
-		r.kind.SetClassName(cr, cl.Name)
+		cr.SetClassName(cl.Name)
 		if err := r.client.Update(ctx, cr); err != nil {
 			return reconcile.Result{}, err
 		}
@@ -350,12 +419,12 @@ func (r *reconciler) sync(ctx context.Context, cr claimObject) (reconcile.Result
 	if err != nil {
 		return r.failed(cr, err)
 	}
-	override, recorded := r.kind.ReclaimPolicy(cr)
+	override, recorded := cr.GetReclaimPolicyOverride(), cr.GetReclaimPolicy()
 	bound := boundPolicy(recorded, owned)
 	if bound != "" {
-		r.kind.SetReclaimPolicy(cr, bound)
+		cr.SetReclaimPolicy(bound)
 	}
-	cl, found, err := r.kind.Class(ctx, r.client, name)
+	cl, found, err := getClass(ctx, r.client, r.kind, name)
 	if err != nil {
 		return r.failed(cr, err)
 	}
@@ -394,7 +463,7 @@ func (r *reconciler) sync(ctx context.Context, cr claimObject) (reconcile.Result
 	}
 
 	policy, notApplied := reclaimPolicy(cl, override, bound)
-	r.kind.SetReclaimPolicy(cr, policy)
+	cr.SetReclaimPolicy(policy)
 	var observed []client.Object
 	for _, d := range plan.Resources {
 		d.SetLabels(withClaimLabels(d.GetLabels(), cr))
@@ -519,7 +588,7 @@ func (r *reconciler) observe(ctx context.Context, cr claimObject, objs []client.
 	}
 	if o.Ready {
 		if cr.GetCondition(xpv2.TypeReady).Status != corev1.ConditionTrue {
-			r.record.Event(cr, event.Normal("Ready", fmt.Sprintf("managed resources are ready; connection secret %s written", r.kind.SecretName(cr))))
+			r.record.Event(cr, event.Normal("Ready", fmt.Sprintf("managed resources are ready; connection secret %s written", strings.TrimSpace(cr.GetConnectionSecretName()))))
 		}
 		cr.SetConditions(xpv2.Available())
 	} else {
@@ -738,7 +807,7 @@ func (r *reconciler) writeSecret(ctx context.Context, cr claimObject, o managedS
 			}
 		}
 	}
-	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: cr.GetNamespace(), Name: r.kind.SecretName(cr)}}
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: cr.GetNamespace(), Name: strings.TrimSpace(cr.GetConnectionSecretName())}}
 	err := r.client.Get(ctx, client.ObjectKeyFromObject(s), s)
 	switch {
 	case kerrors.IsNotFound(err):
@@ -818,12 +887,12 @@ func (r *reconciler) delete(ctx context.Context, cr claimObject) (reconcile.Resu
 	if err != nil {
 		return reconcile.Result{}, err
 	}
-	override, recorded := r.kind.ReclaimPolicy(cr)
+	override, recorded := cr.GetReclaimPolicyOverride(), cr.GetReclaimPolicy()
 	policy := boundPolicy(recorded, mrs)
 	// A change the claim asked for just before it was deleted still counts,
 	// where its class allows it.
-	if name := r.kind.ClassName(cr); name != "" && len(mrs) > 0 {
-		cl, found, err := r.kind.Class(ctx, r.client, name)
+	if name := cr.GetClassName(); name != "" && len(mrs) > 0 {
+		cl, found, err := getClass(ctx, r.client, r.kind, name)
 		if err != nil {
 			return reconcile.Result{}, err
 		}

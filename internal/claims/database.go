@@ -1,15 +1,10 @@
 package claims
 
 import (
-	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
-	kerrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -26,64 +21,14 @@ func SetupDatabase(mgr ctrl.Manager, o controller.Options) error {
 
 type databaseKind struct{ reg *translate.Registry }
 
-func (databaseKind) ClassKind() string        { return dbv1.DatabaseClassKind }
-func (databaseKind) Kind() string             { return dbv1.DatabaseClaimKind }
-func (databaseKind) NewClaim() claimObject    { return &dbv1.DatabaseClaim{} }
-func (databaseKind) ClassType() client.Object { return &dbv1.DatabaseClass{} }
-func (databaseKind) SecretKeys() []string     { return contract.DatabaseKeys }
-func (k databaseKind) Types() []client.Object { return k.reg.DatabaseTypes() }
-
-func (databaseKind) ListClaims(ctx context.Context, c client.Reader) ([]claimKey, error) {
-	l := &dbv1.DatabaseClaimList{}
-	if err := c.List(ctx, l); err != nil {
-		return nil, err
-	}
-	out := make([]claimKey, 0, len(l.Items))
-	for _, i := range l.Items {
-		out = append(out, claimKey{NamespacedName: types.NamespacedName{Namespace: i.Namespace, Name: i.Name}, ClassName: ptr.Deref(i.Spec.ClassName, "")})
-	}
-	return out, nil
-}
-
-func databaseClassView(c *dbv1.DatabaseClass) classView {
-	return classView{
-		Name: c.Name, Default: c.Spec.Default, Reclaim: string(c.Spec.ReclaimPolicy),
-		AllowOverride: c.Spec.AllowReclaimPolicyOverride, Selector: c.Spec.NamespaceSelector,
-		Cloud: c.Cloud(), Object: c,
-	}
-}
-
-func (databaseKind) Classes(ctx context.Context, c client.Reader) ([]classView, error) {
-	l := &dbv1.DatabaseClassList{}
-	if err := c.List(ctx, l); err != nil {
-		return nil, err
-	}
-	out := make([]classView, 0, len(l.Items))
-	for i := range l.Items {
-		out = append(out, databaseClassView(&l.Items[i]))
-	}
-	return out, nil
-}
-
-func (databaseKind) ClassName(c claimObject) string {
-	return ptr.Deref(c.(*dbv1.DatabaseClaim).Spec.ClassName, "")
-}
-
-func (databaseKind) SetClassName(c claimObject, name string) {
-	c.(*dbv1.DatabaseClaim).Spec.ClassName = ptr.To(name)
-}
-
-func (databaseKind) Class(ctx context.Context, c client.Reader, name string) (classView, bool, error) {
-	cl := &dbv1.DatabaseClass{}
-	err := c.Get(ctx, types.NamespacedName{Name: name}, cl)
-	if kerrors.IsNotFound(err) {
-		return classView{}, false, nil
-	}
-	if err != nil {
-		return classView{}, false, err
-	}
-	return databaseClassView(cl), true, nil
-}
+func (databaseKind) ClassKind() string               { return dbv1.DatabaseClassKind }
+func (databaseKind) Kind() string                    { return dbv1.DatabaseClaimKind }
+func (databaseKind) NewClaim() claimObject           { return &dbv1.DatabaseClaim{} }
+func (databaseKind) NewClass() classObject           { return &dbv1.DatabaseClass{} }
+func (databaseKind) NewClaimList() client.ObjectList { return &dbv1.DatabaseClaimList{} }
+func (databaseKind) NewClassList() client.ObjectList { return &dbv1.DatabaseClassList{} }
+func (databaseKind) SecretKeys() []string            { return contract.DatabaseKeys }
+func (k databaseKind) Types() []client.Object        { return k.reg.DatabaseTypes() }
 
 func engineOffer(cl *dbv1.DatabaseClass, e dbv1.Engine) (dbv1.EngineOffer, bool) {
 	for _, o := range cl.Spec.Engines {
@@ -137,7 +82,7 @@ func (databaseKind) Status(c claimObject) any {
 
 func (k databaseKind) SetStatus(c claimObject, refs []client.Object) {
 	cr := c.(*dbv1.DatabaseClaim)
-	cr.Status.ClassName = ptr.Deref(cr.Spec.ClassName, "")
+	cr.Status.ClassName = cr.GetClassName()
 	var st translate.DatabaseStatus
 	if len(refs) > 0 {
 		if t, ok := k.reg.DatabaseFor(refs[0]); ok {
@@ -152,17 +97,4 @@ func (k databaseKind) SetStatus(c claimObject, refs []client.Object) {
 		gvk := r.GetObjectKind().GroupVersionKind()
 		cr.Status.ResourceRefs = append(cr.Status.ResourceRefs, dbv1.ResourceReference{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Name: r.GetName()})
 	}
-}
-
-func (databaseKind) ReclaimPolicy(c claimObject) (string, string) {
-	cr := c.(*dbv1.DatabaseClaim)
-	return string(ptr.Deref(cr.Spec.ReclaimPolicy, "")), string(cr.Status.ReclaimPolicy)
-}
-
-func (databaseKind) SetReclaimPolicy(c claimObject, p string) {
-	c.(*dbv1.DatabaseClaim).Status.ReclaimPolicy = dbv1.ReclaimPolicy(p)
-}
-
-func (databaseKind) SecretName(c claimObject) string {
-	return strings.TrimSpace(c.(*dbv1.DatabaseClaim).Spec.WriteConnectionSecretToRef.Name)
 }

@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // A ReclaimPolicy says what happens to the cloud resources when a claim is
@@ -43,3 +44,43 @@ func (c *DatabaseClaim) GetCondition(ct xpv2.ConditionType) xpv2.Condition {
 
 // SetConditions of this DatabaseClaim.
 func (c *DatabaseClaim) SetConditions(cs ...xpv2.Condition) { c.Status.SetConditions(cs...) }
+
+// GetClassName is the class the claim is bound to, or "" while unbound.
+func (c *DatabaseClaim) GetClassName() string {
+	if c.Spec.ClassName == nil {
+		return ""
+	}
+	return *c.Spec.ClassName
+}
+
+// SetClassName records the claim's binding.
+func (c *DatabaseClaim) SetClassName(name string) { c.Spec.ClassName = &name }
+
+// GetReclaimPolicyOverride is the claim's own reclaim policy, or "".
+func (c *DatabaseClaim) GetReclaimPolicyOverride() string {
+	if c.Spec.ReclaimPolicy == nil {
+		return ""
+	}
+	return string(*c.Spec.ReclaimPolicy)
+}
+
+// GetReclaimPolicy is the reclaim policy in effect, as the status records it.
+func (c *DatabaseClaim) GetReclaimPolicy() string { return string(c.Status.ReclaimPolicy) }
+
+// SetReclaimPolicy records the reclaim policy in effect.
+func (c *DatabaseClaim) SetReclaimPolicy(p string) { c.Status.ReclaimPolicy = ReclaimPolicy(p) }
+
+// GetConnectionSecretName is the Secret the claim's connection details go to.
+func (c *DatabaseClaim) GetConnectionSecretName() string { return c.Spec.WriteConnectionSecretToRef.Name }
+
+// IsDefault reports whether claims without a className bind to the class.
+func (c *DatabaseClass) IsDefault() bool { return c.Spec.Default }
+
+// GetReclaimPolicy is the class's reclaim policy.
+func (c *DatabaseClass) GetReclaimPolicy() string { return string(c.Spec.ReclaimPolicy) }
+
+// AllowsReclaimPolicyOverride reports whether claims may choose their own.
+func (c *DatabaseClass) AllowsReclaimPolicyOverride() bool { return c.Spec.AllowReclaimPolicyOverride }
+
+// GetNamespaceSelector selects the namespaces whose claims may use the class.
+func (c *DatabaseClass) GetNamespaceSelector() *metav1.LabelSelector { return c.Spec.NamespaceSelector }
