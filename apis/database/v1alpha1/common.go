@@ -71,7 +71,9 @@ func (c *DatabaseClaim) GetReclaimPolicy() string { return string(c.Status.Recla
 func (c *DatabaseClaim) SetReclaimPolicy(p string) { c.Status.ReclaimPolicy = ReclaimPolicy(p) }
 
 // GetConnectionSecretName is the Secret the claim's connection details go to.
-func (c *DatabaseClaim) GetConnectionSecretName() string { return c.Spec.WriteConnectionSecretToRef.Name }
+func (c *DatabaseClaim) GetConnectionSecretName() string {
+	return c.Spec.WriteConnectionSecretToRef.Name
+}
 
 // IsDefault reports whether claims without a className bind to the class.
 func (c *DatabaseClass) IsDefault() bool { return c.Spec.Default }
