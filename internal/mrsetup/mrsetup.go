@@ -38,6 +38,12 @@ func Setup[T resource.Managed](mgr ctrl.Manager, o controller.Options, gvk schem
 		// grace period would only stall deleting a young resource.
 		managed.WithCreationGracePeriod(0),
 		managed.WithDeterministicExternalName(true),
+		// A managed resource that points at another (a Database at its
+		// Server, a Container at its Account) by name or selector has its
+		// references resolved here, for every kind: the kind only marks the
+		// fields (+crossplane:generate:reference) and angryjet generates
+		// ResolveReferences.
+		managed.WithReferenceResolver(managed.NewAPISimpleReferenceResolver(mgr.GetClient())),
 		// Instead of NameAsExternalName: also records that the name was
 		// generated, so an object found under it is only adopted when
 		// ownership.Check allows it.
