@@ -493,8 +493,9 @@ func (r *reconciler) sync(ctx context.Context, cr claimObject) (reconcile.Result
 }
 
 // removeUndesired deletes the claim's managed resources a complete plan no
-// longer has. Their management policies still carry the reclaim policy, so
-// a Retain claim's cloud objects stay.
+// longer has. Their cloud objects are kept whatever the reclaim policy: a
+// plan that drops a resource (a translation changed, a bug) must never
+// delete a database; the event says how to delete the object on purpose.
 func (r *reconciler) removeUndesired(ctx context.Context, cr claimObject, owned []resource.Managed, desired []client.Object) error {
 	for _, mr := range owned {
 		gvk := mr.GetObjectKind().GroupVersionKind()
@@ -504,7 +505,12 @@ func (r *reconciler) removeUndesired(ctx context.Context, cr claimObject, owned 
 		if wanted || mr.GetDeletionTimestamp() != nil {
 			continue
 		}
-		if controllerutil.RemoveFinalizer(mr, InUseFinalizer) {
+		released := controllerutil.RemoveFinalizer(mr, InUseFinalizer)
+		if deletes(mr.GetManagementPolicies()) {
+			mr.SetManagementPolicies(policiesFor(Retain))
+			released = true
+		}
+		if released {
 			if err := r.client.Update(ctx, mr); err != nil {
 				return err
 			}
@@ -512,7 +518,7 @@ func (r *reconciler) removeUndesired(ctx context.Context, cr claimObject, owned 
 		if err := r.client.Delete(ctx, mr); client.IgnoreNotFound(err) != nil {
 			return err
 		}
-		r.record.Event(cr, event.Normal("RemovedManagedResource", fmt.Sprintf("%s %s is no longer needed", gvk.Kind, mr.GetName())))
+		r.record.Event(cr, event.Normal("RemovedManagedResource", fmt.Sprintf("%s %s is no longer needed and was removed; its cloud object is kept (import it with a managed resource to delete it)", gvk.Kind, mr.GetName())))
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	rdsv1 "github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
@@ -51,6 +52,9 @@ func (twoStep) Status(*dbv1.DatabaseClaim, []client.Object) translate.DatabaseSt
 
 func TestPlansMakeResourcesInOrderAndRemoveWhatIsNotWanted(t *testing.T) {
 	s, objs, claim := boundReadyClaim(t)
+	// A Delete class, so a dropped resource would delete its cloud object
+	// unless it is released first.
+	objs[0].(*dbv1.DatabaseClass).Spec.ReclaimPolicy = dbv1.ReclaimDelete
 	// Only the class and the claim: the translation makes the rest.
 	c := fake.NewClientBuilder().WithScheme(s).WithObjects(objs[0], objs[1]).
 		WithStatusSubresource(&dbv1.DatabaseClaim{}, &rdsv1.DBInstance{}, &s3v1.Bucket{}).Build()
@@ -109,11 +113,23 @@ func TestPlansMakeResourcesInOrderAndRemoveWhatIsNotWanted(t *testing.T) {
 		t.Errorf("Ready %s (%s), endpoint %q, refs %v", c.Status, c.Message, got.Status.Endpoint, got.Status.ResourceRefs)
 	}
 
-	// A complete plan without the first removes it.
+	// A complete plan without the first removes it, keeping its cloud
+	// object: it is released before it is deleted. (The fake client has no
+	// finalizers to run, so the released policies are checked on the way.)
 	tr.dropFirst = true
+	var released bool
+	r.client = interceptor.NewClient(c, interceptor.Funcs{Delete: func(ctx context.Context, cl client.WithWatch, o client.Object, opts ...client.DeleteOption) error {
+		if db, ok := o.(*rdsv1.DBInstance); ok {
+			released = !deletes(db.GetManagementPolicies())
+		}
+		return cl.Delete(ctx, o, opts...)
+	}})
 	reconcileAndGet()
 	if err := c.Get(ctx, key("first"), &rdsv1.DBInstance{}); !kerrors.IsNotFound(err) {
 		t.Errorf("the resource no longer wanted is still there: %v", err)
+	}
+	if !released {
+		t.Error("the resource no longer wanted was deleted with a policy that deletes its cloud object")
 	}
 	if err := c.Get(ctx, key("second"), &s3v1.Bucket{}); err != nil {
 		t.Errorf("the wanted resource went: %v", err)

@@ -2,6 +2,8 @@ package testenv
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 )
 
 // A CallCounter is a reverse proxy in front of a local cloud that counts the
@@ -104,3 +107,24 @@ func (cc *CallCounter) Reset() {
 
 // Close stops the proxy.
 func (cc *CallCounter) Close() { cc.srv.Close() }
+
+// WaitFor waits until at least n of the calls counted after the first from
+// satisfy match, and returns every call after from. Tests watch a number of
+// polls happen this way instead of sleeping for a guessed time.
+func (cc *CallCounter) WaitFor(ctx context.Context, timeout time.Duration, from, n int, match func(Call) bool) ([]Call, error) {
+	var since []Call
+	err := Eventually(ctx, timeout, func() error {
+		since = cc.Calls()[from:]
+		seen := 0
+		for _, c := range since {
+			if match(c) {
+				seen++
+			}
+		}
+		if seen < n {
+			return fmt.Errorf("%d of %d calls seen", seen, n)
+		}
+		return nil
+	})
+	return since, err
+}

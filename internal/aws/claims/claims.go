@@ -214,8 +214,14 @@ func (Database) Update(existing, desired client.Object) (bool, []string) {
 	if dp.Tags != nil && !maps.Equal(ep.Tags, dp.Tags) {
 		ep.Tags, changed = maps.Clone(dp.Tags), true
 	}
-	if dp.DeletionProtection != nil && !ptr.Equal(ep.DeletionProtection, dp.DeletionProtection) {
-		ep.DeletionProtection, changed = dp.DeletionProtection, true
+	// Like the reclaim policy, what guards the data flows to bound claims
+	// only in the safer direction: a class edit never removes a bound
+	// database's deletion protection or its final snapshot.
+	switch {
+	case ptr.Deref(dp.DeletionProtection, false) && !ptr.Deref(ep.DeletionProtection, false):
+		ep.DeletionProtection, changed = ptr.To(true), true
+	case dp.DeletionProtection != nil && !*dp.DeletionProtection && ptr.Deref(ep.DeletionProtection, false):
+		notApplied = append(notApplied, "deletionProtection false: a class edit never removes a bound database's protection; turn it off on the DBInstance")
 	}
 	if dp.VPCSecurityGroupIDs != nil && !compare.SameSet(ep.VPCSecurityGroupIDs, dp.VPCSecurityGroupIDs) {
 		ep.VPCSecurityGroupIDs, changed = slices.Clone(dp.VPCSecurityGroupIDs), true
@@ -226,8 +232,11 @@ func (Database) Update(existing, desired client.Object) (bool, []string) {
 	if dp.StorageType != nil && !ptr.Equal(ep.StorageType, dp.StorageType) {
 		ep.StorageType, changed = dp.StorageType, true
 	}
-	if dp.SkipFinalSnapshot != nil && !ptr.Equal(ep.SkipFinalSnapshot, dp.SkipFinalSnapshot) {
-		ep.SkipFinalSnapshot, changed = dp.SkipFinalSnapshot, true
+	switch {
+	case dp.SkipFinalSnapshot != nil && !*dp.SkipFinalSnapshot && ptr.Deref(ep.SkipFinalSnapshot, false):
+		ep.SkipFinalSnapshot, changed = ptr.To(false), true
+	case ptr.Deref(dp.SkipFinalSnapshot, false) && !ptr.Deref(ep.SkipFinalSnapshot, false):
+		notApplied = append(notApplied, "skipFinalSnapshot true: a class edit never drops a bound database's final snapshot; set it on the DBInstance")
 	}
 	if ep.DBInstanceClass != dp.DBInstanceClass {
 		ep.DBInstanceClass, changed = dp.DBInstanceClass, true

@@ -247,6 +247,46 @@ func TestDatabaseUpdate(t *testing.T) {
 		}),
 		changed: true,
 	}
+	cases["ClassLoosensGuards"] = struct {
+		existing, desired, want *rdsv1.DBInstance
+		changed                 bool
+		notApplied              []string
+	}{
+		existing: existing(func(p *rdsv1.DBInstanceParameters) {
+			p.DeletionProtection = ptr.To(true)
+			p.SkipFinalSnapshot = ptr.To(false)
+		}),
+		desired: desired(func(p *rdsv1.DBInstanceParameters) {
+			p.Tags = map[string]string{"late": "initialised"}
+			p.DeletionProtection = ptr.To(false)
+			p.SkipFinalSnapshot = ptr.To(true)
+		}),
+		want: existing(func(p *rdsv1.DBInstanceParameters) {
+			p.DeletionProtection = ptr.To(true)
+			p.SkipFinalSnapshot = ptr.To(false)
+		}),
+		notApplied: []string{
+			"deletionProtection false: a class edit never removes a bound database's protection; turn it off on the DBInstance",
+			"skipFinalSnapshot true: a class edit never drops a bound database's final snapshot; set it on the DBInstance",
+		},
+	}
+	cases["ClassTightensGuards"] = struct {
+		existing, desired, want *rdsv1.DBInstance
+		changed                 bool
+		notApplied              []string
+	}{
+		existing: existing(func(p *rdsv1.DBInstanceParameters) { p.SkipFinalSnapshot = ptr.To(true) }),
+		desired: desired(func(p *rdsv1.DBInstanceParameters) {
+			p.Tags = map[string]string{"late": "initialised"}
+			p.DeletionProtection = ptr.To(true)
+			p.SkipFinalSnapshot = ptr.To(false)
+		}),
+		want: existing(func(p *rdsv1.DBInstanceParameters) {
+			p.DeletionProtection = ptr.To(true)
+			p.SkipFinalSnapshot = ptr.To(false)
+		}),
+		changed: true,
+	}
 	cases["SecurityGroupOrder"] = struct {
 		existing, desired, want *rdsv1.DBInstance
 		changed                 bool

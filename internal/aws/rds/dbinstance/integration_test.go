@@ -221,7 +221,7 @@ func TestDBInstanceLifecycle(t *testing.T) {
 
 	// Changing class and storage sends exactly one ModifyDBInstance with
 	// only those fields.
-	time.Sleep(2 * poll)
+	settled(ctx, t, d)
 	counter.Reset()
 	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(d), d); err != nil {
 		t.Fatal(err)
@@ -240,7 +240,7 @@ func TestDBInstanceLifecycle(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(3 * poll)
+	watchPolls(ctx, t, d, 3)
 	w := writesTo(name)
 	if len(w) != 1 || w[0].Action() != "ModifyDBInstance" {
 		t.Fatalf("writes after changing class and storage: %v, want one ModifyDBInstance", actions(w))
@@ -340,9 +340,9 @@ func TestDBInstanceInSyncMakesNoWrites(t *testing.T) {
 	}
 	waitReady(ctx, t, d)
 	// Let late initialisation settle, then watch several polls.
-	time.Sleep(2 * poll)
+	settled(ctx, t, d)
 	counter.Reset()
-	time.Sleep(5 * poll)
+	watchPolls(ctx, t, d, 5)
 	if w := writesTo(name); len(w) != 0 {
 		t.Errorf("an instance in sync got %d write calls, want 0: %v", len(w), actions(w))
 	}
@@ -384,7 +384,7 @@ func TestDBInstanceImportAndObserveOnly(t *testing.T) {
 	if _, err := testenv.WaitForCondition(ctx, env.Client, d, xpv2.TypeReady, corev1.ConditionTrue, timeout); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(3 * poll)
+	watchPolls(ctx, t, d, 3)
 	if w := writesTo(name); len(w) != 0 {
 		t.Fatalf("observe-only DBInstance got writes: %v", actions(w))
 	}
@@ -489,7 +489,7 @@ func TestDBInstancePasswordRotation(t *testing.T) {
 		}
 	}
 
-	time.Sleep(2 * poll)
+	settled(ctx, t, d)
 	counter.Reset()
 	pwSecret.StringData = map[string]string{"pw": "second-password-2"}
 	if err := env.Client.Update(ctx, pwSecret); err != nil {
@@ -506,7 +506,7 @@ func TestDBInstancePasswordRotation(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(3 * poll)
+	watchPolls(ctx, t, d, 3)
 	w := writesTo(name)
 	if len(w) != 1 || w[0].Action() != "ModifyDBInstance" || w[0].Form.Get("MasterUserPassword") != "second-password-2" {
 		t.Errorf("writes after changing the password: %v, want one ModifyDBInstance with the new password", actions(w))
@@ -788,31 +788,25 @@ func TestDBInstanceEngineDowngradeRefused(t *testing.T) {
 func watchPolls(ctx context.Context, t *testing.T, d *v1alpha1.DBInstance, n int) []testenv.Call {
 	t.Helper()
 	id := meta.GetExternalName(d)
-	from := len(callsTo(id))
-	var since []testenv.Call
-	err := testenv.Eventually(ctx, timeout, func() error {
-		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(d), d); err != nil {
-			return err
-		}
-		if c := d.GetCondition(xpv2.TypeSynced); c.Status != corev1.ConditionTrue {
-			t.Errorf("Synced is %s (%s: %s) while watching, want True", c.Status, c.Reason, c.Message)
-		}
-		since = callsTo(id)[from:]
-		reads := 0
-		for _, c := range since {
-			if c.Action() == "DescribeDBInstances" {
-				reads++
-			}
-		}
-		if reads < n {
-			return fmt.Errorf("%d of %d polls of %s seen", reads, n, id)
-		}
-		return nil
+	since, err := counter.WaitFor(ctx, timeout, len(counter.Calls()), n, func(c testenv.Call) bool {
+		return c.Action() == "DescribeDBInstances" && c.Form.Get("DBInstanceIdentifier") == id
 	})
 	if err != nil {
+		t.Fatalf("polls of %s: %v", id, err)
+	}
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(d), d); err != nil {
 		t.Fatal(err)
 	}
-	return since
+	if c := d.GetCondition(xpv2.TypeSynced); c.Status != corev1.ConditionTrue {
+		t.Errorf("Synced is %s (%s: %s) after %d polls, want True", c.Status, c.Reason, c.Message, n)
+	}
+	var mine []testenv.Call
+	for _, c := range since {
+		if c.Form.Get("DBInstanceIdentifier") == id || strings.HasSuffix(c.Form.Get("ResourceName"), ":db:"+id) {
+			mine = append(mine, c)
+		}
+	}
+	return mine
 }
 
 // settled waits until late initialisation has written the spec back, so

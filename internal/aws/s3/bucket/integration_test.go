@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -126,6 +127,17 @@ func writesTo(name string) []testenv.Call {
 	return out
 }
 
+// watchPolls waits until the provider has read bucket name n more times
+// (one HeadBucket a poll).
+func watchPolls(ctx context.Context, t *testing.T, name string, n int) {
+	t.Helper()
+	if _, err := counter.WaitFor(ctx, timeout, len(counter.Calls()), n, func(c testenv.Call) bool {
+		return c.Method == http.MethodHead && c.Path == "/"+name
+	}); err != nil {
+		t.Fatalf("polls of bucket %s: %v", name, err)
+	}
+}
+
 func TestBucketLifecycle(t *testing.T) {
 	ctx, ns := setup(t)
 	name := "lifecycle-" + ns
@@ -239,9 +251,9 @@ func TestBucketInSyncMakesNoWrites(t *testing.T) {
 	}
 	waitReady(ctx, t, b)
 	// Let late initialisation settle, then watch several polls.
-	time.Sleep(2 * poll)
+	watchPolls(ctx, t, name, 2)
 	counter.Reset()
-	time.Sleep(4 * poll)
+	watchPolls(ctx, t, name, 4)
 	if w := writesTo(name); len(w) != 0 {
 		t.Errorf("a bucket in sync got %d write calls, want 0: %+v", len(w), w)
 	}
@@ -277,7 +289,7 @@ func TestBucketImportAndObserveOnly(t *testing.T) {
 	if _, err := testenv.WaitForCondition(ctx, env.Client, b, xpv2.TypeReady, corev1.ConditionTrue, timeout); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(3 * poll)
+	watchPolls(ctx, t, name, 3)
 	if w := writesTo(name); len(w) != 0 {
 		t.Fatalf("observe-only bucket got writes: %+v", w)
 	}
