@@ -17,6 +17,7 @@ package arm
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -28,6 +29,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 // Options configure a Server.
@@ -347,4 +353,32 @@ func (Responder) ServerError(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("x-ms-request-id", newUUID())
 	w.Header().Set("x-ms-correlation-request-id", newUUID())
 	WriteError(w, http.StatusInternalServerError, "InternalServerError", fmt.Sprintf("Encountered internal server error. Diagnostic information: timestamp '%s', tracking id '%s'.", time.Now().UTC().Format("20060102T150405Z"), newUUID()))
+}
+
+// ClientOptions point ARM SDK clients at a local ARM at endpoint, without
+// registering resource providers and without retries (tests see every
+// answer). Use them with Credential.
+func ClientOptions(endpoint string) *arm.ClientOptions {
+	return &arm.ClientOptions{
+		ClientOptions: policy.ClientOptions{
+			Cloud: cloud.Configuration{
+				ActiveDirectoryAuthorityHost: endpoint,
+				Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+					cloud.ResourceManager: {Endpoint: endpoint, Audience: "https://management.azure.com/"},
+				},
+			},
+			InsecureAllowCredentialWithHTTP: true,
+			Retry:                           policy.RetryOptions{MaxRetries: -1},
+		},
+		DisableRPRegistration: true,
+	}
+}
+
+// Credential is a token credential the local ARM accepts (it checks none).
+var Credential azcore.TokenCredential = staticToken{}
+
+type staticToken struct{}
+
+func (staticToken) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return azcore.AccessToken{Token: "local", ExpiresOn: time.Now().Add(time.Hour)}, nil
 }
