@@ -33,6 +33,9 @@ type Call struct {
 	// protocol RDS speaks (Action=..., Version=..., parameters); nil for
 	// other requests.
 	Form url.Values
+	// Body of a JSON request (ARM's PUT, PATCH and POST), so a test can
+	// check what an update sent; nil for other requests.
+	Body []byte
 
 	write bool
 }
@@ -69,6 +72,15 @@ func NewCallCounter(target string, isWrite func(*http.Request, Call) bool) (*Cal
 			if f, err := url.ParseQuery(string(body)); err == nil {
 				call.Form = f
 			}
+		}
+		if r.Body != nil && strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			call.Body = body
 		}
 		call.write = isWrite(r, call)
 		cc.mu.Lock()
