@@ -445,7 +445,6 @@ func TestThrottled(t *testing.T) {
 	}
 }
 
-
 func TestIsWrite(t *testing.T) {
 	cases := map[string]struct {
 		reason string
