@@ -4,6 +4,7 @@
 package azerr
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+
+	"github.com/stowage-dev/stowage/internal/mrsetup"
 )
 
 // notFoundCodes are the codes ARM and its providers give a missing object.
@@ -170,3 +173,19 @@ type wrapped struct {
 
 func (w *wrapped) Error() string { return w.msg }
 func (w *wrapped) Unwrap() error { return w.err }
+
+// Requeue reports a throttled call in *err to the reconcile running in ctx
+// (mrsetup.Throttled), so the resource comes back after the delay the cloud
+// advised rather than after the error backoff. Use it deferred:
+//
+//	defer azerr.Requeue(ctx, &err)
+func Requeue(ctx context.Context, err *error) {
+	if err == nil || *err == nil || !Throttled(*err) {
+		return
+	}
+	d, ok := RetryAfter(*err)
+	if !ok {
+		d = 5 * time.Second
+	}
+	mrsetup.Throttled(ctx, d)
+}
