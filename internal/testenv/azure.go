@@ -100,9 +100,10 @@ type AzureHarness struct {
 }
 
 // StartAzure starts everything an Azure integration test needs, with the
-// controllers setup adds polling every poll.
-func StartAzure(poll time.Duration, setup func(ctrl.Manager, controller.Options) error) (*AzureHarness, error) {
-	a := &Azure{}
+// controllers setup adds polling every poll and the local ARM's long-running
+// operations taking delay (300 ms when zero).
+func StartAzure(poll, delay time.Duration, setup func(ctrl.Manager, controller.Options) error) (*AzureHarness, error) {
+	a := &Azure{ProvisioningDelay: delay}
 	h, err := StartHarness(poll, setup, a)
 	if err != nil {
 		return nil, err

@@ -30,15 +30,15 @@ type AccountParameters struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="location is immutable: an account cannot move"
 	Location *string `json:"location,omitempty"`
 
-	// Kind of account.
+	// Kind of account. StorageV2 for a new account when unset; an
+	// imported account keeps its own.
 	// +optional
-	// +kubebuilder:default=StorageV2
 	// +kubebuilder:validation:Enum=StorageV2;BlockBlobStorage;BlobStorage;Storage;FileStorage
 	Kind *string `json:"kind,omitempty"`
 
-	// SKU (replication and performance) of the account.
+	// SKU (replication and performance) of the account. Standard_LRS for a
+	// new account when unset; an imported account keeps its own.
 	// +optional
-	// +kubebuilder:default=Standard_LRS
 	// +kubebuilder:validation:Enum=Standard_LRS;Standard_GRS;Standard_RAGRS;Standard_ZRS;Standard_GZRS;Standard_RAGZRS;Premium_LRS;Premium_ZRS
 	SKU *string `json:"sku,omitempty"`
 
