@@ -250,4 +250,3 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.ResourceGroup) (_ ma
 }
 
 func (e *external) Disconnect(context.Context) error { return nil }
-

@@ -301,4 +301,3 @@ func TestAccountNameTaken(t *testing.T) {
 		t.Errorf("%d create calls for a taken name, want 1", len(puts))
 	}
 }
-
