@@ -59,7 +59,7 @@ func Setup[T resource.Managed](mgr ctrl.Manager, o controller.Options, gvk schem
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
 		For(obj).
-		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+		Complete(ratelimiter.NewReconciler(name, throttleAware{r: r}, o.GlobalRateLimiter))
 }
 
 // Recorder returns the event recorder external clients use to report what
