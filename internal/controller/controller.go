@@ -10,6 +10,7 @@ import (
 	"github.com/stowage-dev/stowage/internal/aws/rds/dbinstance"
 	"github.com/stowage-dev/stowage/internal/aws/s3/bucket"
 	"github.com/stowage-dev/stowage/internal/claims"
+	gcsbucket "github.com/stowage-dev/stowage/internal/gcp/storage/bucket"
 	"github.com/stowage-dev/stowage/internal/providerconfig/usage"
 )
 
@@ -19,6 +20,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		usage.Setup,
 		bucket.Setup,
 		dbinstance.Setup,
+		gcsbucket.Setup,
 		claims.SetupDatabase,
 		claims.SetupBucket,
 	} {

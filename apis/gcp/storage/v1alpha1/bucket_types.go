@@ -125,6 +125,36 @@ type RetentionPolicy struct {
 	RetentionPeriodSeconds int64 `json:"retentionPeriodSeconds"`
 }
 
+// A LabelValue is the value of a Google label: lowercase letters, digits,
+// '_' and '-', at most 63 characters.
+// +kubebuilder:validation:MaxLength=63
+// +kubebuilder:validation:Pattern=`^[a-z0-9_-]*$`
+type LabelValue string
+
+// LabelsOf is labels as plain strings; nil for nil.
+func LabelsOf(labels map[string]LabelValue) map[string]string {
+	if labels == nil {
+		return nil
+	}
+	out := make(map[string]string, len(labels))
+	for k, v := range labels {
+		out[k] = string(v)
+	}
+	return out
+}
+
+// ToLabels is labels as LabelValues; nil for nil.
+func ToLabels(labels map[string]string) map[string]LabelValue {
+	if labels == nil {
+		return nil
+	}
+	out := make(map[string]LabelValue, len(labels))
+	for k, v := range labels {
+		out[k] = LabelValue(v)
+	}
+	return out
+}
+
 // BucketParameters are the configurable fields of a Bucket.
 type BucketParameters struct {
 	// Location of the bucket: a region (europe-west1), a dual-region (EUR4)
@@ -179,8 +209,7 @@ type BucketParameters struct {
 	// +kubebuilder:validation:MaxProperties=59
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('stowage-'))",message="label keys starting with stowage- are reserved for Stowage's owner labels"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[a-z][a-z0-9_-]{0,62}$'))",message="label keys must start with a lowercase letter and hold only lowercase letters, digits, '_' and '-' (at most 63)"
-	// +kubebuilder:validation:XValidation:rule="self.all(k, self[k].matches('^[a-z0-9_-]{0,63}$'))",message="label values may hold only lowercase letters, digits, '_' and '-' (at most 63)"
-	Labels map[string]string `json:"labels,omitempty"`
+	Labels map[string]LabelValue `json:"labels,omitempty"`
 }
 
 // BucketObservation are the observable fields of a Bucket.
@@ -226,7 +255,7 @@ type BucketStatus struct {
 // +kubebuilder:printcolumn:name="AGE",type="date",JSONPath=".metadata.creationTimestamp"
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:scope=Namespaced,categories={crossplane,managed,gcp,stowage}
-// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() >= 3 && (self.metadata.name.size() <= 63 || (self.metadata.name.contains('.') && self.metadata.name.size() <= 222 && self.metadata.name.split('.').all(p, p.size() <= 63))) && self.metadata.name.matches('^[a-z0-9][a-z0-9._-]*[a-z0-9]$') && !self.metadata.name.startsWith('goog') && !self.metadata.name.contains('google')",message="metadata.name must be a valid Cloud Storage bucket name (3-63 lowercase letters, digits, '-', '_' and '.', starting and ending with a letter or digit, not starting with goog nor containing google) since it is the default bucket name"
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() >= 3 && (self.metadata.name.size() <= 63 || (self.metadata.name.contains('.') && self.metadata.name.size() <= 222)) && self.metadata.name.matches('^[a-z0-9][a-z0-9._-]*[a-z0-9]$') && !self.metadata.name.startsWith('goog') && !self.metadata.name.contains('google')",message="metadata.name must be a valid Cloud Storage bucket name (3-63 lowercase letters, digits, '-', '_' and '.', starting and ending with a letter or digit, not starting with goog nor containing google) since it is the default bucket name"
 type Bucket struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
