@@ -10,6 +10,8 @@ import (
 	"github.com/stowage-dev/stowage/internal/aws/rds/dbinstance"
 	"github.com/stowage-dev/stowage/internal/aws/s3/bucket"
 	"github.com/stowage-dev/stowage/internal/claims"
+	// The Google claim translations register themselves with translate.Default.
+	_ "github.com/stowage-dev/stowage/internal/gcp/claims"
 	gcsbucket "github.com/stowage-dev/stowage/internal/gcp/storage/bucket"
 	"github.com/stowage-dev/stowage/internal/providerconfig/usage"
 )

@@ -228,6 +228,9 @@ type BucketObservation struct {
 
 	// URL of the bucket (gs://name).
 	URL string `json:"url,omitempty"`
+
+	// Endpoint of the Cloud Storage API the bucket is served from.
+	Endpoint string `json:"endpoint,omitempty"`
 }
 
 // A BucketSpec defines the desired state of a Bucket.

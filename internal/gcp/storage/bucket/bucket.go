@@ -206,6 +206,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 		ProjectNumber:  o.ProjectNumber,
 		Metageneration: o.Metageneration,
 		URL:            "gs://" + name,
+		Endpoint:       Endpoint(e.session),
 	}
 	cr.SetConditions(xpv2.Available())
 
