@@ -7,6 +7,7 @@ import (
 
 	"cloud.google.com/go/storage"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -73,17 +74,21 @@ func TestBucketClaimOnGoogle(t *testing.T) {
 	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "assets-gcs"}, s); err != nil {
 		t.Fatal(err)
 	}
+	// Every key of the contract, and no other; connectionString is empty:
+	// Cloud Storage hands out no credentials with a bucket.
 	want := map[string]string{
 		contract.KeyProvider: "gcp", contract.KeyBucket: name, contract.KeyRegion: "europe-west1",
-		contract.KeyEndpoint: gcsCloud.Counter.URL, contract.KeyURL: "gs://" + name,
+		contract.KeyEndpoint: gcsCloud.Counter.URL, contract.KeyURL: "gs://" + name, contract.KeyConnectionString: "",
 	}
-	for _, k := range contract.BucketKeys {
-		if k == contract.KeyConnectionString {
-			continue // only where the cloud hands out credentials with the bucket (Azure)
-		}
-		if got := string(s.Data[k]); got != want[k] {
-			t.Errorf("connection secret %s = %q, want %q (keys %v)", k, got, want[k], keys(s.Data))
-		}
+	got := map[string]string{}
+	for k, v := range s.Data {
+		got[k] = string(v)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("connection secret: -want +got:\n%s", diff)
+	}
+	if len(contract.BucketKeys) != len(want) {
+		t.Errorf("the contract has keys %v; this test checks %v", contract.BucketKeys, keys(s.Data))
 	}
 
 	// The bucket is in Cloud Storage as the class and claim asked, labelled
