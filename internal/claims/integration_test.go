@@ -33,6 +33,8 @@ import (
 	"github.com/stowage-dev/stowage/internal/aws/s3/bucket"
 	"github.com/stowage-dev/stowage/internal/claims"
 	"github.com/stowage-dev/stowage/internal/claims/translate"
+	_ "github.com/stowage-dev/stowage/internal/gcp/claims"
+	gcsbucket "github.com/stowage-dev/stowage/internal/gcp/storage/bucket"
 	"github.com/stowage-dev/stowage/internal/providerconfig/usage"
 	"github.com/stowage-dev/stowage/internal/testenv"
 )
@@ -51,18 +53,21 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	h, err := testenv.StartAWS(poll, func(mgr ctrl.Manager, o controller.Options) error {
-		for _, s := range []func(ctrl.Manager, controller.Options) error{usage.Setup, bucket.Setup, dbinstance.Setup, claims.SetupDatabase, claims.SetupBucket} {
+	mt := &testenv.Moto{}
+	hh, err := testenv.StartHarness(poll, func(mgr ctrl.Manager, o controller.Options) error {
+		for _, s := range []func(ctrl.Manager, controller.Options) error{usage.Setup, bucket.Setup, dbinstance.Setup, gcsbucket.Setup, claims.SetupDatabase, claims.SetupBucket} {
 			if err := s(mgr, o); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
+	}, mt, &testenv.GCS{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	h := &testenv.AWSHarness{Harness: hh, Moto: mt, Counter: hh.Clouds[mt.Name()].Counter}
+	gcsCloud = hh.Clouds["gcs"]
 	env, moto, counter = h.Env, h.Moto, h.Counter
 	rdsc, s3c = h.RDS(), h.S3()
 	if err := clusterProviderConfig(context.Background()); err != nil {

@@ -13,6 +13,9 @@ import (
 	"github.com/stowage-dev/stowage/internal/azure/storage/account"
 	"github.com/stowage-dev/stowage/internal/azure/storage/container"
 	"github.com/stowage-dev/stowage/internal/claims"
+	// The Google claim translations register themselves with translate.Default.
+	_ "github.com/stowage-dev/stowage/internal/gcp/claims"
+	gcsbucket "github.com/stowage-dev/stowage/internal/gcp/storage/bucket"
 	"github.com/stowage-dev/stowage/internal/providerconfig/usage"
 )
 
@@ -25,6 +28,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		resourcegroup.Setup,
 		account.Setup,
 		container.Setup,
+		gcsbucket.Setup,
 		claims.SetupDatabase,
 		claims.SetupBucket,
 	} {

@@ -35,7 +35,7 @@ type AWSBucketTemplate struct {
 }
 
 // BucketClassSpec is a platform team's template for buckets.
-// +kubebuilder:validation:XValidation:rule="(has(self.aws) ? 1 : 0) == 1",message="exactly one cloud template (aws) must be set"
+// +kubebuilder:validation:XValidation:rule="(has(self.aws) ? 1 : 0) + (has(self.gcp) ? 1 : 0) == 1",message="exactly one cloud template (aws, gcp) must be set"
 type BucketClassSpec struct {
 	// Default marks the class as the default: claims without a className
 	// bind to it. Claims already bound never move when this flag changes.
@@ -68,6 +68,10 @@ type BucketClassSpec struct {
 	// AWS template.
 	// +optional
 	AWS *AWSBucketTemplate `json:"aws,omitempty"`
+
+	// GCP template.
+	// +optional
+	GCP *GCPBucketTemplate `json:"gcp,omitempty"`
 }
 
 // +kubebuilder:object:root=true
@@ -95,8 +99,11 @@ type BucketClassList struct {
 
 // Cloud is the cloud whose template the class sets, or "".
 func (c *BucketClass) Cloud() string {
-	if c.Spec.AWS != nil {
+	switch {
+	case c.Spec.AWS != nil:
 		return "aws"
+	case c.Spec.GCP != nil:
+		return "gcp"
 	}
 	return ""
 }

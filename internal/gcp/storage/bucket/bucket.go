@@ -1,0 +1,390 @@
+// Package bucket is the controller for Google Cloud Storage Buckets.
+package bucket
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"cloud.google.com/go/storage"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	xperrors "github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	"github.com/googleapis/gax-go/v2"
+	"google.golang.org/api/googleapi"
+	"google.golang.org/api/option"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/stowage-dev/stowage/apis/gcp/storage/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/compare"
+	"github.com/stowage-dev/stowage/internal/contract"
+	"github.com/stowage-dev/stowage/internal/gcp/gcpclient"
+	"github.com/stowage-dev/stowage/internal/gcp/labels"
+	"github.com/stowage-dev/stowage/internal/mrsetup"
+	"github.com/stowage-dev/stowage/internal/ownership"
+)
+
+// API is the part of Cloud Storage a Bucket needs: one call per operation.
+type API interface {
+	// Attrs reads the bucket.
+	Attrs(ctx context.Context, name string) (*storage.BucketAttrs, error)
+	// Create makes the bucket in project.
+	Create(ctx context.Context, project, name string, attrs *storage.BucketAttrs) error
+	// Update patches the fields u names, if the bucket's metadata is still
+	// at metageneration.
+	Update(ctx context.Context, name string, metageneration int64, u storage.BucketAttrsToUpdate) (*storage.BucketAttrs, error)
+	// Delete removes the (empty) bucket.
+	Delete(ctx context.Context, name string) error
+}
+
+// Client is API on the Cloud Storage client.
+type Client struct{ *storage.Client }
+
+// Attrs reads the bucket.
+func (c Client) Attrs(ctx context.Context, name string) (*storage.BucketAttrs, error) {
+	return c.Bucket(name).Attrs(ctx)
+}
+
+// Create makes the bucket.
+func (c Client) Create(ctx context.Context, project, name string, attrs *storage.BucketAttrs) error {
+	return c.Bucket(name).Create(ctx, project, attrs)
+}
+
+// Update patches the bucket. With its metageneration precondition the
+// client may retry it.
+func (c Client) Update(ctx context.Context, name string, metageneration int64, u storage.BucketAttrsToUpdate) (*storage.BucketAttrs, error) {
+	b := c.Bucket(name)
+	if metageneration > 0 {
+		b = b.If(storage.BucketConditions{MetagenerationMatch: metageneration})
+	}
+	return b.Update(ctx, u)
+}
+
+// Delete removes the bucket.
+func (c Client) Delete(ctx context.Context, name string) error { return c.Bucket(name).Delete(ctx) }
+
+// retries are the client's own retries of a throttled or failed call
+// (429, 5xx) before the error reaches the reconciler: a few, quickly, so a
+// worker is not held; after them the resource is requeued after the delay
+// Google advised (mrsetup.Throttled).
+var retries = []storage.RetryOption{
+	storage.WithMaxAttempts(3),
+	storage.WithBackoff(gax.Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2}),
+}
+
+// clients keeps one Cloud Storage client per session, so reconciles reuse
+// its connections. A session is the provider config's version: the session
+// cache hands out the same Options each time until the config changes.
+type clients struct {
+	mu sync.Mutex
+	m  map[clientKey]*storage.Client
+}
+
+// clientKey identifies a session by the address of its first client
+// option (the credentials), which the session cache shares between the
+// copies of one session it hands out, and the endpoint.
+type clientKey struct {
+	opts     *option.ClientOption
+	endpoint string
+}
+
+func (c *clients) get(ctx context.Context, s gcpclient.Session) (API, error) {
+	opts := s.StorageOptions()
+	var key clientKey
+	if len(s.Options) > 0 {
+		key.opts = &s.Options[0]
+	}
+	if e := s.Spec.Endpoints; e != nil {
+		key.endpoint = e.Storage
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if sc, ok := c.m[key]; ok && key.opts != nil {
+		return Client{sc}, nil
+	}
+	sc, err := storage.NewClient(ctx, opts...)
+	if err != nil {
+		return nil, xperrors.Wrap(err, "cannot make a Cloud Storage client")
+	}
+	sc.SetRetry(retries...)
+	if key.opts != nil {
+		c.m[key] = sc
+	}
+	return Client{sc}, nil
+}
+
+// Setup adds a controller that reconciles Buckets.
+func Setup(mgr ctrl.Manager, o controller.Options) error {
+	gvk := v1alpha1.BucketGroupVersionKind
+	cs := &clients{m: map[clientKey]*storage.Client{}}
+	c := &connector{
+		gcp:      gcpclient.NewConnector(mgr, o, cs.get),
+		recorder: mrsetup.Recorder(mgr, gvk),
+		cluster:  ownership.NewCluster(mgr.GetAPIReader()),
+	}
+	return mrsetup.Setup[*v1alpha1.Bucket](mgr, o, gvk, &v1alpha1.Bucket{}, c)
+}
+
+type connector struct {
+	gcp      *gcpclient.Connector[API]
+	recorder event.Recorder
+	cluster  ownership.ClusterID
+}
+
+func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Bucket) (managed.TypedExternalClient[*v1alpha1.Bucket], error) {
+	api, s, err := c.gcp.Connect(ctx, cr)
+	if err != nil {
+		return nil, err
+	}
+	return &external{api: api, session: s, recorder: c.recorder, cluster: c.cluster}, nil
+}
+
+// external is built anew for every reconcile, so it may carry what Observe
+// read over to Update.
+type external struct {
+	api      API
+	session  gcpclient.Session
+	recorder event.Recorder
+	cluster  ownership.ClusterID
+	last     *observed
+}
+
+// kind is the Bucket kind as owner labels name it.
+var kind = strings.ToLower(v1alpha1.BucketKind)
+
+func (e *external) ownership() labels.Checker {
+	return labels.Checker{Checker: ownership.Checker{Cluster: e.cluster, Kind: kind}}
+}
+
+func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.ExternalObservation, error) {
+	name := meta.GetExternalName(cr)
+	if name == "" {
+		return managed.ExternalObservation{}, nil
+	}
+	a, err := e.api.Attrs(ctx, name)
+	switch {
+	case isNotFound(err):
+		return managed.ExternalObservation{}, nil
+	case isForbidden(err):
+		return managed.ExternalObservation{}, xperrors.Errorf("access denied to bucket %q: it belongs to a project these credentials cannot read; bucket names are global, so pick another with the crossplane.io/external-name annotation", name)
+	case err != nil:
+		return managed.ExternalObservation{}, e.cloudErr(ctx, err, "cannot get bucket %q", name)
+	}
+	o := fromAttrs(a)
+	if err := e.ownership().Check(ctx, cr, o.Labels); err != nil {
+		if meta.WasDeleted(cr) && ownership.IsRefused(err) {
+			// Not ours: let the finalizer go and never touch the bucket.
+			return managed.ExternalObservation{}, nil
+		}
+		return managed.ExternalObservation{}, err
+	}
+	e.last = &o
+	if meta.WasDeleted(cr) {
+		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
+	}
+	var owner *ownership.Owner
+	if ownership.CanUpdate(cr) {
+		ow, err := e.ownership().Owner(ctx, cr)
+		if err != nil {
+			return managed.ExternalObservation{}, err
+		}
+		owner = &ow
+	}
+
+	lateInit := lateInitialize(&cr.Spec.ForProvider, o)
+	cr.Status.AtProvider = v1alpha1.BucketObservation{
+		Location:       o.Location,
+		LocationType:   o.LocationType,
+		ProjectNumber:  o.ProjectNumber,
+		Metageneration: o.Metageneration,
+		URL:            "gs://" + name,
+		Endpoint:       Endpoint(e.session),
+	}
+	cr.SetConditions(xpv2.Available())
+
+	ds := diff(cr.Spec.ForProvider, o, owner)
+	return managed.ExternalObservation{
+		ResourceExists:          true,
+		ResourceUpToDate:        len(ds) == 0,
+		ResourceLateInitialized: lateInit,
+		ConnectionDetails:       e.connectionDetails(name, o.Location),
+		Diff:                    compare.Describe(ds),
+	}, nil
+}
+
+func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.ExternalCreation, error) {
+	name := meta.GetExternalName(cr)
+	// Known before the create call, so a bucket is never made without them.
+	owner, err := e.ownership().Owner(ctx, cr)
+	if err != nil {
+		return managed.ExternalCreation{}, err
+	}
+	p := cr.Spec.ForProvider
+	location := e.location(p)
+	err = e.api.Create(ctx, e.session.ProjectID, name, createAttrs(p, location, owner))
+	switch {
+	case err == nil:
+	case isConflict(err):
+		// Bucket names are global: a previous Create of ours got this far
+		// before the status was written (or the client retried a create
+		// Google had done), or the name is someone else's.
+		a, rerr := e.api.Attrs(ctx, name)
+		switch {
+		case isForbidden(rerr):
+			return managed.ExternalCreation{}, xperrors.Errorf("bucket name %q is taken by another Google Cloud project: Cloud Storage bucket names are global; set the crossplane.io/external-name annotation to another name", name)
+		case rerr != nil:
+			return managed.ExternalCreation{}, e.cloudErr(ctx, rerr, "bucket %q already exists and cannot be read", name)
+		}
+		if err := e.ownership().Check(ctx, cr, a.Labels); err != nil {
+			return managed.ExternalCreation{}, err
+		}
+	case isInvalid(err):
+		return managed.ExternalCreation{}, xperrors.Errorf("Google refused to create bucket %q (the crossplane.io/external-name annotation) in location %q: %s", name, compare.OrNone(location), googleMessage(err))
+	default:
+		return managed.ExternalCreation{}, e.cloudErr(ctx, err, "cannot create bucket %q", name)
+	}
+	return managed.ExternalCreation{ConnectionDetails: e.connectionDetails(name, location)}, nil
+}
+
+// location is where a new bucket goes: the spec's, the provider config's
+// region, or Google's default.
+func (e *external) location(p v1alpha1.BucketParameters) string {
+	if p.Location != nil {
+		return *p.Location
+	}
+	return e.session.Region
+}
+
+func (e *external) Update(ctx context.Context, cr *v1alpha1.Bucket) (managed.ExternalUpdate, error) {
+	name := meta.GetExternalName(cr)
+	if e.last == nil {
+		a, err := e.api.Attrs(ctx, name)
+		if err != nil {
+			return managed.ExternalUpdate{}, e.cloudErr(ctx, err, "cannot get bucket %q", name)
+		}
+		o := fromAttrs(a)
+		if err := e.ownership().Check(ctx, cr, o.Labels); err != nil {
+			return managed.ExternalUpdate{}, err
+		}
+		e.last = &o
+	}
+	owner, err := e.ownership().Owner(ctx, cr)
+	if err != nil {
+		return managed.ExternalUpdate{}, err
+	}
+	p := cr.Spec.ForProvider
+	ds := diff(p, *e.last, &owner)
+	var moved error
+	var send []difference
+	for _, d := range ds {
+		if d.Part == partLocation {
+			moved = xperrors.Errorf("spec.forProvider.location is %s but bucket %q is in %s: a bucket cannot move; set the location Google reports, or make a new bucket", d.Want, name, d.Got)
+			continue
+		}
+		send = append(send, d)
+	}
+	if len(send) == 0 {
+		return managed.ExternalUpdate{}, moved
+	}
+	e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Updating bucket: "+compare.Describe(send)))
+	if prev, ok := ownership.Foreign(cr, e.last.Labels); ok {
+		e.recorder.Event(cr, event.Normal("AdoptExternalResource", fmt.Sprintf("Bucket %q was labelled as owned by %s (an explicit crossplane.io/external-name import, or an earlier resource of this name in this cluster); it is now labelled as this resource's", name, prev)))
+	}
+	_, err = e.api.Update(ctx, name, e.last.Metageneration, toUpdate(send, p, *e.last, &owner))
+	switch {
+	case err == nil:
+		return managed.ExternalUpdate{}, moved
+	case isPreconditionFailed(err):
+		return managed.ExternalUpdate{}, xperrors.Errorf("bucket %q changed while it was being updated; it will be read again", name)
+	case isInvalid(err):
+		return managed.ExternalUpdate{}, xperrors.Errorf("Google refused to update bucket %q (%s): %s", name, compare.Describe(send), googleMessage(err))
+	default:
+		return managed.ExternalUpdate{}, e.cloudErr(ctx, err, "cannot update bucket %q", name)
+	}
+}
+
+func (e *external) Delete(ctx context.Context, cr *v1alpha1.Bucket) (managed.ExternalDelete, error) {
+	name := meta.GetExternalName(cr)
+	cr.SetConditions(xpv2.Deleting())
+	err := e.api.Delete(ctx, name)
+	switch {
+	case err == nil, isNotFound(err):
+		return managed.ExternalDelete{}, nil
+	case isConflict(err):
+		return managed.ExternalDelete{}, xperrors.Errorf("bucket %q is not empty and Google will not delete it: empty it first, or remove Delete from spec.managementPolicies to leave it in Cloud Storage", name)
+	default:
+		return managed.ExternalDelete{}, e.cloudErr(ctx, err, "cannot delete bucket %q", name)
+	}
+}
+
+func (e *external) Disconnect(context.Context) error { return nil }
+
+func (e *external) connectionDetails(name, location string) managed.ConnectionDetails {
+	return contract.BucketEndpoint{
+		Provider: "gcp",
+		Bucket:   name,
+		Region:   strings.ToLower(location),
+		Endpoint: Endpoint(e.session),
+		URL:      "gs://" + name,
+	}.Details()
+}
+
+// Endpoint is the Cloud Storage endpoint applications reach: the provider
+// config's (without the JSON API path) or Google's.
+func Endpoint(s gcpclient.Session) string {
+	if e := s.Spec.Endpoints; e != nil && e.Storage != "" {
+		return strings.TrimSuffix(strings.TrimSuffix(e.Storage, "/"), "/storage/v1")
+	}
+	return "https://storage.googleapis.com"
+}
+
+// cloudErr wraps err; a call Google still throttled after the client's own
+// retries requeues the resource after the delay Google advised.
+func (e *external) cloudErr(ctx context.Context, err error, format string, args ...any) error {
+	var ge *googleapi.Error
+	if errors.As(err, &ge) && ge.Code == http.StatusTooManyRequests {
+		mrsetup.Throttled(ctx, retryAfter(ge.Header))
+		return xperrors.Wrapf(errors.New(googleMessage(err)), format+" (throttled by Google; retrying when it allows)", args...)
+	}
+	return xperrors.Wrapf(err, format, args...)
+}
+
+// retryAfter is the delay a throttled answer advised, or 5 s.
+func retryAfter(h http.Header) time.Duration {
+	if s, err := strconv.Atoi(h.Get("Retry-After")); err == nil && s > 0 {
+		return time.Duration(s) * time.Second
+	}
+	return 5 * time.Second
+}
+
+func code(err error) int {
+	var ge *googleapi.Error
+	if errors.As(err, &ge) {
+		return ge.Code
+	}
+	return 0
+}
+
+func googleMessage(err error) string {
+	var ge *googleapi.Error
+	if errors.As(err, &ge) && ge.Message != "" {
+		return ge.Message
+	}
+	return err.Error()
+}
+
+func isNotFound(err error) bool {
+	return errors.Is(err, storage.ErrBucketNotExist) || code(err) == http.StatusNotFound
+}
+func isForbidden(err error) bool          { return code(err) == http.StatusForbidden }
+func isConflict(err error) bool           { return code(err) == http.StatusConflict }
+func isInvalid(err error) bool            { return code(err) == http.StatusBadRequest }
+func isPreconditionFailed(err error) bool { return code(err) == http.StatusPreconditionFailed }
