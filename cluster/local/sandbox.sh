@@ -91,7 +91,7 @@ kubectl apply -f examples/aws/s3/ -f examples/aws/rds/
 kubectl apply -f examples/azure/resources/ -f examples/azure/storage/
 kubectl apply -f examples/gcp/storage/
 kubectl apply -f examples/classes/
-kubectl apply -f examples/claims/
+kubectl apply -f examples/claims/ -f examples/claims/gcp/
 
 say "Waiting for the managed resources to become Ready"
 for kind in buckets.s3.aws.stowage.dev dbinstances.rds.aws.stowage.dev \
@@ -125,10 +125,11 @@ show_secret() {
   kubectl -n "$1" get secret "$2" -o go-template='{{range $k, $v := .data}}{{$k}}={{$v | base64decode}}{{"\n"}}{{end}}' |
     sed -E 's#^(password)=.*#\1=********#; s#(://[^:/]+:)[^@]+@#\1********@#; s#^#    #'
 }
-wait_for 60 "the connection secrets" kubectl -n shop get secret assets-bucket orders-db-conn orders-db assets-storage
+wait_for 60 "the connection secrets" kubectl -n shop get secret assets-bucket orders-db-conn orders-db assets-storage assets-gcp-storage
 echo "From the claims (the same keys on every cloud):"
 show_secret shop orders-db
 show_secret shop assets-storage
+show_secret shop assets-gcp-storage
 echo "From the managed resources applied directly:"
 show_secret shop assets-bucket
 show_secret shop orders-db-conn
