@@ -215,7 +215,7 @@ func TestInstanceInsertErrors(t *testing.T) {
 		want   string
 	}{
 		"Duplicate": {reason: "a second insert of a name is refused", in: postgres("taken"), code: 409, want: "instanceAlreadyExists"},
-		"BadName":    {reason: "names are lowercase", in: postgres("Bad_Name"), code: 400, want: "invalid"},
+		"BadName":   {reason: "names are lowercase", in: postgres("Bad_Name"), code: 400, want: "invalid"},
 		"NoVersion": {reason: "databaseVersion is required", in: func() *sqladmin.DatabaseInstance {
 			i := postgres("nover")
 			i.DatabaseVersion = ""
