@@ -26,8 +26,10 @@ func (bucketKind) NewClaim() claimObject           { return &storagev1.BucketCla
 func (bucketKind) NewClass() classObject           { return &storagev1.BucketClass{} }
 func (bucketKind) NewClaimList() client.ObjectList { return &storagev1.BucketClaimList{} }
 func (bucketKind) NewClassList() client.ObjectList { return &storagev1.BucketClassList{} }
-func (bucketKind) SecretKeys() []string            { return contract.BucketKeys }
-func (k bucketKind) Types() []client.Object        { return k.reg.BucketTypes() }
+func (bucketKind) MergeSecrets(parts ...map[string][]byte) map[string][]byte {
+	return contract.MergeBucket(parts...)
+}
+func (k bucketKind) Types() []client.Object { return k.reg.BucketTypes() }
 
 // Serves: every default bucket class serves every bucket claim.
 func (bucketKind) Serves(claimObject, classView) bool { return true }

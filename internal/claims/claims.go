@@ -169,7 +169,10 @@ type kind interface {
 	// SetStatus sets the claim's status from its managed resources, read
 	// through the translation that made them, which needs no class.
 	SetStatus(c claimObject, refs []client.Object)
-	SecretKeys() []string
+	// MergeSecrets merges the connection details of the claim's managed
+	// resources into the claim's secret (contract.MergeDatabase or
+	// MergeBucket).
+	MergeSecrets(parts ...map[string][]byte) map[string][]byte
 	Types() []client.Object
 }
 
@@ -797,7 +800,7 @@ func (r *reconciler) apply(ctx context.Context, cr claimObject, tr translate.Com
 // writeSecret writes the claim's connection secret from the contract keys of
 // the managed resources' connection secrets.
 func (r *reconciler) writeSecret(ctx context.Context, cr claimObject, o managedState) error {
-	data := map[string][]byte{}
+	parts := make([]map[string][]byte, 0, len(o.ConnectionSecrets))
 	for _, name := range o.ConnectionSecrets {
 		s := &corev1.Secret{}
 		err := r.client.Get(ctx, types.NamespacedName{Namespace: cr.GetNamespace(), Name: name}, s)
@@ -807,12 +810,9 @@ func (r *reconciler) writeSecret(ctx context.Context, cr claimObject, o managedS
 		if err != nil {
 			return fmt.Errorf("cannot read connection secret %s: %w", name, err)
 		}
-		for _, k := range r.kind.SecretKeys() {
-			if v, ok := s.Data[k]; ok {
-				data[k] = v
-			}
-		}
+		parts = append(parts, s.Data)
 	}
+	data := r.kind.MergeSecrets(parts...)
 	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: cr.GetNamespace(), Name: strings.TrimSpace(cr.GetConnectionSecretName())}}
 	err := r.client.Get(ctx, client.ObjectKeyFromObject(s), s)
 	switch {

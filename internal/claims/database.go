@@ -27,8 +27,10 @@ func (databaseKind) NewClaim() claimObject           { return &dbv1.DatabaseClai
 func (databaseKind) NewClass() classObject           { return &dbv1.DatabaseClass{} }
 func (databaseKind) NewClaimList() client.ObjectList { return &dbv1.DatabaseClaimList{} }
 func (databaseKind) NewClassList() client.ObjectList { return &dbv1.DatabaseClassList{} }
-func (databaseKind) SecretKeys() []string            { return contract.DatabaseKeys }
-func (k databaseKind) Types() []client.Object        { return k.reg.DatabaseTypes() }
+func (databaseKind) MergeSecrets(parts ...map[string][]byte) map[string][]byte {
+	return contract.MergeDatabase(parts...)
+}
+func (k databaseKind) Types() []client.Object { return k.reg.DatabaseTypes() }
 
 func engineOffer(cl *dbv1.DatabaseClass, e dbv1.Engine) (dbv1.EngineOffer, bool) {
 	for _, o := range cl.Spec.Engines {

@@ -139,3 +139,49 @@ func (b BucketEndpoint) Details() map[string][]byte {
 	}
 	return d
 }
+
+// MergeDatabase merges what several managed resources publish for one
+// database (an instance's host and CA, a user's credentials, a database's
+// name) into the contract's keys. Later parts win, and uri and jdbcUrl are
+// built anew from the merged fields, so they always agree with them: no
+// single resource may know them all.
+func MergeDatabase(parts ...map[string][]byte) map[string][]byte {
+	m := pick(DatabaseKeys, parts)
+	port, err := strconv.Atoi(string(m[KeyPort]))
+	if err != nil || len(m[KeyHost]) == 0 || len(m[KeyEngine]) == 0 {
+		return m
+	}
+	e := DatabaseEndpoint{
+		Engine:   Engine(m[KeyEngine]),
+		Host:     string(m[KeyHost]),
+		Port:     port,
+		Database: string(m[KeyDatabase]),
+		Username: string(m[KeyUsername]),
+		Password: string(m[KeyPassword]),
+		CACert:   m[KeyCACert],
+	}
+	for k, v := range e.Details() {
+		m[k] = v
+	}
+	return m
+}
+
+// MergeBucket merges what several managed resources publish for one bucket
+// (an Azure account's endpoint and connection string, its container's name)
+// into the contract's keys. Later parts win.
+func MergeBucket(parts ...map[string][]byte) map[string][]byte {
+	return pick(BucketKeys, parts)
+}
+
+// pick returns the keys of parts, later parts winning.
+func pick(keys []string, parts []map[string][]byte) map[string][]byte {
+	m := map[string][]byte{}
+	for _, p := range parts {
+		for _, k := range keys {
+			if v, ok := p[k]; ok {
+				m[k] = v
+			}
+		}
+	}
+	return m
+}

@@ -85,3 +85,62 @@ func TestKeysAreTheContract(t *testing.T) {
 		t.Error("an S3 bucket secret has a connectionString")
 	}
 }
+
+func TestMergeDatabase(t *testing.T) {
+	instance := map[string][]byte{KeyEngine: []byte("postgres"), KeyHost: []byte("10.0.0.3"), KeyPort: []byte("5432"), KeyCACert: []byte("PEM"), "connectionName": []byte("p:r:i")}
+	database := map[string][]byte{KeyDatabase: []byte("orders")}
+	user := map[string][]byte{KeyUsername: []byte("app"), KeyPassword: []byte("s3cr3t")}
+	cases := map[string]struct {
+		reason string
+		parts  []map[string][]byte
+		want   map[string][]byte
+	}{
+		"Merged": {
+			reason: "An instance, a database and a user together make every contract key, with URIs built from all three.",
+			parts:  []map[string][]byte{instance, database, user},
+			want: map[string][]byte{
+				KeyEngine: []byte("postgres"), KeyHost: []byte("10.0.0.3"), KeyPort: []byte("5432"), KeyCACert: []byte("PEM"),
+				KeyDatabase: []byte("orders"), KeyUsername: []byte("app"), KeyPassword: []byte("s3cr3t"),
+				KeyURI:     []byte("postgresql://app:s3cr3t@10.0.0.3:5432/orders?sslmode=require"),
+				KeyJDBCURL: []byte("jdbc:postgresql://10.0.0.3:5432/orders?sslmode=require"),
+			},
+		},
+		"LaterWins": {
+			reason: "A later part's value replaces an earlier one's, and the URIs follow the winner.",
+			parts: []map[string][]byte{
+				{KeyEngine: []byte("mysql"), KeyHost: []byte("h"), KeyPort: []byte("3306"), KeyUsername: []byte("root"), KeyPassword: []byte("r"), KeyURI: []byte("stale")},
+				{KeyUsername: []byte("app"), KeyPassword: []byte("a")},
+			},
+			want: map[string][]byte{
+				KeyEngine: []byte("mysql"), KeyHost: []byte("h"), KeyPort: []byte("3306"), KeyUsername: []byte("app"), KeyPassword: []byte("a"),
+				KeyDatabase: []byte(""),
+				KeyURI:      []byte("mysql://app:a@h:3306/"),
+				KeyJDBCURL:  []byte("jdbc:mysql://h:3306/?sslMode=REQUIRED"),
+			},
+		},
+		"NoHostYet": {
+			reason: "Without a host no URI is made up; the keys known so far are kept.",
+			parts:  []map[string][]byte{database, user},
+			want:   map[string][]byte{KeyDatabase: []byte("orders"), KeyUsername: []byte("app"), KeyPassword: []byte("s3cr3t")},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, MergeDatabase(tc.parts...)); diff != "" {
+				t.Errorf("%s\n-want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestMergeBucket(t *testing.T) {
+	account := map[string][]byte{KeyProvider: []byte("azure"), KeyEndpoint: []byte("https://a.blob.core.windows.net/"), KeyConnectionString: []byte("cs"), "primaryAccessKey": []byte("k")}
+	container := map[string][]byte{KeyBucket: []byte("c"), KeyURL: []byte("https://a.blob.core.windows.net/c"), KeyRegion: []byte("westeurope")}
+	want := map[string][]byte{
+		KeyProvider: []byte("azure"), KeyEndpoint: []byte("https://a.blob.core.windows.net/"), KeyConnectionString: []byte("cs"),
+		KeyBucket: []byte("c"), KeyURL: []byte("https://a.blob.core.windows.net/c"), KeyRegion: []byte("westeurope"),
+	}
+	if diff := cmp.Diff(want, MergeBucket(account, container)); diff != "" {
+		t.Errorf("Only contract keys are merged, from every part:\n-want, +got:\n%s", diff)
+	}
+}

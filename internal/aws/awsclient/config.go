@@ -42,7 +42,7 @@ func (s Session) S3UsePathStyle() bool {
 }
 
 // sessions is the provider's one session cache, shared by every controller.
-var sessions = newSessionCache()
+var cache = newSessionCache()
 
 // Connect resolves mg's provider config and returns a Session for region, or
 // for the provider config's region when region is empty. f are the
@@ -60,7 +60,7 @@ var sessions = newSessionCache()
 // this their deletes could never reach the cloud and the namespace would
 // never go.
 func Connect(ctx context.Context, kube client.Client, mg resource.ModernManaged, region string, f *feature.Flags) (Session, error) {
-	return sessions.Connect(ctx, kube, mg, region, f)
+	return cache.Connect(ctx, kube, mg, region, f)
 }
 
 // specOf returns the SDK-relevant spec of a provider config.

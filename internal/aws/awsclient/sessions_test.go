@@ -153,7 +153,7 @@ func TestConnectReusesConfig(t *testing.T) {
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{})); diff != "" {
 				t.Errorf("%s\nsecond Connect: -want, +got:\n%s", tc.reason, diff)
 			}
-			if diff := cmp.Diff(1, len(c.entries)); diff != "" {
+			if diff := cmp.Diff(1, c.cache.Len()); diff != "" {
 				t.Errorf("%s\ncache entries for one provider config: -want, +got:\n%s", tc.reason, diff)
 			}
 		})
