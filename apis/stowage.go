@@ -9,6 +9,7 @@ import (
 	awsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/v1alpha1"
 	azurev1alpha1 "github.com/stowage-dev/stowage/apis/azure/v1alpha1"
 	databasev1alpha1 "github.com/stowage-dev/stowage/apis/database/v1alpha1"
+	gcpsqlv1alpha1 "github.com/stowage-dev/stowage/apis/gcp/sql/v1alpha1"
 	gcpv1alpha1 "github.com/stowage-dev/stowage/apis/gcp/v1alpha1"
 	storagev1alpha1 "github.com/stowage-dev/stowage/apis/storage/v1alpha1"
 )
@@ -18,6 +19,7 @@ var AddToSchemes = runtime.SchemeBuilder{
 	awsv1alpha1.AddToScheme,
 	azurev1alpha1.AddToScheme,
 	gcpv1alpha1.AddToScheme,
+	gcpsqlv1alpha1.AddToScheme,
 	rdsv1alpha1.AddToScheme,
 	s3v1alpha1.AddToScheme,
 	databasev1alpha1.AddToScheme,

@@ -33,6 +33,10 @@ type Call struct {
 	// protocol RDS speaks (Action=..., Version=..., parameters); nil for
 	// other requests.
 	Form url.Values
+	// Body is the body of a JSON request (Google's and ARM's REST APIs),
+	// so a test can see exactly which fields an update sent; nil for
+	// other requests.
+	Body []byte
 
 	write bool
 }
@@ -69,6 +73,15 @@ func NewCallCounter(target string, isWrite func(*http.Request, Call) bool) (*Cal
 			if f, err := url.ParseQuery(string(body)); err == nil {
 				call.Form = f
 			}
+		}
+		if r.Body != nil && strings.Contains(r.Header.Get("Content-Type"), "json") {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			call.Body = body
 		}
 		call.write = isWrite(r, call)
 		cc.mu.Lock()
