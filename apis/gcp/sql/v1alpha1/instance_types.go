@@ -210,10 +210,11 @@ type InstanceParameters struct {
 	// UserLabels of the instance. Stowage adds its owner labels
 	// (stowage-cluster, stowage-kind, stowage-namespace, stowage-name,
 	// stowage-uid) beside these; keys starting with stowage- are reserved.
+	// Keys and values hold at most 63 lowercase letters, digits, '_' and
+	// '-'; keys start with a letter (Cloud SQL refuses others).
 	// +optional
 	// +kubebuilder:validation:MaxProperties=58
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('stowage-'))",message="label keys starting with stowage- are reserved for Stowage's owner labels"
-	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[a-z][a-z0-9_-]{0,62}$') && self[k].matches('^[a-z0-9_-]{0,63}$'))",message="label keys and values hold at most 63 lowercase letters, digits, '_' and '-', and keys start with a letter"
 	UserLabels map[string]string `json:"userLabels,omitempty"`
 
 	// RootPasswordSecretRef selects the password of the engine's built-in
