@@ -10,6 +10,9 @@ import (
 	"github.com/stowage-dev/stowage/internal/aws/rds/dbinstance"
 	"github.com/stowage-dev/stowage/internal/aws/s3/bucket"
 	"github.com/stowage-dev/stowage/internal/claims"
+	sqldatabase "github.com/stowage-dev/stowage/internal/gcp/sql/database"
+	sqlinstance "github.com/stowage-dev/stowage/internal/gcp/sql/instance"
+	sqluser "github.com/stowage-dev/stowage/internal/gcp/sql/user"
 	"github.com/stowage-dev/stowage/internal/providerconfig/usage"
 )
 
@@ -19,6 +22,9 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		usage.Setup,
 		bucket.Setup,
 		dbinstance.Setup,
+		sqlinstance.Setup,
+		sqldatabase.Setup,
+		sqluser.Setup,
 		claims.SetupDatabase,
 		claims.SetupBucket,
 	} {
