@@ -40,6 +40,10 @@ type DatabaseParameters struct {
 type DatabaseObservation struct {
 	// SelfLink of the database.
 	SelfLink string `json:"selfLink,omitempty"`
+
+	// Operation is the Cloud SQL operation Stowage started on the database
+	// and waits for; empty when none runs.
+	Operation string `json:"operation,omitempty"`
 }
 
 // A DatabaseSpec defines the desired state of a Database.

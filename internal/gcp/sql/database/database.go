@@ -31,6 +31,7 @@ type API interface {
 	InsertDatabase(ctx context.Context, project, instance string, d *sqladmin.Database) (*sqladmin.Operation, error)
 	PatchDatabase(ctx context.Context, project, instance, name string, d *sqladmin.Database) (*sqladmin.Operation, error)
 	DeleteDatabase(ctx context.Context, project, instance, name string) (*sqladmin.Operation, error)
+	GetOperation(ctx context.Context, project, name string) (*sqladmin.Operation, error)
 }
 
 // Setup adds a controller that reconciles Databases.
@@ -105,6 +106,10 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Database) (managed.
 	if meta.WasDeleted(cr) {
 		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
 	}
+	busy, err := e.operation(ctx, cr)
+	if err != nil {
+		return managed.ExternalObservation{}, err
+	}
 	p := &cr.Spec.ForProvider
 	li := compare.LateInit(&p.Charset, compare.NonEmpty(&d.Charset))
 	li = compare.LateInit(&p.Collation, compare.NonEmpty(&d.Collation)) || li
@@ -115,11 +120,34 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Database) (managed.
 	}
 	return managed.ExternalObservation{
 		ResourceExists:          true,
-		ResourceUpToDate:        len(ds) == 0 && refused == nil,
+		// A difference waits for the operation Stowage started to change it.
+		ResourceUpToDate:        (len(ds) == 0 || busy) && refused == nil,
 		ResourceLateInitialized: li,
 		ConnectionDetails:       managed.ConnectionDetails{contract.KeyDatabase: []byte(name)},
 		Diff:                    compare.Describe(ds),
 	}, nil
+}
+
+// operation looks at the operation Stowage last started on the database:
+// busy while it runs, forgotten once done; a failed one is reported.
+func (e *external) operation(ctx context.Context, cr *v1alpha1.Database) (bool, error) {
+	name := cr.Status.AtProvider.Operation
+	if name == "" {
+		return false, nil
+	}
+	op, err := e.api.GetOperation(ctx, e.project, name)
+	switch {
+	case gcperr.IsNotFound(err):
+	case err != nil:
+		return false, sqlapi.Fail(ctx, err, "cannot get Cloud SQL operation %q", name)
+	case op.Status != "DONE":
+		return true, nil
+	case op.Error != nil && len(op.Error.Errors) > 0:
+		cr.Status.AtProvider.Operation = ""
+		return false, xperrors.Errorf("Cloud SQL operation %s (%s) failed: %s", op.OperationType, name, op.Error.Errors[0].Message)
+	}
+	cr.Status.AtProvider.Operation = ""
+	return false, nil
 }
 
 func (e *external) Create(ctx context.Context, cr *v1alpha1.Database) (managed.ExternalCreation, error) {
@@ -159,9 +187,10 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Database) (managed.E
 		return managed.ExternalUpdate{}, nil
 	}
 	e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Updating database: "+compare.Describe(ds)))
-	_, err = e.api.PatchDatabase(ctx, e.project, inst, name, &sqladmin.Database{Collation: *p.Collation})
+	op, err := e.api.PatchDatabase(ctx, e.project, inst, name, &sqladmin.Database{Collation: *p.Collation})
 	switch {
 	case err == nil:
+		cr.Status.AtProvider.Operation = op.Name
 	case sqlapi.Busy(err):
 		sqlapi.Wait(ctx)
 	default:

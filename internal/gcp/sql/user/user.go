@@ -165,10 +165,17 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.User) (managed.Exter
 	switch {
 	case err == nil:
 	case gcperr.IsConflict(err) && gcperr.HasReason(err, "alreadyExists"):
-		// Users carry no labels. One of this name exists: the next Observe
-		// finds it and, with no password recorded for it, sets the
-		// password this resource owns.
-		return managed.ExternalCreation{}, nil
+		// Made by a previous Create whose status write was lost, or by
+		// someone else (users carry no labels): either way it gets the
+		// password this resource owns, so the one published is right.
+		_, err = e.api.UpdateUser(ctx, e.project, inst, name, ptr.Deref(cr.Spec.ForProvider.Host, ""), pw.Value)
+		switch {
+		case sqlapi.Busy(err):
+			sqlapi.Wait(ctx)
+			return managed.ExternalCreation{}, nil
+		case err != nil:
+			return managed.ExternalCreation{}, sqlapi.Fail(ctx, err, "cannot set the password of existing user %q in Cloud SQL instance %q", name, inst)
+		}
 	case sqlapi.Busy(err):
 		sqlapi.Wait(ctx)
 		return managed.ExternalCreation{}, nil
