@@ -119,7 +119,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Database) (managed.
 		refused = xperrors.Errorf("spec.forProvider.charset: the database's charset is %s and cannot be changed: set charset %s", d.Charset, d.Charset)
 	}
 	return managed.ExternalObservation{
-		ResourceExists:          true,
+		ResourceExists: true,
 		// A difference waits for the operation Stowage started to change it.
 		ResourceUpToDate:        (len(ds) == 0 || busy) && refused == nil,
 		ResourceLateInitialized: li,
