@@ -22,6 +22,7 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 
 	"github.com/stowage-dev/stowage/apis/gcp/sql/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/gcp/sql/instance"
@@ -458,5 +459,64 @@ func TestInstanceSurvivesThrottling(t *testing.T) {
 	}
 	if err := testenv.WaitGone(ctx, env.Client, i, timeout); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestSchema(t *testing.T) {
+	ctx, ns := harness.TestNamespace(t, "sqlschema", time.Minute)
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []struct {
+		file string
+		obj  client.Object
+	}{{"instance.yaml", &v1alpha1.Instance{}}, {"database.yaml", &v1alpha1.Database{}}, {"user.yaml", &v1alpha1.User{}}} {
+		data, err := os.ReadFile(root + "/examples/gcp/sql/" + f.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(data, f.obj); err != nil {
+			t.Fatal(err)
+		}
+		f.obj.SetNamespace(ns)
+		if err := env.Client.Create(ctx, f.obj, client.DryRunAll); err != nil {
+			t.Errorf("example %s rejected: %v", f.file, err)
+		}
+	}
+	cases := map[string]struct {
+		p    func(*v1alpha1.InstanceParameters)
+		want string
+	}{
+		"PlusTier":   {p: func(p *v1alpha1.InstanceParameters) { p.Edition = ptr.To(v1alpha1.EditionEnterprisePlus) }, want: "edition ENTERPRISE_PLUS needs a db-perf-optimized-N-* tier"},
+		"BadVersion": {p: func(p *v1alpha1.InstanceParameters) { p.DatabaseVersion = "ORACLE_19" }, want: "databaseVersion"},
+		"NoAddress": {p: func(p *v1alpha1.InstanceParameters) {
+			p.IPConfiguration = &v1alpha1.IPConfiguration{IPv4Enabled: ptr.To(false)}
+		}, want: "needs a public address"},
+		"PITRNoBackup": {p: func(p *v1alpha1.InstanceParameters) {
+			p.Backup = &v1alpha1.BackupConfiguration{PointInTimeRecovery: ptr.To(true)}
+		}, want: "pointInTimeRecovery needs enabled: true"},
+		"ReservedLabel": {p: func(p *v1alpha1.InstanceParameters) { p.UserLabels = map[string]string{"stowage-uid": "x"} }, want: "reserved"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := postgres()
+			tc.p(&p)
+			err := env.Client.Create(ctx, newInstance(ns, strings.ToLower(name), p), client.DryRunAll)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("create error = %v, want one saying %q", err, tc.want)
+			}
+		})
+	}
+	// The engine is fixed.
+	i := newInstance(ns, "fixed", postgres())
+	i.Spec.ManagementPolicies = xpv2.ManagementPolicies{xpv2.ManagementActionObserve}
+	meta.SetExternalName(i, "nowhere-"+ns)
+	if err := env.Client.Create(ctx, i); err != nil {
+		t.Fatal(err)
+	}
+	i.Spec.ForProvider.DatabaseVersion = "MYSQL_8_0"
+	if err := env.Client.Update(ctx, i, client.DryRunAll); err == nil || !strings.Contains(err.Error(), "engine of databaseVersion is immutable") {
+		t.Errorf("engine change: %v", err)
 	}
 }
