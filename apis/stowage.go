@@ -7,6 +7,8 @@ import (
 	rdsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
 	s3v1alpha1 "github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
 	awsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/v1alpha1"
+	azureresourcesv1alpha1 "github.com/stowage-dev/stowage/apis/azure/resources/v1alpha1"
+	azurestoragev1alpha1 "github.com/stowage-dev/stowage/apis/azure/storage/v1alpha1"
 	azurev1alpha1 "github.com/stowage-dev/stowage/apis/azure/v1alpha1"
 	databasev1alpha1 "github.com/stowage-dev/stowage/apis/database/v1alpha1"
 	gcpsqlv1alpha1 "github.com/stowage-dev/stowage/apis/gcp/sql/v1alpha1"
@@ -18,6 +20,8 @@ import (
 var AddToSchemes = runtime.SchemeBuilder{
 	awsv1alpha1.AddToScheme,
 	azurev1alpha1.AddToScheme,
+	azureresourcesv1alpha1.AddToScheme,
+	azurestoragev1alpha1.AddToScheme,
 	gcpv1alpha1.AddToScheme,
 	gcpsqlv1alpha1.AddToScheme,
 	rdsv1alpha1.AddToScheme,

@@ -145,8 +145,15 @@ func (b BucketEndpoint) Details() map[string][]byte {
 // name) into the contract's keys. Later parts win, and uri and jdbcUrl are
 // built anew from the merged fields, so they always agree with them: no
 // single resource may know them all.
+//
+// A claim's secret has the same keys on every cloud: caCert is present but
+// empty where the server's certificate chains to a public root (Azure) and
+// the cloud hands out no CA bundle, so the system trust store applies.
 func MergeDatabase(parts ...map[string][]byte) map[string][]byte {
 	m := pick(DatabaseKeys, parts)
+	if _, ok := m[KeyCACert]; !ok {
+		m[KeyCACert] = []byte{}
+	}
 	port, err := strconv.Atoi(string(m[KeyPort]))
 	if err != nil || len(m[KeyHost]) == 0 || len(m[KeyEngine]) == 0 {
 		return m
@@ -168,9 +175,16 @@ func MergeDatabase(parts ...map[string][]byte) map[string][]byte {
 
 // MergeBucket merges what several managed resources publish for one bucket
 // (an Azure account's endpoint and connection string, its container's name)
-// into the contract's keys. Later parts win.
+// into the contract's keys. Later parts win. connectionString is present
+// but empty where the cloud hands out no credentials with the bucket (S3,
+// Cloud Storage: the workload's own identity applies), so a claim's secret
+// has the same keys on every cloud.
 func MergeBucket(parts ...map[string][]byte) map[string][]byte {
-	return pick(BucketKeys, parts)
+	m := pick(BucketKeys, parts)
+	if _, ok := m[KeyConnectionString]; !ok {
+		m[KeyConnectionString] = []byte{}
+	}
+	return m
 }
 
 // pick returns the keys of parts, later parts winning.

@@ -116,12 +116,13 @@ func TestMergeDatabase(t *testing.T) {
 				KeyDatabase: []byte(""),
 				KeyURI:      []byte("mysql://app:a@h:3306/"),
 				KeyJDBCURL:  []byte("jdbc:mysql://h:3306/?sslMode=REQUIRED"),
+				KeyCACert:   []byte{},
 			},
 		},
 		"NoHostYet": {
-			reason: "Without a host no URI is made up; the keys known so far are kept.",
+			reason: "Without a host no URI is made up; the keys known so far are kept, and caCert is there, empty, as on a cloud without one.",
 			parts:  []map[string][]byte{database, user},
-			want:   map[string][]byte{KeyDatabase: []byte("orders"), KeyUsername: []byte("app"), KeyPassword: []byte("s3cr3t")},
+			want:   map[string][]byte{KeyDatabase: []byte("orders"), KeyUsername: []byte("app"), KeyPassword: []byte("s3cr3t"), KeyCACert: []byte{}},
 		},
 	}
 	for name, tc := range cases {
@@ -142,5 +143,9 @@ func TestMergeBucket(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, MergeBucket(account, container)); diff != "" {
 		t.Errorf("Only contract keys are merged, from every part:\n-want, +got:\n%s", diff)
+	}
+	s3 := BucketEndpoint{Provider: "aws", Bucket: "b", Region: "r", Endpoint: "e", URL: "s3://b"}.Details()
+	if got := MergeBucket(s3); len(got) != len(BucketKeys) || got[KeyConnectionString] == nil || len(got[KeyConnectionString]) != 0 {
+		t.Errorf("A bucket without credentials has every contract key, connectionString empty: got %q", got)
 	}
 }

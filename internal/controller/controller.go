@@ -9,6 +9,9 @@ import (
 	_ "github.com/stowage-dev/stowage/internal/aws/claims"
 	"github.com/stowage-dev/stowage/internal/aws/rds/dbinstance"
 	"github.com/stowage-dev/stowage/internal/aws/s3/bucket"
+	"github.com/stowage-dev/stowage/internal/azure/resources/resourcegroup"
+	"github.com/stowage-dev/stowage/internal/azure/storage/account"
+	"github.com/stowage-dev/stowage/internal/azure/storage/container"
 	"github.com/stowage-dev/stowage/internal/claims"
 	sqldatabase "github.com/stowage-dev/stowage/internal/gcp/sql/database"
 	sqlinstance "github.com/stowage-dev/stowage/internal/gcp/sql/instance"
@@ -22,6 +25,9 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		usage.Setup,
 		bucket.Setup,
 		dbinstance.Setup,
+		resourcegroup.Setup,
+		account.Setup,
+		container.Setup,
 		sqlinstance.Setup,
 		sqldatabase.Setup,
 		sqluser.Setup,

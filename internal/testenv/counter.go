@@ -33,9 +33,8 @@ type Call struct {
 	// protocol RDS speaks (Action=..., Version=..., parameters); nil for
 	// other requests.
 	Form url.Values
-	// Body is the body of a JSON request (Google's and ARM's REST APIs),
-	// so a test can see exactly which fields an update sent; nil for
-	// other requests.
+	// Body of a JSON request (ARM's PUT, PATCH and POST), so a test can
+	// check what an update sent; nil for other requests.
 	Body []byte
 
 	write bool
@@ -74,7 +73,7 @@ func NewCallCounter(target string, isWrite func(*http.Request, Call) bool) (*Cal
 				call.Form = f
 			}
 		}
-		if r.Body != nil && strings.Contains(r.Header.Get("Content-Type"), "json") {
+		if r.Body != nil && strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 			body, err := io.ReadAll(r.Body)
 			if err != nil {
 				http.Error(w, err.Error(), http.StatusBadGateway)
