@@ -11,6 +11,7 @@ import (
 	azurestoragev1alpha1 "github.com/stowage-dev/stowage/apis/azure/storage/v1alpha1"
 	azurev1alpha1 "github.com/stowage-dev/stowage/apis/azure/v1alpha1"
 	databasev1alpha1 "github.com/stowage-dev/stowage/apis/database/v1alpha1"
+	gcpsqlv1alpha1 "github.com/stowage-dev/stowage/apis/gcp/sql/v1alpha1"
 	gcpstoragev1alpha1 "github.com/stowage-dev/stowage/apis/gcp/storage/v1alpha1"
 	gcpv1alpha1 "github.com/stowage-dev/stowage/apis/gcp/v1alpha1"
 	storagev1alpha1 "github.com/stowage-dev/stowage/apis/storage/v1alpha1"
@@ -24,6 +25,7 @@ var AddToSchemes = runtime.SchemeBuilder{
 	azurestoragev1alpha1.AddToScheme,
 	gcpv1alpha1.AddToScheme,
 	gcpstoragev1alpha1.AddToScheme,
+	gcpsqlv1alpha1.AddToScheme,
 	rdsv1alpha1.AddToScheme,
 	s3v1alpha1.AddToScheme,
 	databasev1alpha1.AddToScheme,

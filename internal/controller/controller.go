@@ -15,6 +15,9 @@ import (
 	"github.com/stowage-dev/stowage/internal/claims"
 	// The Google claim translations register themselves with translate.Default.
 	_ "github.com/stowage-dev/stowage/internal/gcp/claims"
+	sqldatabase "github.com/stowage-dev/stowage/internal/gcp/sql/database"
+	sqlinstance "github.com/stowage-dev/stowage/internal/gcp/sql/instance"
+	sqluser "github.com/stowage-dev/stowage/internal/gcp/sql/user"
 	gcsbucket "github.com/stowage-dev/stowage/internal/gcp/storage/bucket"
 	"github.com/stowage-dev/stowage/internal/providerconfig/usage"
 )
@@ -29,6 +32,9 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		account.Setup,
 		container.Setup,
 		gcsbucket.Setup,
+		sqlinstance.Setup,
+		sqldatabase.Setup,
+		sqluser.Setup,
 		claims.SetupDatabase,
 		claims.SetupBucket,
 	} {
