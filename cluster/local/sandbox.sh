@@ -10,6 +10,7 @@ BIN=$ROOT/bin
 MOTO_PORT=${SANDBOX_MOTO_PORT:-4566}
 AZURE_PORT=${SANDBOX_AZURE_PORT:-4580}
 GCS_PORT=${SANDBOX_GCS_PORT:-4581}
+SQLADMIN_PORT=${SANDBOX_SQLADMIN_PORT:-4582}
 export KUBECONFIG=$STATE/kubeconfig
 : "${KUBEBUILDER_ASSETS:?KUBEBUILDER_ASSETS must point at kube-apiserver and etcd (make sandbox sets it)}"
 
@@ -68,17 +69,18 @@ start moto moto_server -H 127.0.0.1 -p "$MOTO_PORT"
 wait_for 60 "moto_server on port $MOTO_PORT" curl -sf "http://127.0.0.1:$MOTO_PORT/moto-api/"
 echo "  AWS (S3, RDS): moto_server at http://127.0.0.1:$MOTO_PORT"
 go build -o "$BIN/localclouds" ./cmd/localclouds
-start localclouds "$BIN/localclouds" --azure-addr="127.0.0.1:$AZURE_PORT" --gcs-addr="127.0.0.1:$GCS_PORT"
-for port in "$AZURE_PORT" "$GCS_PORT"; do
+start localclouds "$BIN/localclouds" --azure-addr="127.0.0.1:$AZURE_PORT" --gcs-addr="127.0.0.1:$GCS_PORT" --sqladmin-addr="127.0.0.1:$SQLADMIN_PORT"
+for port in "$AZURE_PORT" "$GCS_PORT" "$SQLADMIN_PORT"; do
   wait_for 60 "the local clouds" curl -sf "http://127.0.0.1:$port/_stowage/faults"
 done
-echo "  Azure (ARM: resource groups, storage): cmd/localclouds at http://127.0.0.1:$AZURE_PORT"
+echo "  Azure (ARM: resource groups, storage, SQL, flexible servers): cmd/localclouds at http://127.0.0.1:$AZURE_PORT"
 echo "  Google Cloud Storage: cmd/localclouds (fake-gcs-server) at http://127.0.0.1:$GCS_PORT"
+echo "  Google Cloud SQL Admin: cmd/localclouds at http://127.0.0.1:$SQLADMIN_PORT"
 
 say "Installing provider configs for the local clouds"
 sed "s#MOTO_URL#http://127.0.0.1:$MOTO_PORT#" examples/sandbox/aws-local.yaml | kubectl apply -f -
 sed "s#AZURE_URL#http://127.0.0.1:$AZURE_PORT#" examples/sandbox/azure-local.yaml | kubectl apply -f -
-sed "s#GCS_URL#http://127.0.0.1:$GCS_PORT#" examples/sandbox/gcp-local.yaml | kubectl apply -f -
+sed "s#GCS_URL#http://127.0.0.1:$GCS_PORT#; s#SQLADMIN_URL#http://127.0.0.1:$SQLADMIN_PORT#" examples/sandbox/gcp-local.yaml | kubectl apply -f -
 
 say "Starting the provider"
 start provider "$BIN/provider" --poll=10s --metrics-bind-address=127.0.0.1:18080 --health-probe-bind-address=127.0.0.1:18081
@@ -89,14 +91,14 @@ say "Applying examples"
 kubectl apply -f examples/namespace.yaml
 kubectl apply -f examples/aws/s3/ -f examples/aws/rds/
 kubectl apply -f examples/azure/resources/ -f examples/azure/storage/
-kubectl apply -f examples/gcp/storage/
+kubectl apply -f examples/gcp/storage/ -f examples/gcp/sql/
 kubectl apply -f examples/classes/
 kubectl apply -f examples/claims/ -f examples/claims/gcp/
 
 say "Waiting for the managed resources to become Ready"
 for kind in buckets.s3.aws.stowage.dev dbinstances.rds.aws.stowage.dev \
   resourcegroups.resources.azure.stowage.dev accounts.storage.azure.stowage.dev containers.storage.azure.stowage.dev \
-  buckets.storage.gcp.stowage.dev; do
+  buckets.storage.gcp.stowage.dev instances.sql.gcp.stowage.dev databases.sql.gcp.stowage.dev users.sql.gcp.stowage.dev; do
   if ! kubectl wait --for=condition=Ready --timeout=120s -n shop "$kind" --all; then
     kubectl get "$kind" -A -o wide
     kubectl describe "$kind" -A | tail -30

@@ -2,7 +2,6 @@ package main
 
 import (
 	"flag"
-	"time"
 
 	"github.com/stowage-dev/stowage/internal/localcloud/arm"
 	"github.com/stowage-dev/stowage/internal/localcloud/fault"
@@ -10,10 +9,9 @@ import (
 
 func init() {
 	addr := flag.String("azure-addr", "", "Listen address of the local Azure Resource Manager, e.g. 127.0.0.1:8790 (empty: not started).")
-	delay := flag.Duration("provisioning-delay", 2*time.Second, "How long the local clouds' long-running operations take.")
 	reserved := flag.String("azure-reserved-storage-account", "", "A storage account name to treat as taken in another subscription (for trying the name-taken path).")
 	clouds = append(clouds, cloud{name: "azure", addr: addr, start: func() (started, error) {
-		s := arm.New(arm.Options{ProvisioningDelay: *delay})
+		s := arm.New(arm.Options{ProvisioningDelay: *provisioningDelay})
 		reserve := func() {
 			if *reserved != "" {
 				s.Reserve(arm.StorageAccountType, *reserved)

@@ -40,6 +40,10 @@ type cloud struct {
 // clouds are registered by each cloud's file in init.
 var clouds []cloud
 
+// provisioningDelay is how long every local cloud's long-running operations
+// take (ARM provisioning, Cloud SQL operations).
+var provisioningDelay = flag.Duration("provisioning-delay", 2*time.Second, "How long the local clouds' long-running operations take.")
+
 func main() {
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
