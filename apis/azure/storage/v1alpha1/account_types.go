@@ -17,10 +17,12 @@ type AccountParameters struct {
 
 	// ResourceGroupNameRef points at the ResourceGroup the account is in.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="references stay in the resource's own namespace: remove namespace"
 	ResourceGroupNameRef *xpv2.NamespacedReference `json:"resourceGroupNameRef,omitempty"`
 
 	// ResourceGroupNameSelector selects the ResourceGroup the account is in.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="references stay in the resource's own namespace: remove namespace"
 	ResourceGroupNameSelector *xpv2.NamespacedSelector `json:"resourceGroupNameSelector,omitempty"`
 
 	// Location of the account, e.g. westeurope. Defaults to the provider

@@ -16,10 +16,12 @@ type ContainerParameters struct {
 
 	// AccountNameRef points at the Account the container is in.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="references stay in the resource's own namespace: remove namespace"
 	AccountNameRef *xpv2.NamespacedReference `json:"accountNameRef,omitempty"`
 
 	// AccountNameSelector selects the Account the container is in.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="references stay in the resource's own namespace: remove namespace"
 	AccountNameSelector *xpv2.NamespacedSelector `json:"accountNameSelector,omitempty"`
 
 	// ResourceGroupName is the resource group of the account. When unset
@@ -32,10 +34,12 @@ type ContainerParameters struct {
 
 	// ResourceGroupNameRef points at the ResourceGroup of the account.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="references stay in the resource's own namespace: remove namespace"
 	ResourceGroupNameRef *xpv2.NamespacedReference `json:"resourceGroupNameRef,omitempty"`
 
 	// ResourceGroupNameSelector selects the ResourceGroup of the account.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="references stay in the resource's own namespace: remove namespace"
 	ResourceGroupNameSelector *xpv2.NamespacedSelector `json:"resourceGroupNameSelector,omitempty"`
 
 	// PublicAccess to the container's blobs without credentials. None by

@@ -18,11 +18,13 @@ type DatabaseParameters struct {
 	// InstanceRef references an Instance in this namespace to fill in
 	// instance.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="references stay in the resource's own namespace: remove namespace"
 	InstanceRef *xpv2.NamespacedReference `json:"instanceRef,omitempty"`
 
 	// InstanceSelector selects an Instance in this namespace to fill in
 	// instance.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="references stay in the resource's own namespace: remove namespace"
 	InstanceSelector *xpv2.NamespacedSelector `json:"instanceSelector,omitempty"`
 
 	// Charset of the database, e.g. UTF8 or utf8mb4. Cloud SQL picks the

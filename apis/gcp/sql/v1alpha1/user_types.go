@@ -18,11 +18,13 @@ type UserParameters struct {
 	// InstanceRef references an Instance in this namespace to fill in
 	// instance.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="references stay in the resource's own namespace: remove namespace"
 	InstanceRef *xpv2.NamespacedReference `json:"instanceRef,omitempty"`
 
 	// InstanceSelector selects an Instance in this namespace to fill in
 	// instance.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="references stay in the resource's own namespace: remove namespace"
 	InstanceSelector *xpv2.NamespacedSelector `json:"instanceSelector,omitempty"`
 
 	// Host the user may connect from; MySQL only. Defaults to % (any).
