@@ -22,12 +22,13 @@ import (
 	"github.com/stowage-dev/stowage/internal/testenv"
 )
 
-// gcsCloud is the local Cloud Storage TestMain starts beside moto.
-var gcsCloud *testenv.Cloud
+// gcsCloud and sqlCloud are the local Cloud Storage and Cloud SQL Admin
+// TestMain starts beside moto.
+var gcsCloud, sqlCloud *testenv.Cloud
 
 // gcpClusterProviderConfig makes the Google ClusterProviderConfig
-// "default" the Google classes use, pointing at the local Cloud Storage
-// through its call counter.
+// "default" the Google classes use, pointing at the local Cloud Storage and
+// Cloud SQL Admin through their call counters.
 func gcpClusterProviderConfig(ctx context.Context, t *testing.T) {
 	t.Helper()
 	err := env.Client.Create(ctx, &gcpv1alpha1.ClusterProviderConfig{
@@ -36,7 +37,7 @@ func gcpClusterProviderConfig(ctx context.Context, t *testing.T) {
 			ProjectID:   testenv.GCSProject,
 			Region:      "us-central1",
 			Credentials: gcpv1alpha1.Credentials{Source: gcpv1alpha1.CredentialsSourceNone},
-			Endpoints:   &gcpv1alpha1.Endpoints{Storage: gcsCloud.Counter.URL},
+			Endpoints:   &gcpv1alpha1.Endpoints{Storage: gcsCloud.Counter.URL, SQLAdmin: sqlCloud.Counter.URL + "/"},
 		}},
 	})
 	if err != nil && !kerrors.IsAlreadyExists(err) {

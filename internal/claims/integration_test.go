@@ -34,6 +34,9 @@ import (
 	"github.com/stowage-dev/stowage/internal/claims"
 	"github.com/stowage-dev/stowage/internal/claims/translate"
 	_ "github.com/stowage-dev/stowage/internal/gcp/claims"
+	sqldatabase "github.com/stowage-dev/stowage/internal/gcp/sql/database"
+	sqlinstance "github.com/stowage-dev/stowage/internal/gcp/sql/instance"
+	sqluser "github.com/stowage-dev/stowage/internal/gcp/sql/user"
 	gcsbucket "github.com/stowage-dev/stowage/internal/gcp/storage/bucket"
 	"github.com/stowage-dev/stowage/internal/providerconfig/usage"
 	"github.com/stowage-dev/stowage/internal/testenv"
@@ -42,6 +45,10 @@ import (
 const (
 	poll    = time.Second
 	timeout = 60 * time.Second
+	// cloudSQLDelay is how long the local Cloud SQL's operations run: long
+	// enough for an instance to be seen PENDING_CREATE, short for a quick
+	// test.
+	cloudSQLDelay = 500 * time.Millisecond
 )
 
 var (
@@ -55,19 +62,23 @@ var (
 func TestMain(m *testing.M) {
 	mt := &testenv.Moto{}
 	hh, err := testenv.StartHarness(poll, func(mgr ctrl.Manager, o controller.Options) error {
-		for _, s := range []func(ctrl.Manager, controller.Options) error{usage.Setup, bucket.Setup, dbinstance.Setup, gcsbucket.Setup, claims.SetupDatabase, claims.SetupBucket} {
+		for _, s := range []func(ctrl.Manager, controller.Options) error{
+			usage.Setup, bucket.Setup, dbinstance.Setup, gcsbucket.Setup,
+			sqlinstance.Setup, sqldatabase.Setup, sqluser.Setup,
+			claims.SetupDatabase, claims.SetupBucket,
+		} {
 			if err := s(mgr, o); err != nil {
 				return err
 			}
 		}
 		return nil
-	}, mt, &testenv.GCS{})
+	}, mt, &testenv.GCS{}, &testenv.CloudSQL{OperationDelay: cloudSQLDelay})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	h := &testenv.AWSHarness{Harness: hh, Moto: mt, Counter: hh.Clouds[mt.Name()].Counter}
-	gcsCloud = hh.Clouds["gcs"]
+	gcsCloud, sqlCloud = hh.Clouds["gcs"], hh.Clouds["gcp"]
 	env, moto, counter = h.Env, h.Moto, h.Counter
 	rdsc, s3c = h.RDS(), h.S3()
 	if err := clusterProviderConfig(context.Background()); err != nil {
@@ -554,6 +565,8 @@ func TestClaimSchema(t *testing.T) {
 		"classes/aws-standard-bucket.yaml":   &storagev1.BucketClass{},
 		"claims/orders-database.yaml":        &dbv1.DatabaseClaim{},
 		"claims/assets-bucket.yaml":          &storagev1.BucketClaim{},
+		"classes/gcp-standard-database.yaml": &dbv1.DatabaseClass{},
+		"claims/gcp/orders-database.yaml":    &dbv1.DatabaseClaim{},
 	} {
 		data, err := os.ReadFile(root + "/examples/" + file)
 		if err != nil {
@@ -579,6 +592,27 @@ func TestClaimSchema(t *testing.T) {
 	bare := dbClass("no-cloud", func(c *dbv1.DatabaseClass) { c.Spec.AWS = nil })
 	if err := env.Client.Create(ctx, bare, client.DryRunAll); err == nil || !strings.Contains(err.Error(), "exactly one cloud template") {
 		t.Errorf("class without a cloud template: got %v", err)
+	}
+	gcpSmall := &dbv1.GCPDatabaseTemplate{Sizes: map[string]dbv1.GCPDatabaseSize{"small": {Tier: "db-f1-micro"}}}
+	both := dbClass("two-clouds", func(c *dbv1.DatabaseClass) { c.Spec.GCP = gcpSmall.DeepCopy() })
+	if err := env.Client.Create(ctx, both, client.DryRunAll); err == nil || !strings.Contains(err.Error(), "exactly one cloud template") {
+		t.Errorf("class with two cloud templates: got %v", err)
+	}
+	// A Google class protects its instances unless it says otherwise, and
+	// its labels cannot take Stowage's owner label keys.
+	google := dbClass("google-defaults", func(c *dbv1.DatabaseClass) { c.Spec.AWS, c.Spec.GCP = nil, gcpSmall.DeepCopy() })
+	if err := env.Client.Create(ctx, google, client.DryRunAll); err != nil {
+		t.Fatal(err)
+	}
+	if !ptr.Deref(google.Spec.GCP.DeletionProtection, false) || ptr.Deref(google.Spec.GCP.SQLServerEdition, "") != "STANDARD" {
+		t.Errorf("Google class defaults: deletionProtection %v sqlServerEdition %v", google.Spec.GCP.DeletionProtection, google.Spec.GCP.SQLServerEdition)
+	}
+	googleReserved := dbClass("google-reserved", func(c *dbv1.DatabaseClass) {
+		c.Spec.AWS, c.Spec.GCP = nil, gcpSmall.DeepCopy()
+		c.Spec.GCP.Labels = map[string]string{"stowage-uid": "x"}
+	})
+	if err := env.Client.Create(ctx, googleReserved, client.DryRunAll); err == nil || !strings.Contains(err.Error(), "reserved for Stowage's owner labels") {
+		t.Errorf("Google class with a stowage- label key: got %v", err)
 	}
 	// The defaults of a class.
 	def := dbClass("defaults", nil)

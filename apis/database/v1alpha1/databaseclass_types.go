@@ -91,7 +91,7 @@ type AWSDatabaseTemplate struct {
 }
 
 // DatabaseClassSpec is a platform team's template for databases.
-// +kubebuilder:validation:XValidation:rule="(has(self.aws) ? 1 : 0) == 1",message="exactly one cloud template (aws) must be set"
+// +kubebuilder:validation:XValidation:rule="(has(self.aws) ? 1 : 0) + (has(self.gcp) ? 1 : 0) == 1",message="exactly one cloud template (aws, gcp) must be set"
 type DatabaseClassSpec struct {
 	// Default marks the class as the default for the engines it serves:
 	// claims without a className bind to it. Claims already bound never
@@ -129,6 +129,10 @@ type DatabaseClassSpec struct {
 	// AWS template.
 	// +optional
 	AWS *AWSDatabaseTemplate `json:"aws,omitempty"`
+
+	// GCP template.
+	// +optional
+	GCP *GCPDatabaseTemplate `json:"gcp,omitempty"`
 }
 
 // +kubebuilder:object:root=true
@@ -156,8 +160,11 @@ type DatabaseClassList struct {
 
 // Cloud is the cloud whose template the class sets, or "".
 func (c *DatabaseClass) Cloud() string {
-	if c.Spec.AWS != nil {
+	switch {
+	case c.Spec.AWS != nil:
 		return "aws"
+	case c.Spec.GCP != nil:
+		return "gcp"
 	}
 	return ""
 }

@@ -148,28 +148,9 @@ func (Database) desired(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass) (client.O
 	return mr, nil
 }
 
-// DatabaseName is the database a claim's instance is created with: the
-// claim's name as RDS allows it (a letter, then letters, digits and
-// underscores, at most 63).
-func DatabaseName(claim string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(claim) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			b.WriteRune(r)
-		default:
-			b.WriteRune('_')
-		}
-	}
-	name := b.String()
-	if name == "" || name[0] < 'a' || name[0] > 'z' {
-		name = "db_" + name
-	}
-	if len(name) > 63 {
-		name = name[:63]
-	}
-	return name
-}
+// DatabaseName is the database a claim's instance is created with:
+// translate.DatabaseName, kept here for callers of the AWS translation.
+func DatabaseName(claim string) string { return translate.DatabaseName(claim) }
 
 // Update applies what the claim and its class drive to a bound claim's
 // DBInstance: instance class per size, storage (grow only) and its

@@ -1,7 +1,6 @@
 package claims
 
 import (
-	"strings"
 	"testing"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
@@ -398,21 +397,5 @@ func TestDatabaseUpdateProviderConfigMoved(t *testing.T) {
 	}
 	if e.Spec.ProviderConfigReference.Name != "prod" {
 		t.Error("Update moved the provider config")
-	}
-}
-
-func TestDatabaseName(t *testing.T) {
-	cases := map[string]struct{ claim, want string }{
-		"Plain":      {claim: "orders", want: "orders"},
-		"Hyphens":    {claim: "order-history.v2", want: "order_history_v2"},
-		"DigitFirst": {claim: "1st", want: "db_1st"},
-		"Long":       {claim: strings.Repeat("a", 70), want: strings.Repeat("a", 63)},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			if got := DatabaseName(tc.claim); got != tc.want {
-				t.Errorf("DatabaseName(%q) = %q, want %q", tc.claim, got, tc.want)
-			}
-		})
 	}
 }

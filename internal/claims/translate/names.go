@@ -46,3 +46,27 @@ func Name(claim metav1.Object) string {
 	base = strings.TrimRight(base, "-")
 	return base + "-" + suffix
 }
+
+// DatabaseName is the database a claim gets inside its database server: the
+// claim's name as every engine allows it unquoted (a letter, then lowercase
+// letters, digits and underscores, at most 63). Unlike Name it carries no
+// hash: the server is the claim's own, so the name only has to be valid.
+func DatabaseName(claim string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(claim) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			b.WriteRune('_')
+		}
+	}
+	name := b.String()
+	if name == "" || name[0] < 'a' || name[0] > 'z' {
+		name = "db_" + name
+	}
+	if len(name) > 63 {
+		name = name[:63]
+	}
+	return name
+}

@@ -50,3 +50,22 @@ func TestNameIsUniquePerClaim(t *testing.T) {
 		t.Errorf("claims with different UIDs share a name: %q, %q, %q", a, sameNameOtherNamespace, recreated)
 	}
 }
+
+func TestDatabaseName(t *testing.T) {
+	cases := map[string]struct {
+		reason      string
+		claim, want string
+	}{
+		"Plain":      {reason: "a plain name is kept", claim: "orders", want: "orders"},
+		"Hyphens":    {reason: "hyphens and dots become underscores", claim: "order-history.v2", want: "order_history_v2"},
+		"DigitFirst": {reason: "a name starting with a digit gets a prefix", claim: "1st", want: "db_1st"},
+		"Long":       {reason: "a long name is cut to 63", claim: strings.Repeat("a", 70), want: strings.Repeat("a", 63)},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := DatabaseName(tc.claim); got != tc.want {
+				t.Errorf("%s\nDatabaseName(%q) = %q, want %q", tc.reason, tc.claim, got, tc.want)
+			}
+		})
+	}
+}
