@@ -466,6 +466,7 @@ func (r *reconciler) sync(ctx context.Context, cr claimObject) (reconcile.Result
 	}
 
 	policy, notApplied := reclaimPolicy(cl, override, bound)
+	notApplied = append(notApplied, plan.NotApplied...)
 	cr.SetReclaimPolicy(policy)
 	var observed []client.Object
 	for _, d := range plan.Resources {

@@ -54,6 +54,7 @@ func TestDatabaseClaimOnGoogle(t *testing.T) {
 	create(ctx, t, class, claim)
 	waitReady(ctx, t, claim)
 
+	noUpdates(ctx, t, claim)
 	name := translate.Name(claim)
 	if claim.Status.Endpoint == "" || claim.Status.Port != 5432 || claim.Status.EngineVersion != "16.4" || len(claim.Status.ResourceRefs) != 3 {
 		t.Errorf("claim status: endpoint %q port %d version %q refs %v", claim.Status.Endpoint, claim.Status.Port, claim.Status.EngineVersion, claim.Status.ResourceRefs)

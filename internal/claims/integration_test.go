@@ -31,6 +31,10 @@ import (
 	_ "github.com/stowage-dev/stowage/internal/aws/claims"
 	"github.com/stowage-dev/stowage/internal/aws/rds/dbinstance"
 	"github.com/stowage-dev/stowage/internal/aws/s3/bucket"
+	_ "github.com/stowage-dev/stowage/internal/azure/claims"
+	"github.com/stowage-dev/stowage/internal/azure/resources/resourcegroup"
+	"github.com/stowage-dev/stowage/internal/azure/storage/account"
+	"github.com/stowage-dev/stowage/internal/azure/storage/container"
 	"github.com/stowage-dev/stowage/internal/claims"
 	"github.com/stowage-dev/stowage/internal/claims/translate"
 	_ "github.com/stowage-dev/stowage/internal/gcp/claims"
@@ -49,6 +53,8 @@ const (
 	// enough for an instance to be seen PENDING_CREATE, short for a quick
 	// test.
 	cloudSQLDelay = 500 * time.Millisecond
+	// azureDelay is how long the local ARM's long-running operations run.
+	azureDelay = 300 * time.Millisecond
 )
 
 var (
@@ -61,10 +67,12 @@ var (
 
 func TestMain(m *testing.M) {
 	mt := &testenv.Moto{}
+	azure = &testenv.Azure{ProvisioningDelay: azureDelay}
 	hh, err := testenv.StartHarness(poll, func(mgr ctrl.Manager, o controller.Options) error {
 		for _, s := range []func(ctrl.Manager, controller.Options) error{
 			usage.Setup, bucket.Setup, dbinstance.Setup, gcsbucket.Setup,
 			sqlinstance.Setup, sqldatabase.Setup, sqluser.Setup,
+			resourcegroup.Setup, account.Setup, container.Setup,
 			claims.SetupDatabase, claims.SetupBucket,
 		} {
 			if err := s(mgr, o); err != nil {
@@ -72,13 +80,13 @@ func TestMain(m *testing.M) {
 			}
 		}
 		return nil
-	}, mt, &testenv.GCS{}, &testenv.CloudSQL{OperationDelay: cloudSQLDelay})
+	}, mt, &testenv.GCS{}, &testenv.CloudSQL{OperationDelay: cloudSQLDelay}, azure)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	h := &testenv.AWSHarness{Harness: hh, Moto: mt, Counter: hh.Clouds[mt.Name()].Counter}
-	gcsCloud, sqlCloud = hh.Clouds["gcs"], hh.Clouds["gcp"]
+	gcsCloud, sqlCloud, azureCloud = hh.Clouds["gcs"], hh.Clouds["gcp"], hh.Clouds["azure"]
 	env, moto, counter = h.Env, h.Moto, h.Counter
 	rdsc, s3c = h.RDS(), h.S3()
 	if err := clusterProviderConfig(context.Background()); err != nil {
@@ -567,6 +575,8 @@ func TestClaimSchema(t *testing.T) {
 		"claims/assets-bucket.yaml":          &storagev1.BucketClaim{},
 		"classes/gcp-standard-database.yaml": &dbv1.DatabaseClass{},
 		"claims/gcp/orders-database.yaml":    &dbv1.DatabaseClaim{},
+		"classes/azure-standard-bucket.yaml": &storagev1.BucketClass{},
+		"claims/azure/assets-bucket.yaml":    &storagev1.BucketClaim{},
 	} {
 		data, err := os.ReadFile(root + "/examples/" + file)
 		if err != nil {
@@ -606,6 +616,16 @@ func TestClaimSchema(t *testing.T) {
 	}
 	if !ptr.Deref(google.Spec.GCP.DeletionProtection, false) || ptr.Deref(google.Spec.GCP.SQLServerEdition, "") != "STANDARD" {
 		t.Errorf("Google class defaults: deletionProtection %v sqlServerEdition %v", google.Spec.GCP.DeletionProtection, google.Spec.GCP.SQLServerEdition)
+	}
+	// Bucket classes too: one cloud template, owner tag keys reserved.
+	azureTmpl := &storagev1.AzureBucketTemplate{ResourceGroupName: "platform"}
+	for reason, bc := range map[string]*storagev1.BucketClass{
+		"exactly one cloud template":        {ObjectMeta: metav1.ObjectMeta{Name: "aws-and-azure"}, Spec: storagev1.BucketClassSpec{AWS: &storagev1.AWSBucketTemplate{}, Azure: azureTmpl}},
+		"reserved for Stowage's owner tags": {ObjectMeta: metav1.ObjectMeta{Name: "azure-reserved"}, Spec: storagev1.BucketClassSpec{Azure: &storagev1.AzureBucketTemplate{ResourceGroupName: "platform", Tags: map[string]string{"stowage-uid": "x"}}}},
+	} {
+		if err := env.Client.Create(ctx, bc, client.DryRunAll); err == nil || !strings.Contains(err.Error(), reason) {
+			t.Errorf("bucket class %s: got %v, want %q", bc.Name, err, reason)
+		}
 	}
 	googleReserved := dbClass("google-reserved", func(c *dbv1.DatabaseClass) {
 		c.Spec.AWS, c.Spec.GCP = nil, gcpSmall.DeepCopy()

@@ -9,6 +9,8 @@ import (
 	_ "github.com/stowage-dev/stowage/internal/aws/claims"
 	"github.com/stowage-dev/stowage/internal/aws/rds/dbinstance"
 	"github.com/stowage-dev/stowage/internal/aws/s3/bucket"
+	// The Azure claim translations register themselves with translate.Default.
+	_ "github.com/stowage-dev/stowage/internal/azure/claims"
 	"github.com/stowage-dev/stowage/internal/azure/resources/resourcegroup"
 	"github.com/stowage-dev/stowage/internal/azure/storage/account"
 	"github.com/stowage-dev/stowage/internal/azure/storage/container"

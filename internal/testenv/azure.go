@@ -91,6 +91,22 @@ func AzureProviderConfig(ctx context.Context, c client.Client, ns, name, endpoin
 	return c.Create(ctx, pc)
 }
 
+// AzureClusterProviderConfig creates the ClusterProviderConfig named name
+// using no credentials against the local ARM at endpoint, in location
+// westeurope; one that already exists is left as it is.
+func AzureClusterProviderConfig(ctx context.Context, c client.Client, name, endpoint string) error {
+	pc := &azurev1alpha1.ClusterProviderConfig{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: azurev1alpha1.ClusterProviderConfigSpec{ProviderConfigSpec: azurev1alpha1.ProviderConfigSpec{
+			Credentials:    azurev1alpha1.Credentials{Source: azurev1alpha1.CredentialsSourceNone},
+			SubscriptionID: AzureSubscription,
+			Location:       "westeurope",
+			Endpoint:       &azurev1alpha1.Endpoint{ResourceManagerURL: endpoint},
+		}},
+	}
+	return client.IgnoreAlreadyExists(c.Create(ctx, pc))
+}
+
 // An AzureHarness is a Harness with the local ARM, for the Azure test
 // packages.
 type AzureHarness struct {

@@ -35,7 +35,7 @@ type AWSBucketTemplate struct {
 }
 
 // BucketClassSpec is a platform team's template for buckets.
-// +kubebuilder:validation:XValidation:rule="(has(self.aws) ? 1 : 0) + (has(self.gcp) ? 1 : 0) == 1",message="exactly one cloud template (aws, gcp) must be set"
+// +kubebuilder:validation:XValidation:rule="(has(self.aws) ? 1 : 0) + (has(self.azure) ? 1 : 0) + (has(self.gcp) ? 1 : 0) == 1",message="exactly one cloud template (aws, azure, gcp) must be set"
 type BucketClassSpec struct {
 	// Default marks the class as the default: claims without a className
 	// bind to it. Claims already bound never move when this flag changes.
@@ -68,6 +68,10 @@ type BucketClassSpec struct {
 	// AWS template.
 	// +optional
 	AWS *AWSBucketTemplate `json:"aws,omitempty"`
+
+	// Azure template.
+	// +optional
+	Azure *AzureBucketTemplate `json:"azure,omitempty"`
 
 	// GCP template.
 	// +optional
@@ -102,6 +106,8 @@ func (c *BucketClass) Cloud() string {
 	switch {
 	case c.Spec.AWS != nil:
 		return "aws"
+	case c.Spec.Azure != nil:
+		return "azure"
 	case c.Spec.GCP != nil:
 		return "gcp"
 	}

@@ -30,6 +30,11 @@ type Plan struct {
 	// Azure SQL Database waits for its Server to be ready); "" when the plan
 	// is complete. A claim is never Ready while its plan waits.
 	Waiting string
+
+	// NotApplied says what of the claim this cloud cannot do (an Azure
+	// container without blob versioning); the claim reports it like the
+	// changes an Update does not apply, in its Synced condition.
+	NotApplied []string
 }
 
 // DatabaseStatus is what a database claim's status shows of its cloud.
