@@ -10,6 +10,7 @@ import (
 	"github.com/stowage-dev/stowage/internal/aws/rds/dbinstance"
 	"github.com/stowage-dev/stowage/internal/aws/s3/bucket"
 	"github.com/stowage-dev/stowage/internal/azure/resources/resourcegroup"
+	azuresqlserver "github.com/stowage-dev/stowage/internal/azure/sql/server"
 	"github.com/stowage-dev/stowage/internal/azure/storage/account"
 	"github.com/stowage-dev/stowage/internal/azure/storage/container"
 	"github.com/stowage-dev/stowage/internal/claims"
@@ -31,6 +32,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		resourcegroup.Setup,
 		account.Setup,
 		container.Setup,
+		azuresqlserver.Setup,
 		gcsbucket.Setup,
 		sqlinstance.Setup,
 		sqldatabase.Setup,
