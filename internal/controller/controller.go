@@ -10,6 +10,7 @@ import (
 	"github.com/stowage-dev/stowage/internal/aws/rds/dbinstance"
 	"github.com/stowage-dev/stowage/internal/aws/s3/bucket"
 	"github.com/stowage-dev/stowage/internal/azure/resources/resourcegroup"
+	azuresqldatabase "github.com/stowage-dev/stowage/internal/azure/sql/database"
 	azuresqlserver "github.com/stowage-dev/stowage/internal/azure/sql/server"
 	"github.com/stowage-dev/stowage/internal/azure/storage/account"
 	"github.com/stowage-dev/stowage/internal/azure/storage/container"
@@ -33,6 +34,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		account.Setup,
 		container.Setup,
 		azuresqlserver.Setup,
+		azuresqldatabase.Setup,
 		gcsbucket.Setup,
 		sqlinstance.Setup,
 		sqldatabase.Setup,

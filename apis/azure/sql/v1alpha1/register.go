@@ -31,6 +31,13 @@ var (
 	ServerGroupVersionKind = SchemeGroupVersion.WithKind(ServerKind)
 )
 
+// Database type metadata.
+var (
+	DatabaseKind             = reflect.TypeOf(Database{}).Name()
+	DatabaseGroupKind        = schema.GroupKind{Group: Group, Kind: DatabaseKind}.String()
+	DatabaseGroupVersionKind = SchemeGroupVersion.WithKind(DatabaseKind)
+)
+
 func init() {
-	SchemeBuilder.Register(&Server{}, &ServerList{})
+	SchemeBuilder.Register(&Server{}, &ServerList{}, &Database{}, &DatabaseList{})
 }

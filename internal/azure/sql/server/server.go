@@ -56,6 +56,13 @@ const (
 // taken to mean Azure has not shown the server yet, not that it is gone.
 const createVisibility = 2 * time.Minute
 
+// deleteWait is how soon a resource whose delete Azure is running is
+// looked at again: the managed reconciler's own requeue after a delete is
+// the error backoff, which grows with every earlier failure (a refused
+// delete, a throttled call) and would leave the resource waiting long
+// after Azure is done.
+const deleteWait = 2 * time.Second
+
 // deleteRetry is how long Stowage leaves Azure to delete a server before
 // asking again: a delete is a long-running operation, and asking twice
 // starts nothing new.
@@ -447,6 +454,7 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Server) (_ managed.E
 	cr.SetConditions(xpv2.Deleting())
 	if t := cr.Status.AtProvider.DeleteRequestedAt; t != nil && time.Since(t.Time) < deleteRetry {
 		// Azure is deleting it; the next Observe sees it go.
+		mrsetup.Throttled(ctx, deleteWait)
 		return managed.ExternalDelete{}, nil
 	}
 	rg, name, err := target(cr)
@@ -459,6 +467,7 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Server) (_ managed.E
 		return managed.ExternalDelete{}, azerr.Wrap(err, fmt.Sprintf("cannot delete SQL server %q", name))
 	}
 	cr.Status.AtProvider.DeleteRequestedAt = ptr.To(metav1.Now())
+	mrsetup.Throttled(ctx, deleteWait)
 	return managed.ExternalDelete{}, nil
 }
 
