@@ -154,7 +154,9 @@ type ServerStatus struct {
 // Without the annotation it is metadata.name when that is a valid server
 // name, else a valid name made from it and a hash of the namespace and
 // name, so it stays the same if the resource is made again. Set the
-// annotation to adopt an existing server. The connection secret holds
+// annotation to adopt an existing server. A server is deleted only once it
+// holds no databases: Azure would delete them with it, past their deletion
+// protection. The connection secret holds
 // host, port (1433), username, password, database (master), uri and
 // jdbcUrl.
 // +kubebuilder:printcolumn:name="READY",type="string",JSONPath=".status.conditions[?(@.type=='Ready')].status"

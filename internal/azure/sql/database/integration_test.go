@@ -376,6 +376,44 @@ func TestDatabaseImport(t *testing.T) {
 	}
 }
 
+// TestServerKeepsDatabases shows a Server is not deleted while it holds
+// databases (Azure would take them with it, past their protection), and is
+// once they are gone.
+func TestServerKeepsDatabases(t *testing.T) {
+	ctx, ns := harness.TestNamespace(t, "sqldb", 3*time.Minute)
+	group(ctx, t, ns)
+	s, d := stack(ns, ns, "keep-"+ns, v1alpha1.DatabaseParameters{DeletionProtection: ptr.To(false)})
+	create(ctx, t, s, d)
+	waitReady(ctx, t, s, d)
+	srv := meta.GetExternalName(s)
+	mark := len(counter.Calls())
+	if err := env.Client.Delete(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	c, err := testenv.WaitForCondition(ctx, env.Client, s, xpv2.TypeSynced, corev1.ConditionFalse, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(c.Message, "still holds databases "+meta.GetExternalName(d)) {
+		t.Errorf("Synced=False message %q: want it to name the databases the server holds", c.Message)
+	}
+	srvPath := strings.ToLower(arm.SQLServerID(testenv.AzureSubscription, ns, srv))
+	if dels := callsTo(counter.Calls()[mark:], srvPath, http.MethodDelete); len(dels) != 0 {
+		t.Fatalf("%d DELETEs of a server holding a database, want none", len(dels))
+	}
+	if err := env.Client.Delete(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []client.Object{d, s} {
+		if err := testenv.WaitGone(ctx, env.Client, o, timeout); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := servers.Get(ctx, ns, srv, nil); err == nil {
+		t.Error("the server is still in Azure")
+	}
+}
+
 // TestThrottlingStorm throttles 30% of the provider's calls while resource
 // groups, servers and databases are made: every one becomes Ready, with no
 // duplicate, once the storm passes.

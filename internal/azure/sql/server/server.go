@@ -63,6 +63,10 @@ const createVisibility = 2 * time.Minute
 // after Azure is done.
 const deleteWait = 2 * time.Second
 
+// holdWait is how soon a server whose delete waits for its databases to go
+// is looked at again.
+const holdWait = 5 * time.Second
+
 // deleteRetry is how long Stowage leaves Azure to delete a server before
 // asking again: a delete is a long-running operation, and asking twice
 // starts nothing new.
@@ -80,11 +84,43 @@ type API interface {
 	BeginUpdate(ctx context.Context, rg, name string, p armsql.ServerUpdate, o *armsql.ServersClientBeginUpdateOptions) (*runtime.Poller[armsql.ServersClientUpdateResponse], error)
 	BeginDelete(ctx context.Context, rg, name string, o *armsql.ServersClientBeginDeleteOptions) (*runtime.Poller[armsql.ServersClientDeleteResponse], error)
 	CheckNameAvailability(ctx context.Context, p armsql.CheckNameAvailabilityRequest, o *armsql.ServersClientCheckNameAvailabilityOptions) (armsql.ServersClientCheckNameAvailabilityResponse, error)
+	// ListDatabases names the user databases on a server (not master).
+	ListDatabases(ctx context.Context, rg, server string) ([]string, error)
 }
 
-// NewAPI makes the SDK client from a session.
+type clients struct {
+	*armsql.ServersClient
+	dbs *armsql.DatabasesClient
+}
+
+func (c clients) ListDatabases(ctx context.Context, rg, server string) ([]string, error) {
+	var out []string
+	pager := c.dbs.NewListByServerPager(rg, server, nil)
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range page.Value {
+			if n := ptr.Deref(d.Name, ""); n != "" && !strings.EqualFold(n, "master") {
+				out = append(out, n)
+			}
+		}
+	}
+	return out, nil
+}
+
+// NewAPI makes the SDK clients from a session.
 func NewAPI(s azureclient.Session) (API, error) {
-	return armsql.NewServersClient(s.SubscriptionID, s.Credential, s.ClientOptions)
+	srv, err := armsql.NewServersClient(s.SubscriptionID, s.Credential, s.ClientOptions)
+	if err != nil {
+		return nil, err
+	}
+	dbs, err := armsql.NewDatabasesClient(s.SubscriptionID, s.Credential, s.ClientOptions)
+	if err != nil {
+		return nil, err
+	}
+	return clients{ServersClient: srv, dbs: dbs}, nil
 }
 
 // Setup adds a controller that reconciles Servers.
@@ -461,8 +497,20 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Server) (_ managed.E
 	if err != nil {
 		return managed.ExternalDelete{}, err
 	}
-	// The first response only: Azure deletes the server, and the databases
-	// on it, in the background.
+	// Azure deletes a server's databases with it, whatever their Database
+	// resources' deletion protection says: a server is deleted only once it
+	// holds none. Listing them is a read.
+	dbs, err := e.api.ListDatabases(ctx, rg, name)
+	switch {
+	case azerr.NotFound(err):
+		return managed.ExternalDelete{}, nil
+	case err != nil:
+		return managed.ExternalDelete{}, azerr.Wrap(err, fmt.Sprintf("cannot list the databases of SQL server %q", name))
+	case len(dbs) > 0:
+		mrsetup.Throttled(ctx, holdWait)
+		return managed.ExternalDelete{}, xperrors.Errorf("SQL server %q still holds databases %s, so nothing was deleted: Azure would delete them with the server, past their deletion protection; delete them first (their Database resources, or in Azure), and the server is deleted once it holds none", name, strings.Join(dbs, ", "))
+	}
+	// The first response only: Azure deletes the server in the background.
 	if _, err := e.api.BeginDelete(ctx, rg, name, nil); err != nil && !azerr.NotFound(err) {
 		return managed.ExternalDelete{}, azerr.Wrap(err, fmt.Sprintf("cannot delete SQL server %q", name))
 	}
