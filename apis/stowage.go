@@ -8,6 +8,7 @@ import (
 	s3v1alpha1 "github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
 	awsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/v1alpha1"
 	azureresourcesv1alpha1 "github.com/stowage-dev/stowage/apis/azure/resources/v1alpha1"
+	azuresqlv1alpha1 "github.com/stowage-dev/stowage/apis/azure/sql/v1alpha1"
 	azurestoragev1alpha1 "github.com/stowage-dev/stowage/apis/azure/storage/v1alpha1"
 	azurev1alpha1 "github.com/stowage-dev/stowage/apis/azure/v1alpha1"
 	databasev1alpha1 "github.com/stowage-dev/stowage/apis/database/v1alpha1"
@@ -22,6 +23,7 @@ var AddToSchemes = runtime.SchemeBuilder{
 	awsv1alpha1.AddToScheme,
 	azurev1alpha1.AddToScheme,
 	azureresourcesv1alpha1.AddToScheme,
+	azuresqlv1alpha1.AddToScheme,
 	azurestoragev1alpha1.AddToScheme,
 	gcpv1alpha1.AddToScheme,
 	gcpstoragev1alpha1.AddToScheme,

@@ -12,6 +12,8 @@ import (
 	// The Azure claim translations register themselves with translate.Default.
 	_ "github.com/stowage-dev/stowage/internal/azure/claims"
 	"github.com/stowage-dev/stowage/internal/azure/resources/resourcegroup"
+	azuresqldatabase "github.com/stowage-dev/stowage/internal/azure/sql/database"
+	azuresqlserver "github.com/stowage-dev/stowage/internal/azure/sql/server"
 	"github.com/stowage-dev/stowage/internal/azure/storage/account"
 	"github.com/stowage-dev/stowage/internal/azure/storage/container"
 	"github.com/stowage-dev/stowage/internal/claims"
@@ -33,6 +35,8 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		resourcegroup.Setup,
 		account.Setup,
 		container.Setup,
+		azuresqlserver.Setup,
+		azuresqldatabase.Setup,
 		gcsbucket.Setup,
 		sqlinstance.Setup,
 		sqldatabase.Setup,
