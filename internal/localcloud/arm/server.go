@@ -67,6 +67,7 @@ type Server struct {
 var providers = []func(*Server){
 	registerResources,
 	registerStorage,
+	registerFlexible,
 	registerOperations,
 }
 
