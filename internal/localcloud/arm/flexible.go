@@ -84,13 +84,15 @@ func (e FlexibleEngine) DatabaseID(sub, rg, server, name string) string {
 
 // Postgres is Azure Database for PostgreSQL flexible server.
 var Postgres = FlexibleEngine{
-	Namespace:        "Microsoft.DBforPostgreSQL",
-	DNSSuffix:        ".postgres.database.azure.com",
-	APIVersions:      []string{"2021-06-01", "2022-12-01"},
-	Versions:         []string{"11", "12", "13", "14", "15", "16"},
-	MinorVersions:    map[string]string{"11": "22", "12": "19", "13": "15", "14": "12", "15": "7", "16": "3"},
-	HAModes:          []string{"Disabled", "ZoneRedundant"},
-	StorageGB:        func(gb int32) bool { return slices.Contains([]int32{32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384}, gb) },
+	Namespace:     "Microsoft.DBforPostgreSQL",
+	DNSSuffix:     ".postgres.database.azure.com",
+	APIVersions:   []string{"2021-06-01", "2022-12-01"},
+	Versions:      []string{"11", "12", "13", "14", "15", "16"},
+	MinorVersions: map[string]string{"11": "22", "12": "19", "13": "15", "14": "12", "15": "7", "16": "3"},
+	HAModes:       []string{"Disabled", "ZoneRedundant"},
+	StorageGB: func(gb int32) bool {
+		return slices.Contains([]int32{32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384}, gb)
+	},
 	DefaultStorageGB: 128,
 	MinRetentionDays: 7,
 	MaxRetentionDays: 35,

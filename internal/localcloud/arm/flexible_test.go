@@ -205,7 +205,9 @@ func TestFlexibleServerErrors(t *testing.T) {
 		},
 		"VersionUnknown": {
 			reason: "Only the engine's versions exist.", rg: "rg", name: "pg-c",
-			server:   withProps(func(s *armpostgresqlflexibleservers.Server) { s.Properties.Version = to.Ptr(armpostgresqlflexibleservers.ServerVersion("9.6")) }),
+			server: withProps(func(s *armpostgresqlflexibleservers.Server) {
+				s.Properties.Version = to.Ptr(armpostgresqlflexibleservers.ServerVersion("9.6"))
+			}),
 			wantCode: "InvalidParameter", wantStatus: 400,
 		},
 		"BurstableHA": {
