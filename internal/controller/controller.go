@@ -9,6 +9,7 @@ import (
 	_ "github.com/stowage-dev/stowage/internal/aws/claims"
 	"github.com/stowage-dev/stowage/internal/aws/rds/dbinstance"
 	"github.com/stowage-dev/stowage/internal/aws/s3/bucket"
+	postgresflexibleserver "github.com/stowage-dev/stowage/internal/azure/dbforpostgresql/flexibleserver"
 	"github.com/stowage-dev/stowage/internal/azure/resources/resourcegroup"
 	"github.com/stowage-dev/stowage/internal/azure/storage/account"
 	"github.com/stowage-dev/stowage/internal/azure/storage/container"
@@ -31,6 +32,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		resourcegroup.Setup,
 		account.Setup,
 		container.Setup,
+		postgresflexibleserver.Setup,
 		gcsbucket.Setup,
 		sqlinstance.Setup,
 		sqldatabase.Setup,
