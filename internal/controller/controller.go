@@ -9,6 +9,9 @@ import (
 	_ "github.com/stowage-dev/stowage/internal/aws/claims"
 	"github.com/stowage-dev/stowage/internal/aws/rds/dbinstance"
 	"github.com/stowage-dev/stowage/internal/aws/s3/bucket"
+	mysqldatabase "github.com/stowage-dev/stowage/internal/azure/dbformysql/database"
+	mysqlflexibleserver "github.com/stowage-dev/stowage/internal/azure/dbformysql/flexibleserver"
+	postgresdatabase "github.com/stowage-dev/stowage/internal/azure/dbforpostgresql/database"
 	postgresflexibleserver "github.com/stowage-dev/stowage/internal/azure/dbforpostgresql/flexibleserver"
 	"github.com/stowage-dev/stowage/internal/azure/resources/resourcegroup"
 	"github.com/stowage-dev/stowage/internal/azure/storage/account"
@@ -33,6 +36,9 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		account.Setup,
 		container.Setup,
 		postgresflexibleserver.Setup,
+		postgresdatabase.Setup,
+		mysqlflexibleserver.Setup,
+		mysqldatabase.Setup,
 		gcsbucket.Setup,
 		sqlinstance.Setup,
 		sqldatabase.Setup,

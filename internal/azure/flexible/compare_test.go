@@ -246,3 +246,46 @@ func TestCondition(t *testing.T) {
 		})
 	}
 }
+
+func TestGroupOf(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		id     string
+		want   string
+	}{
+		"Database": {reason: "A database's ID names its resource group.", id: "/subscriptions/s/resourceGroups/rg-1/providers/Microsoft.DBforMySQL/flexibleServers/a/databases/b", want: "rg-1"},
+		"Empty":    {reason: "No ID, no group.", id: "", want: ""},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := groupOf(tc.id); got != tc.want {
+				t.Errorf("%s\ngroupOf(%q) = %q, want %q", tc.reason, tc.id, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDatabaseDiff(t *testing.T) {
+	cases := map[string]struct {
+		reason  string
+		spec    flexv1alpha1.DatabaseSettings
+		cloud   Database
+		refused []string
+	}{
+		"InSync":     {reason: "Charsets and collations compare without case.", spec: flexv1alpha1.DatabaseSettings{Charset: ptr.To("utf8"), Collation: ptr.To("EN_us.UTF8")}, cloud: Database{Charset: "UTF8", Collation: "en_US.utf8"}},
+		"Unset":      {reason: "Unset fields never differ.", cloud: Database{Charset: "UTF8"}},
+		"CreateOnly": {reason: "A different charset or collation is refused: Azure sets them at create time.", spec: flexv1alpha1.DatabaseSettings{Charset: ptr.To("utf8mb4"), Collation: ptr.To("utf8mb4_bin")}, cloud: Database{Charset: "utf8", Collation: "utf8_general_ci"}, refused: []string{"charset", "collation"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			fix, ref := splitRefused(databaseDiff(tc.spec, tc.cloud))
+			var got []string
+			for _, d := range ref {
+				got = append(got, d.Field)
+			}
+			if diff := cmp.Diff(tc.refused, got); diff != "" || len(fix) != 0 {
+				t.Errorf("%s\nrefused: -want, +got:\n%s (fixable %v)", tc.reason, diff, fix)
+			}
+		})
+	}
+}

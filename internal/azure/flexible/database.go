@@ -73,6 +73,10 @@ type databaseExternal[T, S resource.ModernManaged] struct {
 	last *Database
 }
 
+// deleteResend is how long a database delete is trusted to be running
+// before it is sent again.
+const deleteResend = time.Minute
+
 // dbWhere is where a database is.
 type dbWhere struct {
 	rg, server, name string
@@ -107,9 +111,25 @@ func (e *databaseExternal[T, S]) locate(ctx context.Context, cr T) (dbWhere, err
 		}
 	}
 	if w.rg == "" {
+		// The referenced server may be gone already (a claim's resources
+		// deleted together): the database's ARM ID still says.
+		w.rg = groupOf(k.Observation(cr).ID)
+	}
+	if w.rg == "" {
 		return w, xperrors.New("spec.forProvider.resourceGroupName is not set (nor is it known from the referenced FlexibleServer)")
 	}
 	return w, nil
+}
+
+// groupOf is the resource group of an ARM ID, or "".
+func groupOf(id string) string {
+	parts := strings.Split(id, "/")
+	for i := 0; i+1 < len(parts); i++ {
+		if strings.EqualFold(parts[i], "resourceGroups") {
+			return parts[i+1]
+		}
+	}
+	return ""
 }
 
 func (e *databaseExternal[T, S]) what(w dbWhere) string {
@@ -219,13 +239,18 @@ func (e *databaseExternal[T, S]) Update(_ context.Context, cr T) (managed.Extern
 
 func (e *databaseExternal[T, S]) Delete(ctx context.Context, cr T) (_ managed.ExternalDelete, err error) {
 	defer azerr.Requeue(ctx, &err)
-	cr.SetConditions(xpv2.Deleting())
 	w, err := e.locate(ctx, cr)
 	if err != nil {
 		return managed.ExternalDelete{}, err
 	}
 	// The first response only; the next Observe, soon, confirms it is gone.
 	mrsetup.Throttled(ctx, busyWait)
+	if c := cr.GetCondition(xpv2.TypeReady); c.Reason == xpv2.ReasonDeleting && time.Since(c.LastTransitionTime.Time) < deleteResend {
+		// Azure shows a database until its delete ends: the delete this
+		// condition records is still running.
+		return managed.ExternalDelete{}, nil
+	}
+	cr.SetConditions(xpv2.Deleting())
 	if err := e.api.BeginDelete(ctx, w.rg, w.server, w.name); err != nil && !azerr.NotFound(err) {
 		if azerr.Status(err) == 409 {
 			mrsetup.Throttled(ctx, busyWait)

@@ -31,6 +31,13 @@ var (
 	FlexibleServerGroupVersionKind = SchemeGroupVersion.WithKind(FlexibleServerKind)
 )
 
+// Database type metadata.
+var (
+	DatabaseKind             = reflect.TypeOf(Database{}).Name()
+	DatabaseGroupKind        = schema.GroupKind{Group: Group, Kind: DatabaseKind}.String()
+	DatabaseGroupVersionKind = SchemeGroupVersion.WithKind(DatabaseKind)
+)
+
 func init() {
-	SchemeBuilder.Register(&FlexibleServer{}, &FlexibleServerList{})
+	SchemeBuilder.Register(&FlexibleServer{}, &FlexibleServerList{}, &Database{}, &DatabaseList{})
 }

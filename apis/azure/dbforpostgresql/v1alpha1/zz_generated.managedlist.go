@@ -20,6 +20,15 @@ package v1alpha1
 
 import resource "github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 
+// GetItems of this DatabaseList.
+func (l *DatabaseList) GetItems() []resource.Managed {
+	items := make([]resource.Managed, len(l.Items))
+	for i := range l.Items {
+		items[i] = &l.Items[i]
+	}
+	return items
+}
+
 // GetItems of this FlexibleServerList.
 func (l *FlexibleServerList) GetItems() []resource.Managed {
 	items := make([]resource.Managed, len(l.Items))

@@ -56,6 +56,8 @@ type Direct interface {
 	ServerExists(ctx context.Context, rg, name string) (bool, error)
 	// CreateDatabase makes a database (without waiting).
 	CreateDatabase(ctx context.Context, rg, server, name string) error
+	// DeleteDatabase drops a database (without waiting).
+	DeleteDatabase(ctx context.Context, rg, server, name string) error
 	// DatabaseExists reports whether the database is there.
 	DatabaseExists(ctx context.Context, rg, server, name string) (bool, error)
 	// ServerCount is how many servers the resource group holds.

@@ -81,3 +81,9 @@ func (p Postgres) ServerCount(ctx context.Context, rg string) (int, error) {
 	page, err := p.servers.NewListByResourceGroupPager(rg, nil).NextPage(ctx)
 	return len(page.Value), err
 }
+
+// DeleteDatabase drops a database.
+func (p Postgres) DeleteDatabase(ctx context.Context, rg, server, name string) error {
+	_, err := p.databases.BeginDelete(ctx, rg, server, name, nil)
+	return err
+}
