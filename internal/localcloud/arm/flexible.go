@@ -19,7 +19,8 @@ import (
 // server shows properties.state Provisioning, then Ready; a PATCH moves it
 // through Updating; a DELETE through Dropping until it is gone, with its
 // databases. PATCH is refused until the server is Ready. The administrator
-// password is write-only: no GET returns it. Server names are global DNS
+// password must be 8-128 characters from three character classes, and is
+// write-only: no GET returns it. Server names are global DNS
 // names (<name>.postgres.database.azure.com, <name>.mysql.database.azure.com):
 // a name used in another resource group or subscription, or reserved with
 // Server.Reserve, answers 409 ServerNameAlreadyExists.
@@ -289,6 +290,10 @@ func (f *flexible) check(w http.ResponseWriter, in flexibleServerBody, cur *Reso
 			return false
 		}
 	}
+	if pw := p.AdministratorLoginPassword; pw != nil && !strongPassword(*pw) {
+		invalidParameter(w, "administratorLoginPassword", "The password does not meet the complexity requirements: it must be 8 to 128 characters long and contain characters from three of these categories: upper-case letters, lower-case letters, digits and non-alphanumeric characters.")
+		return false
+	}
 	if in.SKU != nil {
 		tier := in.SKU.Tier
 		if tier == "" && cur != nil {
@@ -362,6 +367,35 @@ func (f *flexible) check(w http.ResponseWriter, in flexibleServerBody, cur *Reso
 		}
 	}
 	return true
+}
+
+// strongPassword is Azure's rule for an administrator password: 8 to 128
+// characters from at least three of upper-case letters, lower-case letters,
+// digits and the rest.
+func strongPassword(pw string) bool {
+	if len(pw) < 8 || len(pw) > 128 {
+		return false
+	}
+	var classes [4]bool
+	for _, c := range pw {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			classes[0] = true
+		case c >= 'a' && c <= 'z':
+			classes[1] = true
+		case c >= '0' && c <= '9':
+			classes[2] = true
+		default:
+			classes[3] = true
+		}
+	}
+	n := 0
+	for _, ok := range classes {
+		if ok {
+			n++
+		}
+	}
+	return n >= 3
 }
 
 func storageGB(r *Resource) int32 {

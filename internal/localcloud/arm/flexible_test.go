@@ -203,6 +203,13 @@ func TestFlexibleServerErrors(t *testing.T) {
 			server:   withProps(func(s *armpostgresqlflexibleservers.Server) { s.Properties.AdministratorLoginPassword = nil }),
 			wantCode: "InvalidParameter", wantStatus: 400,
 		},
+		"WeakPassword": {
+			reason: "Passwords need three of four character classes.", rg: "rg", name: "pg-f",
+			server: withProps(func(s *armpostgresqlflexibleservers.Server) {
+				s.Properties.AdministratorLoginPassword = to.Ptr("alllowercase")
+			}),
+			wantCode: "InvalidParameter", wantStatus: 400,
+		},
 		"VersionUnknown": {
 			reason: "Only the engine's versions exist.", rg: "rg", name: "pg-c",
 			server: withProps(func(s *armpostgresqlflexibleservers.Server) {
