@@ -7,6 +7,8 @@ import (
 	rdsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
 	s3v1alpha1 "github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
 	awsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/v1alpha1"
+	azuremysqlv1alpha1 "github.com/stowage-dev/stowage/apis/azure/dbformysql/v1alpha1"
+	azurepostgresv1alpha1 "github.com/stowage-dev/stowage/apis/azure/dbforpostgresql/v1alpha1"
 	azureresourcesv1alpha1 "github.com/stowage-dev/stowage/apis/azure/resources/v1alpha1"
 	azuresqlv1alpha1 "github.com/stowage-dev/stowage/apis/azure/sql/v1alpha1"
 	azurestoragev1alpha1 "github.com/stowage-dev/stowage/apis/azure/storage/v1alpha1"
@@ -25,6 +27,8 @@ var AddToSchemes = runtime.SchemeBuilder{
 	azureresourcesv1alpha1.AddToScheme,
 	azuresqlv1alpha1.AddToScheme,
 	azurestoragev1alpha1.AddToScheme,
+	azurepostgresv1alpha1.AddToScheme,
+	azuremysqlv1alpha1.AddToScheme,
 	gcpv1alpha1.AddToScheme,
 	gcpstoragev1alpha1.AddToScheme,
 	gcpsqlv1alpha1.AddToScheme,

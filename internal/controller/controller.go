@@ -11,6 +11,10 @@ import (
 	"github.com/stowage-dev/stowage/internal/aws/s3/bucket"
 	// The Azure claim translations register themselves with translate.Default.
 	_ "github.com/stowage-dev/stowage/internal/azure/claims"
+	mysqldatabase "github.com/stowage-dev/stowage/internal/azure/dbformysql/database"
+	mysqlflexibleserver "github.com/stowage-dev/stowage/internal/azure/dbformysql/flexibleserver"
+	postgresdatabase "github.com/stowage-dev/stowage/internal/azure/dbforpostgresql/database"
+	postgresflexibleserver "github.com/stowage-dev/stowage/internal/azure/dbforpostgresql/flexibleserver"
 	"github.com/stowage-dev/stowage/internal/azure/resources/resourcegroup"
 	azuresqldatabase "github.com/stowage-dev/stowage/internal/azure/sql/database"
 	azuresqlserver "github.com/stowage-dev/stowage/internal/azure/sql/server"
@@ -37,6 +41,10 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		container.Setup,
 		azuresqlserver.Setup,
 		azuresqldatabase.Setup,
+		postgresflexibleserver.Setup,
+		postgresdatabase.Setup,
+		mysqlflexibleserver.Setup,
+		mysqldatabase.Setup,
 		gcsbucket.Setup,
 		sqlinstance.Setup,
 		sqldatabase.Setup,

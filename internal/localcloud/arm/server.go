@@ -68,6 +68,7 @@ var providers = []func(*Server){
 	registerResources,
 	registerStorage,
 	registerSQL,
+	registerFlexible,
 	registerOperations,
 }
 

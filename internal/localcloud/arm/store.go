@@ -26,6 +26,9 @@ type Resource struct {
 	// Secret holds what the API never shows in the resource's body (an
 	// account's keys).
 	Secret map[string]any
+	// StateField is the property the state machine moves:
+	// provisioningState when empty (flexible servers report state).
+	StateField string
 
 	steps  []step
 	goneAt time.Time
@@ -36,10 +39,17 @@ type step struct {
 	state string
 }
 
-// State is the resource's provisioningState.
+// State is the resource's provisioningState (or its StateField).
 func (r *Resource) State() string {
-	s, _ := r.Props["provisioningState"].(string)
+	s, _ := r.Props[r.stateField()].(string)
 	return s
+}
+
+func (r *Resource) stateField() string {
+	if r.StateField != "" {
+		return r.StateField
+	}
+	return "provisioningState"
 }
 
 // Deleting reports whether a delete of the resource is under way.
@@ -141,7 +151,7 @@ func (s *Server) advance(now time.Time) {
 			continue
 		}
 		for len(r.steps) > 0 && !now.Before(r.steps[0].at) {
-			r.Props["provisioningState"] = r.steps[0].state
+			r.Props[r.stateField()] = r.steps[0].state
 			r.steps = r.steps[1:]
 		}
 	}

@@ -1,0 +1,87 @@
+package v1alpha1
+
+import (
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	flexible "github.com/stowage-dev/stowage/apis/azure/flexible/v1alpha1"
+)
+
+// FlexibleServerParameters are the configurable fields of a FlexibleServer.
+// +kubebuilder:validation:XValidation:rule="!has(self.version) || self.version in ['11', '12', '13', '14', '15', '16']",message="version must be one of 11, 12, 13, 14, 15, 16"
+// +kubebuilder:validation:XValidation:rule="!has(self.storage) || !has(self.storage.sizeGB) || self.storage.sizeGB in [32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384]",message="storage.sizeGB must be one of 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384"
+// +kubebuilder:validation:XValidation:rule="!has(self.storage) || !has(self.storage.autoGrow)",message="storage.autoGrow is not available for PostgreSQL flexible servers in the API version Stowage uses (2021-06-01)"
+// +kubebuilder:validation:XValidation:rule="!has(self.highAvailability) || self.highAvailability.mode != 'SameZone'",message="highAvailability.mode must be Disabled or ZoneRedundant for PostgreSQL"
+// +kubebuilder:validation:XValidation:rule="!has(self.backup) || !has(self.backup.retentionDays) || self.backup.retentionDays >= 7",message="backup.retentionDays must be 7 to 35 for PostgreSQL"
+type FlexibleServerParameters struct {
+	// ResourceGroupName is the resource group the server is in. Set it, or
+	// point at a ResourceGroup with resourceGroupNameRef or
+	// resourceGroupNameSelector. A server cannot move between groups.
+	// +optional
+	// +crossplane:generate:reference:type=github.com/stowage-dev/stowage/apis/azure/resources/v1alpha1.ResourceGroup
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="resourceGroupName is immutable: a server cannot move between resource groups"
+	ResourceGroupName *string `json:"resourceGroupName,omitempty"`
+
+	// ResourceGroupNameRef points at the ResourceGroup the server is in.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="references stay in the resource's own namespace: remove namespace"
+	ResourceGroupNameRef *xpv2.NamespacedReference `json:"resourceGroupNameRef,omitempty"`
+
+	// ResourceGroupNameSelector selects the ResourceGroup the server is in.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="!has(self.__namespace__)",message="references stay in the resource's own namespace: remove namespace"
+	ResourceGroupNameSelector *xpv2.NamespacedSelector `json:"resourceGroupNameSelector,omitempty"`
+
+	flexible.ServerSettings `json:",inline"`
+}
+
+// A FlexibleServerSpec defines the desired state of a FlexibleServer.
+type FlexibleServerSpec struct {
+	xpv2.ManagedResourceSpec `json:",inline"`
+	// +kubebuilder:default={}
+	ForProvider FlexibleServerParameters `json:"forProvider"`
+}
+
+// A FlexibleServerStatus represents the observed state of a FlexibleServer.
+type FlexibleServerStatus struct {
+	xpv2.ManagedResourceStatus `json:",inline"`
+	AtProvider                 flexible.ServerObservation `json:"atProvider,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// A FlexibleServer is an Azure Database for PostgreSQL flexible server. Its
+// name in Azure is the external name (annotation crossplane.io/external-name),
+// metadata.name when unset; server names are global DNS names
+// (<name>.postgres.database.azure.com): 3-63 lower-case letters, digits and
+// hyphens. A name used by anyone else ends in Synced=False. Set the
+// annotation to adopt an existing server. The connection secret holds the
+// contract's keys (engine, host, port 5432, database postgres, username,
+// password, uri, jdbcUrl). Deleting the resource deletes the server only
+// once spec.forProvider.deletionProtection is false; Azure keeps the backups
+// of a deleted server restorable for 5 days.
+// +kubebuilder:printcolumn:name="READY",type="string",JSONPath=".status.conditions[?(@.type=='Ready')].status"
+// +kubebuilder:printcolumn:name="SYNCED",type="string",JSONPath=".status.conditions[?(@.type=='Synced')].status"
+// +kubebuilder:printcolumn:name="EXTERNAL-NAME",type="string",JSONPath=".metadata.annotations.crossplane\\.io/external-name"
+// +kubebuilder:printcolumn:name="STATE",type="string",JSONPath=".status.atProvider.state"
+// +kubebuilder:printcolumn:name="VERSION",type="string",JSONPath=".status.atProvider.version"
+// +kubebuilder:printcolumn:name="AGE",type="date",JSONPath=".metadata.creationTimestamp"
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:scope=Namespaced,categories={crossplane,managed,azure,stowage}
+// +kubebuilder:validation:XValidation:rule="has(self.spec.forProvider.resourceGroupName) || has(self.spec.forProvider.resourceGroupNameRef) || has(self.spec.forProvider.resourceGroupNameSelector)",message="spec.forProvider needs resourceGroupName, resourceGroupNameRef or resourceGroupNameSelector"
+type FlexibleServer struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   FlexibleServerSpec   `json:"spec"`
+	Status FlexibleServerStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// FlexibleServerList contains a list of FlexibleServer.
+type FlexibleServerList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []FlexibleServer `json:"items"`
+}

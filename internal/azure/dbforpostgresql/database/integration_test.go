@@ -1,0 +1,84 @@
+package database_test
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/stowage-dev/stowage/apis/azure/dbforpostgresql/v1alpha1"
+	flexv1alpha1 "github.com/stowage-dev/stowage/apis/azure/flexible/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/azure/dbforpostgresql/database"
+	"github.com/stowage-dev/stowage/internal/azure/dbforpostgresql/flexibleserver"
+	"github.com/stowage-dev/stowage/internal/azure/flexible/flextest"
+	"github.com/stowage-dev/stowage/internal/azure/resources/resourcegroup"
+	"github.com/stowage-dev/stowage/internal/localcloud/arm"
+	"github.com/stowage-dev/stowage/internal/providerconfig/usage"
+	"github.com/stowage-dev/stowage/internal/testenv"
+)
+
+var suite flextest.DatabaseSuite[*v1alpha1.Database, *v1alpha1.FlexibleServer]
+
+func TestMain(m *testing.M) {
+	h, err := testenv.StartAzure(flextest.Poll, flextest.Delay, func(mgr ctrl.Manager, o controller.Options) error {
+		for _, s := range []func(ctrl.Manager, controller.Options) error{usage.Setup, resourcegroup.Setup, flexibleserver.Setup, database.Setup} {
+			if err := s(mgr, o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	suite = flextest.DatabaseSuite[*v1alpha1.Database, *v1alpha1.FlexibleServer]{
+		Servers: flextest.ServerSuite[*v1alpha1.FlexibleServer]{
+			Harness: h, Kind: flexibleserver.Kind, Cloud: arm.Postgres, Direct: flextest.NewPostgres(h.Azure.URL),
+			OwnerKind: "postgresflexibleserver", Version: "16",
+			SetGroup: func(cr *v1alpha1.FlexibleServer, rg string) { cr.Spec.ForProvider.ResourceGroupName = ptr.To(rg) },
+			SetGroupRef: func(cr *v1alpha1.FlexibleServer, name string) {
+				cr.Spec.ForProvider.ResourceGroupName = nil
+				cr.Spec.ForProvider.ResourceGroupNameRef = &xpv2.NamespacedReference{Name: name}
+			},
+		},
+		Kind: database.Kind,
+		SetServerRef: func(cr *v1alpha1.Database, name string) {
+			cr.Spec.ForProvider.ServerNameRef = &xpv2.NamespacedReference{Name: name}
+		},
+		SetServer: func(cr *v1alpha1.Database, server, rg string) {
+			cr.Spec.ForProvider.ServerName, cr.Spec.ForProvider.ResourceGroupName = ptr.To(server), ptr.To(rg)
+		},
+		Charset: "UTF8", Collation: "en_US.utf8",
+	}
+	code := m.Run()
+	h.Stop()
+	os.Exit(code)
+}
+
+func TestDatabaseLifecycle(t *testing.T) { suite.Lifecycle(t) }
+func TestDatabaseImport(t *testing.T)    { suite.Import(t) }
+
+// TestThrottlingStorm throttles 30% of the provider's calls while resource
+// groups, servers and databases are made, each pointing at the one before by
+// reference.
+func TestThrottlingStorm(t *testing.T) { suite.Storm(t) }
+
+// TestSchema: the examples are accepted; what PostgreSQL cannot do is
+// refused at apply time; create-only fields cannot change.
+func TestSchema(t *testing.T) {
+	suite.Schema(t, "dbforpostgresql", map[string]flextest.SchemaCase{
+		"Version":  {Set: func(s *flexv1alpha1.ServerSettings) { s.Version = ptr.To("8.0.21") }, Want: "version must be one of 11, 12, 13, 14, 15, 16"},
+		"Storage":  {Set: func(s *flexv1alpha1.ServerSettings) { s.Storage = &flexv1alpha1.Storage{SizeGB: ptr.To[int32](100)} }, Want: "storage.sizeGB must be one of"},
+		"AutoGrow": {Set: func(s *flexv1alpha1.ServerSettings) { s.Storage = &flexv1alpha1.Storage{AutoGrow: ptr.To(true)} }, Want: "storage.autoGrow is not available"},
+		"SameZone": {Set: func(s *flexv1alpha1.ServerSettings) {
+			s.HighAvailability = &flexv1alpha1.HighAvailability{Mode: "SameZone"}
+		}, Want: "Disabled or ZoneRedundant"},
+		"Retention": {Set: func(s *flexv1alpha1.ServerSettings) { s.Backup = &flexv1alpha1.Backup{RetentionDays: ptr.To[int32](3)} }, Want: "7 to 35"},
+		"Tags":      {Set: func(s *flexv1alpha1.ServerSettings) { s.Tags = map[string]string{"stowage-uid": "x"} }, Want: "reserved"},
+	})
+}
