@@ -90,14 +90,18 @@ echo "  logs: $STATE/provider.log"
 say "Applying examples"
 kubectl apply -f examples/namespace.yaml
 kubectl apply -f examples/aws/s3/ -f examples/aws/rds/
-kubectl apply -f examples/azure/resources/ -f examples/azure/storage/
+kubectl apply -f examples/azure/resources/ -f examples/azure/storage/ -f examples/azure/sql/ \
+  -f examples/azure/dbforpostgresql/ -f examples/azure/dbformysql/
 kubectl apply -f examples/gcp/storage/ -f examples/gcp/sql/
 kubectl apply -f examples/classes/
-kubectl apply -f examples/claims/ -f examples/claims/gcp/
+kubectl apply -f examples/claims/ -f examples/claims/azure/ -f examples/claims/gcp/
 
 say "Waiting for the managed resources to become Ready"
 for kind in buckets.s3.aws.stowage.dev dbinstances.rds.aws.stowage.dev \
   resourcegroups.resources.azure.stowage.dev accounts.storage.azure.stowage.dev containers.storage.azure.stowage.dev \
+  servers.sql.azure.stowage.dev databases.sql.azure.stowage.dev \
+  flexibleservers.dbforpostgresql.azure.stowage.dev databases.dbforpostgresql.azure.stowage.dev \
+  flexibleservers.dbformysql.azure.stowage.dev databases.dbformysql.azure.stowage.dev \
   buckets.storage.gcp.stowage.dev instances.sql.gcp.stowage.dev databases.sql.gcp.stowage.dev users.sql.gcp.stowage.dev; do
   if ! kubectl wait --for=condition=Ready --timeout=120s -n shop "$kind" --all; then
     kubectl get "$kind" -A -o wide
@@ -125,12 +129,15 @@ say "Connection secrets"
 show_secret() {
   echo "  $1/$2:"
   kubectl -n "$1" get secret "$2" -o go-template='{{range $k, $v := .data}}{{$k}}={{$v | base64decode}}{{"\n"}}{{end}}' |
-    sed -E 's#^(password)=.*#\1=********#; s#(://[^:/]+:)[^@]+@#\1********@#; s#^#    #'
+    sed -E 's#^(password)=.*#\1=********#; s#(://[^:/]+:)[^@]+@#\1********@#; s#(AccountKey=)[^;]+#\1********#; s#^#    #'
 }
-wait_for 60 "the connection secrets" kubectl -n shop get secret assets-bucket orders-db-conn orders-db assets-storage assets-gcp-storage
+wait_for 60 "the connection secrets" kubectl -n shop get secret assets-bucket orders-db-conn orders-db assets-storage \
+  azure-assets-storage assets-gcp-storage orders-gcp-db
 echo "From the claims (the same keys on every cloud):"
 show_secret shop orders-db
 show_secret shop assets-storage
+show_secret shop azure-assets-storage
+show_secret shop orders-gcp-db
 show_secret shop assets-gcp-storage
 echo "From the managed resources applied directly:"
 show_secret shop assets-bucket
