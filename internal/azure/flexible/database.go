@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	flexv1alpha1 "github.com/stowage-dev/stowage/apis/azure/flexible/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/azure/accepted"
 	"github.com/stowage-dev/stowage/internal/azure/azerr"
 	"github.com/stowage-dev/stowage/internal/azure/azureclient"
 	"github.com/stowage-dev/stowage/internal/compare"
@@ -154,14 +155,10 @@ func (e *databaseExternal[T, S]) Observe(ctx context.Context, cr T) (_ managed.E
 	}
 	db, err := e.api.Get(ctx, w.rg, w.server, w.name)
 	if azerr.NotFound(err) {
-		if meta.WasDeleted(cr) {
-			return managed.ExternalObservation{}, nil
-		}
-		if t := meta.GetExternalCreateSucceeded(cr); !t.IsZero() && time.Since(t) < createVisibility && cr.GetCondition(xpv2.TypeReady).Status != "True" {
-			// Azure creates a database in the background and shows it
-			// when done: accepted is not gone.
-			cr.SetConditions(xpv2.Creating().WithMessage("Azure accepted the database and has not shown it yet"))
-			return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
+		// Azure creates a database in the background and shows it when
+		// done: accepted is not gone.
+		if accepted.Pending(cr) {
+			return accepted.NotShown(cr, "database"), nil
 		}
 		return managed.ExternalObservation{}, nil
 	}
@@ -245,6 +242,10 @@ func (e *databaseExternal[T, S]) Delete(ctx context.Context, cr T) (_ managed.Ex
 	}
 	// The first response only; the next Observe, soon, confirms it is gone.
 	mrsetup.Throttled(ctx, busyWait)
+	if e.last == nil {
+		// Accepted, not shown yet (accepted.NotShown): delete it once it is.
+		return managed.ExternalDelete{}, nil
+	}
 	if c := cr.GetCondition(xpv2.TypeReady); c.Reason == xpv2.ReasonDeleting && time.Since(c.LastTransitionTime.Time) < deleteResend {
 		// Azure shows a database until its delete ends: the delete this
 		// condition records is still running.

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	flexv1alpha1 "github.com/stowage-dev/stowage/apis/azure/flexible/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/azure/accepted"
 	"github.com/stowage-dev/stowage/internal/azure/azerr"
 	"github.com/stowage-dev/stowage/internal/azure/azureclient"
 	"github.com/stowage-dev/stowage/internal/compare"
@@ -91,10 +92,6 @@ func (c *serverConnector[T]) Connect(ctx context.Context, cr T) (managed.TypedEx
 	return &serverExternal[T]{kind: c.kind, api: api, session: s, kube: c.azure.Kube(), recorder: c.recorder,
 		owners: ownership.Checker{Cluster: c.cluster, Kind: c.kind.ownerKind()}}, nil
 }
-
-// createVisibility is how long after an accepted create a "not found" is
-// taken to mean Azure has not shown the server yet, not that it is gone.
-const createVisibility = 2 * time.Minute
 
 // busyWait is how soon a resource whose server is busy, or being deleted,
 // is looked at again (instead of after the error backoff, which a refused
@@ -237,12 +234,11 @@ func (e *serverExternal[T]) Observe(ctx context.Context, cr T) (_ managed.Extern
 // notFound decides what a 404 means: a server Azure has accepted but not
 // shown yet, a name taken elsewhere that is still taken, or no server.
 func (e *serverExternal[T]) notFound(ctx context.Context, cr T, name string) (managed.ExternalObservation, error) {
+	if accepted.Pending(cr) {
+		return accepted.NotShown(cr, "server"), nil
+	}
 	if meta.WasDeleted(cr) {
 		return managed.ExternalObservation{}, nil
-	}
-	if t := meta.GetExternalCreateSucceeded(cr); !t.IsZero() && time.Since(t) < createVisibility && cr.GetCondition(xpv2.TypeReady).Status != "True" {
-		cr.SetConditions(xpv2.Creating().WithMessage("Azure accepted the server and has not shown it yet"))
-		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
 	}
 	if cr.GetAnnotations()[e.kind.AnnotationNameTaken()] == name {
 		loc := ptr.Deref(e.kind.Settings(cr).Location, e.session.Spec.Location)
@@ -440,6 +436,11 @@ func (e *serverExternal[T]) Delete(ctx context.Context, cr T) (_ managed.Externa
 		// Nothing is sent to Azure. The error is the Synced=False message
 		// and the CannotDeleteExternalResource event.
 		return managed.ExternalDelete{}, xperrors.Errorf("deletion protection is on, so %s %q was not deleted and this resource stays until it is: set spec.forProvider.deletionProtection to false to delete the server (or set managementPolicies without Delete, or deletionPolicy Orphan, to keep it in Azure and let this resource go)", e.kind.Engine.Name, name)
+	}
+	if e.last == nil {
+		// Accepted, not shown yet (accepted.NotShown): delete it once it is.
+		mrsetup.Throttled(ctx, time.Second)
+		return managed.ExternalDelete{}, nil
 	}
 	msg := fmt.Sprintf("Deleting %s %q. Azure keeps the backups of a deleted server restorable for %d days (restore it from the Azure portal or CLI within that time); after that its data is gone.", e.kind.Engine.Name, name, DroppedServerRestoreDays)
 	cr.SetConditions(xpv2.Deleting().WithMessage(msg))

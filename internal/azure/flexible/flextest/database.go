@@ -162,6 +162,16 @@ func (s DatabaseSuite[D, S]) Lifecycle(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// Ready until the controller has seen the 404; wait for Azure to show
+	// the database again before reading the resource's conditions.
+	if err := testenv.Eventually(ctx, Timeout, func() error {
+		if ok, err := d.DatabaseExists(ctx, ns, server, name); err != nil || !ok {
+			return fmt.Errorf("database not shown again yet (%v)", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	WaitReady(ctx, t, env.Client, db)
 	s.watchPolls(ctx, t, ns, server, name, 2)
 	puts := s.callsTo(counter.Calls()[mark:], ns, server, name, http.MethodPut)

@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/stowage-dev/stowage/apis/azure/sql/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/azure/accepted"
 	"github.com/stowage-dev/stowage/internal/azure/armtags"
 	"github.com/stowage-dev/stowage/internal/azure/azerr"
 	"github.com/stowage-dev/stowage/internal/azure/azureclient"
@@ -38,10 +39,6 @@ const (
 	StatusCreating = "Creating"
 	StatusScaling  = "Scaling"
 )
-
-// createVisibility is how long after an accepted create a "not found" is
-// taken to mean Azure has not shown the database yet, not that it is gone.
-const createVisibility = 2 * time.Minute
 
 // serverWait is how soon a database whose server is not Ready yet is
 // looked at again.
@@ -265,12 +262,8 @@ func connectionDetails(name string) managed.ConnectionDetails {
 // notFound decides what a 404 means: a database Azure has accepted but not
 // shown yet, or no database.
 func (e *external) notFound(cr *v1alpha1.Database) (managed.ExternalObservation, error) {
-	if meta.WasDeleted(cr) {
-		return managed.ExternalObservation{}, nil
-	}
-	if t := meta.GetExternalCreateSucceeded(cr); !t.IsZero() && time.Since(t) < createVisibility && cr.GetCondition(xpv2.TypeReady).Status != "True" {
-		cr.SetConditions(xpv2.Creating().WithMessage("Azure accepted the database and has not shown it yet"))
-		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
+	if accepted.Pending(cr) {
+		return accepted.NotShown(cr, "database"), nil
 	}
 	return managed.ExternalObservation{}, nil
 }
@@ -384,6 +377,11 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Database) (_ managed
 	if ptr.Deref(cr.Spec.ForProvider.DeletionProtection, true) {
 		// A Stowage flag, honoured before any call to Azure.
 		return managed.ExternalDelete{}, DeletionProtected(w.name)
+	}
+	if e.last == nil {
+		// Accepted, not shown yet (accepted.NotShown): delete it once it is.
+		mrsetup.Throttled(ctx, time.Second)
+		return managed.ExternalDelete{}, nil
 	}
 	cr.SetConditions(xpv2.Deleting())
 	if t := cr.Status.AtProvider.DeleteRequestedAt; t != nil && time.Since(t.Time) < deleteRetry {

@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/stowage-dev/stowage/apis/azure/sql/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/azure/accepted"
 	"github.com/stowage-dev/stowage/internal/azure/armtags"
 	"github.com/stowage-dev/stowage/internal/azure/azerr"
 	"github.com/stowage-dev/stowage/internal/azure/azureclient"
@@ -51,10 +52,6 @@ const (
 	// StateReady is the state of a usable server.
 	StateReady = "Ready"
 )
-
-// createVisibility is how long after an accepted create a "not found" is
-// taken to mean Azure has not shown the server yet, not that it is gone.
-const createVisibility = 2 * time.Minute
 
 // deleteWait is how soon a resource whose delete Azure is running is
 // looked at again: the managed reconciler's own requeue after a delete is
@@ -330,18 +327,17 @@ func endpoint(o observed) contract.DatabaseEndpoint {
 // notFound decides what a 404 means: a server Azure has accepted but not
 // shown yet, a name taken elsewhere, or no server.
 func (e *external) notFound(ctx context.Context, cr *v1alpha1.Server, name string) (managed.ExternalObservation, error) {
+	if accepted.Pending(cr) {
+		return accepted.NotShown(cr, "server"), nil
+	}
 	if meta.WasDeleted(cr) {
 		return managed.ExternalObservation{}, nil
 	}
-	accepted := meta.GetExternalCreateSucceeded(cr)
-	if !accepted.IsZero() && time.Since(accepted) < createVisibility && cr.GetCondition(xpv2.TypeReady).Status != "True" {
-		cr.SetConditions(xpv2.Creating().WithMessage("Azure accepted the server and has not shown it yet"))
-		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
-	}
+	createdAt := meta.GetExternalCreateSucceeded(cr)
 	// A name refused at create time, or a create Azure accepted and then
 	// failed (Azure reports a taken name either way): ask, which is a
 	// read, rather than create again.
-	if cr.GetAnnotations()[AnnotationNameTaken] == name || !accepted.IsZero() {
+	if cr.GetAnnotations()[AnnotationNameTaken] == name || !createdAt.IsZero() {
 		resp, err := e.api.CheckNameAvailability(ctx, armsql.CheckNameAvailabilityRequest{Name: &name, Type: ptr.To("Microsoft.Sql/servers")}, nil)
 		if err != nil {
 			return managed.ExternalObservation{}, azerr.Wrap(err, "cannot check SQL server name availability")
@@ -487,6 +483,11 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Server) (_ managed.E
 
 func (e *external) Delete(ctx context.Context, cr *v1alpha1.Server) (_ managed.ExternalDelete, err error) {
 	defer azerr.Requeue(ctx, &err)
+	if e.last == nil {
+		// Accepted, not shown yet (accepted.NotShown): delete it once it is.
+		mrsetup.Throttled(ctx, time.Second)
+		return managed.ExternalDelete{}, nil
+	}
 	cr.SetConditions(xpv2.Deleting())
 	if t := cr.Status.AtProvider.DeleteRequestedAt; t != nil && time.Since(t.Time) < deleteRetry {
 		// Azure is deleting it; the next Observe sees it go.

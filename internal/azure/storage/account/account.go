@@ -2,10 +2,11 @@
 package account
 
 import (
+	"time"
+
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/storage/armstorage"
@@ -19,6 +20,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/stowage-dev/stowage/apis/azure/storage/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/azure/accepted"
 	"github.com/stowage-dev/stowage/internal/azure/armtags"
 	"github.com/stowage-dev/stowage/internal/azure/azerr"
 	"github.com/stowage-dev/stowage/internal/azure/azureclient"
@@ -78,10 +80,6 @@ var kind = strings.ToLower(v1alpha1.AccountKind)
 // external name, Observe asks checkNameAvailability (a read) instead of
 // letting Create try again.
 const AnnotationNameTaken = "storage.azure.stowage.dev/name-taken"
-
-// createVisibility is how long after an accepted create a "not found" is
-// taken to mean Azure has not shown the account yet, not that it is gone.
-const createVisibility = 2 * time.Minute
 
 type external struct {
 	api      API
@@ -178,12 +176,11 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Account) (_ managed
 // notFound decides what a 404 means: an account Azure has accepted but not
 // shown yet, a name taken elsewhere that is still taken, or no account.
 func (e *external) notFound(ctx context.Context, cr *v1alpha1.Account, name string) (managed.ExternalObservation, error) {
+	if accepted.Pending(cr) {
+		return accepted.NotShown(cr, "account"), nil
+	}
 	if meta.WasDeleted(cr) {
 		return managed.ExternalObservation{}, nil
-	}
-	if t := meta.GetExternalCreateSucceeded(cr); !t.IsZero() && time.Since(t) < createVisibility && cr.GetCondition(xpv2.TypeReady).Status != "True" {
-		cr.SetConditions(xpv2.Creating().WithMessage("Azure accepted the account and has not shown it yet"))
-		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
 	}
 	if cr.GetAnnotations()[AnnotationNameTaken] == name {
 		resp, err := e.api.CheckNameAvailability(ctx, armstorage.AccountCheckNameAvailabilityParameters{Name: &name, Type: ptr.To("Microsoft.Storage/storageAccounts")}, nil)
@@ -288,6 +285,11 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Account) (_ managed.
 
 func (e *external) Delete(ctx context.Context, cr *v1alpha1.Account) (_ managed.ExternalDelete, err error) {
 	defer azerr.Requeue(ctx, &err)
+	if e.last == nil {
+		// Accepted, not shown yet (accepted.NotShown): delete it once it is.
+		mrsetup.Throttled(ctx, time.Second)
+		return managed.ExternalDelete{}, nil
+	}
 	cr.SetConditions(xpv2.Deleting())
 	rg, name, err := target(cr)
 	if err != nil {
