@@ -32,7 +32,13 @@ import (
 	"github.com/stowage-dev/stowage/internal/aws/rds/dbinstance"
 	"github.com/stowage-dev/stowage/internal/aws/s3/bucket"
 	_ "github.com/stowage-dev/stowage/internal/azure/claims"
+	mysqldatabase "github.com/stowage-dev/stowage/internal/azure/dbformysql/database"
+	mysqlserver "github.com/stowage-dev/stowage/internal/azure/dbformysql/flexibleserver"
+	pgdatabase "github.com/stowage-dev/stowage/internal/azure/dbforpostgresql/database"
+	pgserver "github.com/stowage-dev/stowage/internal/azure/dbforpostgresql/flexibleserver"
 	"github.com/stowage-dev/stowage/internal/azure/resources/resourcegroup"
+	azsqldatabase "github.com/stowage-dev/stowage/internal/azure/sql/database"
+	azsqlserver "github.com/stowage-dev/stowage/internal/azure/sql/server"
 	"github.com/stowage-dev/stowage/internal/azure/storage/account"
 	"github.com/stowage-dev/stowage/internal/azure/storage/container"
 	"github.com/stowage-dev/stowage/internal/claims"
@@ -73,6 +79,7 @@ func TestMain(m *testing.M) {
 			usage.Setup, bucket.Setup, dbinstance.Setup, gcsbucket.Setup,
 			sqlinstance.Setup, sqldatabase.Setup, sqluser.Setup,
 			resourcegroup.Setup, account.Setup, container.Setup,
+			azsqlserver.Setup, azsqldatabase.Setup, pgserver.Setup, pgdatabase.Setup, mysqlserver.Setup, mysqldatabase.Setup,
 			claims.SetupDatabase, claims.SetupBucket,
 		} {
 			if err := s(mgr, o); err != nil {
@@ -569,14 +576,16 @@ func TestClaimSchema(t *testing.T) {
 	}
 	// The examples apply as written (claims into this test's namespace).
 	for file, obj := range map[string]client.Object{
-		"classes/aws-standard-database.yaml": &dbv1.DatabaseClass{},
-		"classes/aws-standard-bucket.yaml":   &storagev1.BucketClass{},
-		"claims/orders-database.yaml":        &dbv1.DatabaseClaim{},
-		"claims/assets-bucket.yaml":          &storagev1.BucketClaim{},
-		"classes/gcp-standard-database.yaml": &dbv1.DatabaseClass{},
-		"claims/gcp/orders-database.yaml":    &dbv1.DatabaseClaim{},
-		"classes/azure-standard-bucket.yaml": &storagev1.BucketClass{},
-		"claims/azure/assets-bucket.yaml":    &storagev1.BucketClaim{},
+		"classes/aws-standard-database.yaml":   &dbv1.DatabaseClass{},
+		"classes/aws-standard-bucket.yaml":     &storagev1.BucketClass{},
+		"claims/orders-database.yaml":          &dbv1.DatabaseClaim{},
+		"claims/assets-bucket.yaml":            &storagev1.BucketClaim{},
+		"classes/gcp-standard-database.yaml":   &dbv1.DatabaseClass{},
+		"claims/gcp/orders-database.yaml":      &dbv1.DatabaseClaim{},
+		"classes/azure-standard-bucket.yaml":   &storagev1.BucketClass{},
+		"claims/azure/assets-bucket.yaml":      &storagev1.BucketClaim{},
+		"classes/azure-standard-database.yaml": &dbv1.DatabaseClass{},
+		"claims/azure/orders-database.yaml":    &dbv1.DatabaseClaim{},
 	} {
 		data, err := os.ReadFile(root + "/examples/" + file)
 		if err != nil {
@@ -633,6 +642,28 @@ func TestClaimSchema(t *testing.T) {
 	})
 	if err := env.Client.Create(ctx, googleReserved, client.DryRunAll); err == nil || !strings.Contains(err.Error(), "reserved for Stowage's owner labels") {
 		t.Errorf("Google class with a stowage- label key: got %v", err)
+	}
+	// An Azure class protects its databases unless it says otherwise, and
+	// its tags cannot take Stowage's owner tag keys.
+	azureSmall := &dbv1.AzureDatabaseTemplate{ResourceGroupName: "platform", Sizes: map[string]dbv1.AzureDatabaseSize{"small": {SQLDatabase: &dbv1.AzureSQLDatabaseSize{Name: "S0"}}}}
+	azureDB := dbClass("azure-defaults", func(c *dbv1.DatabaseClass) { c.Spec.AWS, c.Spec.Azure = nil, azureSmall.DeepCopy() })
+	if err := env.Client.Create(ctx, azureDB, client.DryRunAll); err != nil {
+		t.Fatal(err)
+	}
+	if !ptr.Deref(azureDB.Spec.Azure.DeletionProtection, false) {
+		t.Errorf("Azure class defaults: deletionProtection %v", azureDB.Spec.Azure.DeletionProtection)
+	}
+	for reason, mutate := range map[string]func(*dbv1.AzureDatabaseTemplate){
+		"reserved for Stowage's owner tags": func(t *dbv1.AzureDatabaseTemplate) { t.Tags = map[string]string{"stowage-uid": "x"} },
+		"a size needs flexibleServer":       func(t *dbv1.AzureDatabaseTemplate) { t.Sizes = map[string]dbv1.AzureDatabaseSize{"small": {}} },
+	} {
+		bad := dbClass("azure-bad", func(c *dbv1.DatabaseClass) {
+			c.Spec.AWS, c.Spec.Azure = nil, azureSmall.DeepCopy()
+			mutate(c.Spec.Azure)
+		})
+		if err := env.Client.Create(ctx, bad, client.DryRunAll); err == nil || !strings.Contains(err.Error(), reason) {
+			t.Errorf("Azure class: got %v, want %q", err, reason)
+		}
 	}
 	// The defaults of a class.
 	def := dbClass("defaults", nil)

@@ -91,7 +91,7 @@ type AWSDatabaseTemplate struct {
 }
 
 // DatabaseClassSpec is a platform team's template for databases.
-// +kubebuilder:validation:XValidation:rule="(has(self.aws) ? 1 : 0) + (has(self.gcp) ? 1 : 0) == 1",message="exactly one cloud template (aws, gcp) must be set"
+// +kubebuilder:validation:XValidation:rule="(has(self.aws) ? 1 : 0) + (has(self.azure) ? 1 : 0) + (has(self.gcp) ? 1 : 0) == 1",message="exactly one cloud template (aws, azure, gcp) must be set"
 type DatabaseClassSpec struct {
 	// Default marks the class as the default for the engines it serves:
 	// claims without a className bind to it. Claims already bound never
@@ -130,6 +130,10 @@ type DatabaseClassSpec struct {
 	// +optional
 	AWS *AWSDatabaseTemplate `json:"aws,omitempty"`
 
+	// Azure template.
+	// +optional
+	Azure *AzureDatabaseTemplate `json:"azure,omitempty"`
+
 	// GCP template.
 	// +optional
 	GCP *GCPDatabaseTemplate `json:"gcp,omitempty"`
@@ -163,6 +167,8 @@ func (c *DatabaseClass) Cloud() string {
 	switch {
 	case c.Spec.AWS != nil:
 		return "aws"
+	case c.Spec.Azure != nil:
+		return "azure"
 	case c.Spec.GCP != nil:
 		return "gcp"
 	}

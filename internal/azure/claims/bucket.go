@@ -1,6 +1,7 @@
 // Package claims translates portable claims into Azure managed resources. A
 // BucketClaim becomes a storage Account of its own and a blob Container in
-// it.
+// it; a DatabaseClaim a server of its own (a PostgreSQL or MySQL flexible
+// server, or an Azure SQL server) and a database in it.
 package claims
 
 import (
