@@ -132,10 +132,11 @@ show_secret() {
     sed -E 's#^(password)=.*#\1=********#; s#(://[^:/]+:)[^@]+@#\1********@#; s#(AccountKey=)[^;]+#\1********#; s#^#    #'
 }
 wait_for 60 "the connection secrets" kubectl -n shop get secret assets-bucket orders-db-conn orders-db assets-storage \
-  azure-assets-storage assets-gcp-storage orders-gcp-db
+  azure-assets-storage orders-azure-db assets-gcp-storage orders-gcp-db
 echo "From the claims (the same keys on every cloud):"
 show_secret shop orders-db
 show_secret shop assets-storage
+show_secret shop orders-azure-db
 show_secret shop azure-assets-storage
 show_secret shop orders-gcp-db
 show_secret shop assets-gcp-storage
