@@ -1,6 +1,7 @@
 package accepted
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -19,14 +20,15 @@ func TestPending(t *testing.T) {
 		reason    string
 		createdAt time.Time
 		ready     *xpv2.Condition
+		synced    error
 		want      bool
 	}{
-		"NeverCreated":         {reason: "No create was accepted: a 404 means there is nothing.", want: false},
-		"JustAccepted":         {reason: "A create accepted a moment ago and never shown is still coming.", createdAt: now.Add(-time.Second), ready: ptr.To(xpv2.Creating()), want: true},
-		"AcceptedLongAgo":      {reason: "Past the visibility window a 404 means gone.", createdAt: now.Add(-Visibility - time.Second), ready: ptr.To(xpv2.Creating()), want: false},
-		"SeenReady":            {reason: "Once Ready, a 404 means it was deleted behind our back.", createdAt: now.Add(-time.Second), ready: ptr.To(xpv2.Available()), want: false},
-		"DeleteSent":           {reason: "After the DELETE was sent, a 404 means the delete finished.", createdAt: now.Add(-time.Second), ready: ptr.To(xpv2.Deleting()), want: false},
-		"WaitingToDeleteStill": {reason: "A delete waiting for the create to show keeps waiting.", createdAt: now.Add(-time.Second), ready: ptr.To(xpv2.Condition{Type: xpv2.TypeReady, Status: "False", Reason: ReasonWaitingForCreate}), want: true},
+		"NeverCreated":    {reason: "No create was accepted: a 404 means there is nothing.", want: false},
+		"JustAccepted":    {reason: "A create accepted a moment ago and never shown is still coming.", createdAt: now.Add(-time.Second), ready: ptr.To(xpv2.Creating()), want: true},
+		"AcceptedLongAgo": {reason: "Past the visibility window a 404 means gone.", createdAt: now.Add(-Visibility - time.Second), ready: ptr.To(xpv2.Creating()), want: false},
+		"SeenReady":       {reason: "Once Ready, a 404 means it was deleted behind our back.", createdAt: now.Add(-time.Second), ready: ptr.To(xpv2.Available()), want: false},
+		"DeleteSent":      {reason: "After the DELETE was sent, a 404 means the delete finished.", createdAt: now.Add(-time.Second), ready: ptr.To(xpv2.Deleting()), want: false},
+		"WaitingToDelete": {reason: "A delete that sent nothing, waiting for the create to show, keeps waiting: the reconciler marks it Deleting all the same.", createdAt: now.Add(-time.Second), ready: ptr.To(xpv2.Deleting()), synced: WaitToDelete(context.Background(), "database"), want: true},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -36,6 +38,9 @@ func TestPending(t *testing.T) {
 			}
 			if tc.ready != nil {
 				a.SetConditions(*tc.ready)
+			}
+			if tc.synced != nil {
+				a.SetConditions(xpv2.ReconcileError(tc.synced))
 			}
 			if got := Pending(a); got != tc.want {
 				t.Errorf("%s\nPending() = %v, want %v", tc.reason, got, tc.want)
@@ -50,8 +55,8 @@ func TestNotShown(t *testing.T) {
 		deleted bool
 		want    xpv2.ConditionReason
 	}{
-		"Creating": {reason: "A resource not being deleted waits for its create.", want: xpv2.ReasonCreating},
-		"Deleting": {reason: "A resource being deleted waits to delete what Azure is making, and does not say Deleting (no DELETE was sent).", deleted: true, want: ReasonWaitingForCreate},
+		"Creating": {reason: "A resource not being deleted says it waits for its create.", want: xpv2.ReasonCreating},
+		"Deleting": {reason: "A resource being deleted keeps its conditions: its Delete says what it waits for.", deleted: true, want: ""},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

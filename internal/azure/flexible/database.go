@@ -244,9 +244,9 @@ func (e *databaseExternal[T, S]) Delete(ctx context.Context, cr T) (_ managed.Ex
 	mrsetup.Throttled(ctx, busyWait)
 	if e.last == nil {
 		// Accepted, not shown yet (accepted.NotShown): delete it once it is.
-		return managed.ExternalDelete{}, nil
+		return managed.ExternalDelete{}, accepted.WaitToDelete(ctx, "database")
 	}
-	if c := cr.GetCondition(xpv2.TypeReady); c.Reason == xpv2.ReasonDeleting && time.Since(c.LastTransitionTime.Time) < deleteResend {
+	if c := cr.GetCondition(xpv2.TypeReady); c.Reason == xpv2.ReasonDeleting && !accepted.WaitingToDelete(cr) && time.Since(c.LastTransitionTime.Time) < deleteResend {
 		// Azure shows a database until its delete ends: the delete this
 		// condition records is still running.
 		return managed.ExternalDelete{}, nil

@@ -439,8 +439,7 @@ func (e *serverExternal[T]) Delete(ctx context.Context, cr T) (_ managed.Externa
 	}
 	if e.last == nil {
 		// Accepted, not shown yet (accepted.NotShown): delete it once it is.
-		mrsetup.Throttled(ctx, time.Second)
-		return managed.ExternalDelete{}, nil
+		return managed.ExternalDelete{}, accepted.WaitToDelete(ctx, "server")
 	}
 	msg := fmt.Sprintf("Deleting %s %q. Azure keeps the backups of a deleted server restorable for %d days (restore it from the Azure portal or CLI within that time); after that its data is gone.", e.kind.Engine.Name, name, DroppedServerRestoreDays)
 	cr.SetConditions(xpv2.Deleting().WithMessage(msg))

@@ -63,6 +63,10 @@ func TestMain(m *testing.M) {
 func TestDatabaseLifecycle(t *testing.T) { suite.Lifecycle(t) }
 func TestDatabaseImport(t *testing.T)    { suite.Import(t) }
 
+// TestDatabaseDeletedWhileAccepted deletes a database Azure has accepted and
+// does not show yet.
+func TestDatabaseDeletedWhileAccepted(t *testing.T) { suite.DeleteWhileAccepted(t) }
+
 // TestThrottlingStorm throttles 30% of the provider's calls while resource
 // groups, servers and databases are made, each pointing at the one before by
 // reference.

@@ -238,6 +238,47 @@ func (s DatabaseSuite[D, S]) Import(t *testing.T) {
 	}
 }
 
+// DeleteWhileAccepted: a database deleted while Azure has accepted its
+// create and does not show it yet is deleted once it shows (one DELETE),
+// not left behind by a delete that found nothing.
+func (s DatabaseSuite[D, S]) DeleteWhileAccepted(t *testing.T) {
+	env, counter := s.Servers.Harness.Env, s.Servers.Harness.Counter
+	ctx, ns := s.Servers.Setup(t, "flexdbdel")
+	srv, db := s.Stack(ns, "del-"+ns, ns)
+	if err := env.Client.Create(ctx, srv); err != nil {
+		t.Fatal(err)
+	}
+	WaitReady(ctx, t, env.Client, srv)
+	server, name := meta.GetExternalName(srv), db.GetName() // external name defaults to the resource name
+	if err := env.Client.Create(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	// Delete as soon as the controller has seen Azure's 404 after the PUT.
+	if err := testenv.Eventually(ctx, Timeout, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(db), db); err != nil {
+			return err
+		}
+		if c := db.GetCondition(xpv2.TypeReady); c.Message != "Azure accepted the database and has not shown it yet" {
+			return fmt.Errorf("not in the accepted-not-shown state: %v", c)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.Delete(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if err := testenv.WaitGone(ctx, env.Client, db, Timeout); err != nil {
+		t.Fatal(err)
+	}
+	if dels := s.callsTo(counter.Calls(), ns, server, name, http.MethodDelete); len(dels) != 1 {
+		t.Errorf("%d DELETEs of the database, want 1: a delete that finds nothing while Azure is making the database leaves it behind", len(dels))
+	}
+	if ok, err := s.Servers.Direct.DatabaseExists(ctx, ns, server, name); err != nil || ok {
+		t.Errorf("the database is in Azure after its resource is gone (%v)", err)
+	}
+}
+
 // Storm runs ServerSuite.Storm with a database in each server.
 func (s DatabaseSuite[D, S]) Storm(t *testing.T) {
 	s.Servers.Storm(t, func(ns, name string) []testenv.Conditioned {

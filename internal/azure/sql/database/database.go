@@ -380,8 +380,7 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Database) (_ managed
 	}
 	if e.last == nil {
 		// Accepted, not shown yet (accepted.NotShown): delete it once it is.
-		mrsetup.Throttled(ctx, time.Second)
-		return managed.ExternalDelete{}, nil
+		return managed.ExternalDelete{}, accepted.WaitToDelete(ctx, "database")
 	}
 	cr.SetConditions(xpv2.Deleting())
 	if t := cr.Status.AtProvider.DeleteRequestedAt; t != nil && time.Since(t.Time) < deleteRetry {

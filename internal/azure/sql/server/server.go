@@ -485,8 +485,7 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Server) (_ managed.E
 	defer azerr.Requeue(ctx, &err)
 	if e.last == nil {
 		// Accepted, not shown yet (accepted.NotShown): delete it once it is.
-		mrsetup.Throttled(ctx, time.Second)
-		return managed.ExternalDelete{}, nil
+		return managed.ExternalDelete{}, accepted.WaitToDelete(ctx, "server")
 	}
 	cr.SetConditions(xpv2.Deleting())
 	if t := cr.Status.AtProvider.DeleteRequestedAt; t != nil && time.Since(t.Time) < deleteRetry {

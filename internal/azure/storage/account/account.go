@@ -2,8 +2,6 @@
 package account
 
 import (
-	"time"
-
 	"context"
 	"fmt"
 	"strings"
@@ -287,8 +285,7 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Account) (_ managed.
 	defer azerr.Requeue(ctx, &err)
 	if e.last == nil {
 		// Accepted, not shown yet (accepted.NotShown): delete it once it is.
-		mrsetup.Throttled(ctx, time.Second)
-		return managed.ExternalDelete{}, nil
+		return managed.ExternalDelete{}, accepted.WaitToDelete(ctx, "account")
 	}
 	cr.SetConditions(xpv2.Deleting())
 	rg, name, err := target(cr)
