@@ -2,6 +2,7 @@ package claims_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -648,16 +649,20 @@ func TestClassEditsReachBoundClaims(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	events := &corev1.EventList{}
-	if err := env.Client.List(ctx, events, client.InNamespace(ns)); err != nil {
-		t.Fatal(err)
-	}
-	var reported bool
-	for _, e := range events.Items {
-		reported = reported || (e.InvolvedObject.Name == claim.Name && e.Reason == string(claims.ReasonNotApplied) && strings.Contains(e.Message, "region eu-west-1"))
-	}
-	if !reported {
-		t.Error("no ChangesNotApplied event names the region edit")
+	// Events are recorded asynchronously: wait for it.
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		events := &corev1.EventList{}
+		if err := env.Client.List(ctx, events, client.InNamespace(ns)); err != nil {
+			return err
+		}
+		for _, e := range events.Items {
+			if e.InvolvedObject.Name == claim.Name && e.Reason == string(claims.ReasonNotApplied) && strings.Contains(e.Message, "region eu-west-1") {
+				return nil
+			}
+		}
+		return errors.New("no ChangesNotApplied event names the region edit")
+	}); err != nil {
+		t.Error(err)
 	}
 	if w := rdsWritesTo(counter.Calls()[checkpoint:], id); len(w) != 0 {
 		t.Errorf("RDS writes for a class region edit: %v", w)
