@@ -37,6 +37,13 @@ const (
 // it, or is set without it, was chosen by a person: an import on purpose.
 const AnnotationGeneratedExternalName = "stowage.dev/generated-external-name"
 
+// GeneratedName are the annotations of a managed resource a translation
+// makes with an external name Stowage chose: not an import, so a cloud
+// object of that name that is someone else's is reported, never adopted.
+func GeneratedName(name string) map[string]string {
+	return map[string]string{meta.AnnotationKeyExternalName: name, AnnotationGeneratedExternalName: name}
+}
+
 // An Owner is the managed resource a cloud object belongs to.
 type Owner struct {
 	Cluster   string // UID of the owning cluster's kube-system namespace

@@ -130,7 +130,7 @@ func (Database) desired(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass) (client.O
 	// Postgres and MySQL claims get a database of their own, so the
 	// contract's database key is never empty; RDS SQL Server takes none.
 	if c.Spec.Engine == dbv1.EnginePostgres || c.Spec.Engine == dbv1.EngineMySQL {
-		p.DBName = ptr.To(DatabaseName(c.Name))
+		p.DBName = ptr.To(translate.DatabaseName(c.Name))
 	}
 	if p.Tags == nil {
 		p.Tags = map[string]string{}
@@ -147,10 +147,6 @@ func (Database) desired(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass) (client.O
 	mr.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: ConnectionSecretName(name)}
 	return mr, nil
 }
-
-// DatabaseName is the database a claim's instance is created with:
-// translate.DatabaseName, kept here for callers of the AWS translation.
-func DatabaseName(claim string) string { return translate.DatabaseName(claim) }
 
 // Update applies what the claim and its class drive to a bound claim's
 // DBInstance: instance class per size, storage (grow only) and its

@@ -88,13 +88,6 @@ func ContainerName(claim metav1.Object) string {
 func accountSecretName(name string) string   { return name + "-connection" }
 func containerSecretName(name string) string { return name + "-container-connection" }
 
-// generatedName are the annotations of a managed resource whose external
-// name Stowage chose: not an import, so an object of that name that is
-// someone else's is reported, never adopted.
-func generatedName(name string) map[string]string {
-	return map[string]string{meta.AnnotationKeyExternalName: name, ownership.AnnotationGeneratedExternalName: name}
-}
-
 // Types the bucket translation creates.
 func (Bucket) Types() []client.Object {
 	return []client.Object{&azstoragev1.Account{}, &azstoragev1.Container{}}
@@ -112,7 +105,7 @@ func (Bucket) Plan(c *storagev1.BucketClaim, cl *storagev1.BucketClass, existing
 	pc := &xpv2.ProviderConfigReference{Kind: orDefault(cl.Spec.ProviderConfigRef.Kind, "ClusterProviderConfig"), Name: orDefault(cl.Spec.ProviderConfigRef.Name, "default")}
 	acct := &azstoragev1.Account{
 		TypeMeta:   metav1.TypeMeta{APIVersion: azstoragev1.SchemeGroupVersion.String(), Kind: azstoragev1.AccountKind},
-		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name, Annotations: generatedName(AccountName(c))},
+		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name, Annotations: ownership.GeneratedName(AccountName(c))},
 		Spec: azstoragev1.AccountSpec{ForProvider: azstoragev1.AccountParameters{
 			ResourceGroupName:     ptr.To(t.ResourceGroupName),
 			Location:              t.Location,
@@ -138,7 +131,7 @@ func (Bucket) Plan(c *storagev1.BucketClaim, cl *storagev1.BucketClass, existing
 	}
 	ctr := &azstoragev1.Container{
 		TypeMeta:   metav1.TypeMeta{APIVersion: azstoragev1.SchemeGroupVersion.String(), Kind: azstoragev1.ContainerKind},
-		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name, Annotations: generatedName(ContainerName(c))},
+		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name, Annotations: ownership.GeneratedName(ContainerName(c))},
 		Spec: azstoragev1.ContainerSpec{ForProvider: azstoragev1.ContainerParameters{
 			AccountNameRef: &xpv2.NamespacedReference{Name: name},
 			PublicAccess:   ptr.To(access),

@@ -20,6 +20,7 @@ import (
 	azsqlv1 "github.com/stowage-dev/stowage/apis/azure/sql/v1alpha1"
 	dbv1 "github.com/stowage-dev/stowage/apis/database/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/claims/translate"
+	"github.com/stowage-dev/stowage/internal/ownership"
 )
 
 // Administrator is the login of every claim's server: the server is the
@@ -327,13 +328,13 @@ func flexibleServer(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass, size dbv1.Azu
 	if c.Spec.Engine == dbv1.EnginePostgres {
 		s := &pgv1.FlexibleServer{
 			TypeMeta:   metav1.TypeMeta{APIVersion: pgv1.SchemeGroupVersion.String(), Kind: pgv1.FlexibleServerKind},
-			ObjectMeta: om(generatedName(name)),
+			ObjectMeta: om(ownership.GeneratedName(name)),
 			Spec:       pgv1.FlexibleServerSpec{ForProvider: pgv1.FlexibleServerParameters{ResourceGroupName: rg, ServerSettings: settings}},
 		}
 		s.Spec.ProviderConfigReference, s.Spec.WriteConnectionSecretToReference = pc, serverSecret
 		d := &pgv1.Database{
 			TypeMeta:   metav1.TypeMeta{APIVersion: pgv1.SchemeGroupVersion.String(), Kind: pgv1.DatabaseKind},
-			ObjectMeta: om(generatedName(DatabaseName(c.Name))),
+			ObjectMeta: om(ownership.GeneratedName(DatabaseName(c.Name))),
 			Spec:       pgv1.DatabaseSpec{ForProvider: pgv1.DatabaseParameters{ServerNameRef: ref}},
 		}
 		d.Spec.ProviderConfigReference, d.Spec.WriteConnectionSecretToReference = pc.DeepCopy(), dbSecret
@@ -341,13 +342,13 @@ func flexibleServer(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass, size dbv1.Azu
 	}
 	s := &mysqlv1.FlexibleServer{
 		TypeMeta:   metav1.TypeMeta{APIVersion: mysqlv1.SchemeGroupVersion.String(), Kind: mysqlv1.FlexibleServerKind},
-		ObjectMeta: om(generatedName(name)),
+		ObjectMeta: om(ownership.GeneratedName(name)),
 		Spec:       mysqlv1.FlexibleServerSpec{ForProvider: mysqlv1.FlexibleServerParameters{ResourceGroupName: rg, ServerSettings: settings}},
 	}
 	s.Spec.ProviderConfigReference, s.Spec.WriteConnectionSecretToReference = pc, serverSecret
 	d := &mysqlv1.Database{
 		TypeMeta:   metav1.TypeMeta{APIVersion: mysqlv1.SchemeGroupVersion.String(), Kind: mysqlv1.DatabaseKind},
-		ObjectMeta: om(generatedName(DatabaseName(c.Name))),
+		ObjectMeta: om(ownership.GeneratedName(DatabaseName(c.Name))),
 		Spec:       mysqlv1.DatabaseSpec{ForProvider: mysqlv1.DatabaseParameters{ServerNameRef: ref}},
 	}
 	d.Spec.ProviderConfigReference, d.Spec.WriteConnectionSecretToReference = pc.DeepCopy(), dbSecret
@@ -375,7 +376,7 @@ func sqlServer(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass, size dbv1.AzureDat
 	pc := providerConfigRef(cl.Spec.ProviderConfigRef)
 	s := &azsqlv1.Server{
 		TypeMeta:   metav1.TypeMeta{APIVersion: azsqlv1.SchemeGroupVersion.String(), Kind: azsqlv1.ServerKind},
-		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name, Annotations: generatedName(name)},
+		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name, Annotations: ownership.GeneratedName(name)},
 		Spec: azsqlv1.ServerSpec{ForProvider: azsqlv1.ServerParameters{
 			ResourceGroupName:   ptr.To(t.ResourceGroupName),
 			Location:            t.Location,
@@ -388,7 +389,7 @@ func sqlServer(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass, size dbv1.AzureDat
 	s.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: serverSecretName(name)}
 	d := &azsqlv1.Database{
 		TypeMeta:   metav1.TypeMeta{APIVersion: azsqlv1.SchemeGroupVersion.String(), Kind: azsqlv1.DatabaseKind},
-		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name, Annotations: generatedName(DatabaseName(c.Name))},
+		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name, Annotations: ownership.GeneratedName(DatabaseName(c.Name))},
 		Spec: azsqlv1.DatabaseSpec{ForProvider: azsqlv1.DatabaseParameters{
 			ServerNameRef:      &xpv2.NamespacedReference{Name: name},
 			SKU:                size.SQLDatabase.SKU(),

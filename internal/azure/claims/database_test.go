@@ -96,7 +96,7 @@ func wantSettings(version string, mutate func(*flexv1.ServerSettings)) flexv1.Se
 func wantPGServer(mutate func(*flexv1.ServerSettings)) *pgv1.FlexibleServer {
 	s := &pgv1.FlexibleServer{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "dbforpostgresql.azure.stowage.dev/v1alpha1", Kind: "FlexibleServer"},
-		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: azName, Annotations: generatedName(azName)},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: azName, Annotations: ownership.GeneratedName(azName)},
 		Spec: pgv1.FlexibleServerSpec{ForProvider: pgv1.FlexibleServerParameters{
 			ResourceGroupName: ptr.To("platform"), ServerSettings: wantSettings("16", mutate),
 		}},
@@ -109,7 +109,7 @@ func wantPGServer(mutate func(*flexv1.ServerSettings)) *pgv1.FlexibleServer {
 func wantPGDatabase() *pgv1.Database {
 	d := &pgv1.Database{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "dbforpostgresql.azure.stowage.dev/v1alpha1", Kind: "Database"},
-		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: azName, Annotations: generatedName("orders")},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: azName, Annotations: ownership.GeneratedName("orders")},
 		Spec:       pgv1.DatabaseSpec{ForProvider: pgv1.DatabaseParameters{ServerNameRef: &xpv2.NamespacedReference{Name: azName}}},
 	}
 	d.Spec.ProviderConfigReference = pc
@@ -120,7 +120,7 @@ func wantPGDatabase() *pgv1.Database {
 func wantSQLServer() *azsqlv1.Server {
 	s := &azsqlv1.Server{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "sql.azure.stowage.dev/v1alpha1", Kind: "Server"},
-		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: azName, Annotations: generatedName(azName)},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: azName, Annotations: ownership.GeneratedName(azName)},
 		Spec: azsqlv1.ServerSpec{ForProvider: azsqlv1.ServerParameters{
 			ResourceGroupName: ptr.To("platform"), Location: ptr.To("westeurope"), AdministratorLogin: ptr.To("stowage"),
 			Tags: map[string]string{"team": "platform"},
@@ -134,7 +134,7 @@ func wantSQLServer() *azsqlv1.Server {
 func wantSQLDatabase(mutate func(*azsqlv1.DatabaseParameters)) *azsqlv1.Database {
 	d := &azsqlv1.Database{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "sql.azure.stowage.dev/v1alpha1", Kind: "Database"},
-		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: azName, Annotations: generatedName("orders")},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: azName, Annotations: ownership.GeneratedName("orders")},
 		Spec: azsqlv1.DatabaseSpec{ForProvider: azsqlv1.DatabaseParameters{
 			ServerNameRef: &xpv2.NamespacedReference{Name: azName},
 			SKU:           &azsqlv1.SKU{Name: "S0"}, MaxSizeBytes: ptr.To(int64(20) << 30), ZoneRedundant: ptr.To(false),
@@ -391,7 +391,7 @@ func TestDatabasePlan(t *testing.T) {
 			want: func() []client.Object {
 				s := &mysqlv1.FlexibleServer{
 					TypeMeta:   metav1.TypeMeta{APIVersion: "dbformysql.azure.stowage.dev/v1alpha1", Kind: "FlexibleServer"},
-					ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: azName, Annotations: generatedName(azName)},
+					ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: azName, Annotations: ownership.GeneratedName(azName)},
 					Spec: mysqlv1.FlexibleServerSpec{ForProvider: mysqlv1.FlexibleServerParameters{ResourceGroupName: ptr.To("platform"), ServerSettings: wantSettings("8.0.21", func(s *flexv1.ServerSettings) {
 						s.Storage.SizeGB, s.Backup.RetentionDays = ptr.To[int32](20), ptr.To[int32](1)
 					})}},
@@ -400,7 +400,7 @@ func TestDatabasePlan(t *testing.T) {
 				s.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: azName + "-connection"}
 				d := &mysqlv1.Database{
 					TypeMeta:   metav1.TypeMeta{APIVersion: "dbformysql.azure.stowage.dev/v1alpha1", Kind: "Database"},
-					ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: azName, Annotations: generatedName("orders")},
+					ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: azName, Annotations: ownership.GeneratedName("orders")},
 					Spec:       mysqlv1.DatabaseSpec{ForProvider: mysqlv1.DatabaseParameters{ServerNameRef: &xpv2.NamespacedReference{Name: azName}}},
 				}
 				d.Spec.ProviderConfigReference = pc

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -278,13 +277,6 @@ func ipConfiguration(n *dbv1.GCPDatabaseNetwork) *sqlv1.IPConfiguration {
 	return ip
 }
 
-// generatedName are the annotations of a managed resource whose external
-// name Stowage chose: not an import, so a cloud object of that name that is
-// someone else's is never adopted.
-func generatedName(name string) map[string]string {
-	return map[string]string{meta.AnnotationKeyExternalName: name, ownership.AnnotationGeneratedExternalName: name}
-}
-
 // children are the claim's Database, named after the claim, and its User,
 // both in the claim's Instance (by reference).
 func (Database) children(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass) (*sqlv1.Database, *sqlv1.User) {
@@ -292,14 +284,14 @@ func (Database) children(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass) (*sqlv1.
 	pc := providerConfigRef(cl.Spec.ProviderConfigRef)
 	db := &sqlv1.Database{
 		TypeMeta:   metav1.TypeMeta{APIVersion: sqlv1.SchemeGroupVersion.String(), Kind: sqlv1.DatabaseKind},
-		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name, Annotations: generatedName(translate.DatabaseName(c.Name))},
+		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name, Annotations: ownership.GeneratedName(translate.DatabaseName(c.Name))},
 		Spec:       sqlv1.DatabaseSpec{ForProvider: sqlv1.DatabaseParameters{InstanceRef: &xpv2.NamespacedReference{Name: name}}},
 	}
 	db.Spec.ProviderConfigReference = pc
 	db.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: databaseSecretName(name)}
 	user := &sqlv1.User{
 		TypeMeta:   metav1.TypeMeta{APIVersion: sqlv1.SchemeGroupVersion.String(), Kind: sqlv1.UserKind},
-		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name, Annotations: generatedName(Username)},
+		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name, Annotations: ownership.GeneratedName(Username)},
 		Spec:       sqlv1.UserSpec{ForProvider: sqlv1.UserParameters{InstanceRef: &xpv2.NamespacedReference{Name: name}}},
 	}
 	user.Spec.ProviderConfigReference = pc.DeepCopy()
