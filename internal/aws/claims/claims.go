@@ -42,17 +42,6 @@ func Register(r *translate.Registry) {
 // its connection details to; the claim controller copies it.
 func ConnectionSecretName(name string) string { return name + "-connection" }
 
-func providerConfigRef(r dbv1.ProviderConfigReference) *xpv2.ProviderConfigReference {
-	kind, name := r.Kind, r.Name
-	if kind == "" {
-		kind = "ClusterProviderConfig"
-	}
-	if name == "" {
-		name = "default"
-	}
-	return &xpv2.ProviderConfigReference{Kind: kind, Name: name}
-}
-
 // Database translates DatabaseClaims into RDS DBInstances.
 type Database struct{}
 
@@ -143,7 +132,7 @@ func (Database) desired(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass) (client.O
 		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name},
 		Spec:       rdsv1.DBInstanceSpec{ForProvider: p},
 	}
-	mr.Spec.ProviderConfigReference = providerConfigRef(cl.Spec.ProviderConfigRef)
+	mr.Spec.ProviderConfigReference = translate.ProviderConfigRef(cl.Spec.ProviderConfigRef.Kind, cl.Spec.ProviderConfigRef.Name)
 	mr.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: ConnectionSecretName(name)}
 	return mr, nil
 }
@@ -304,7 +293,7 @@ func (Bucket) desired(c *storagev1.BucketClaim, cl *storagev1.BucketClass) (clie
 		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name},
 		Spec:       s3v1.BucketSpec{ForProvider: p},
 	}
-	mr.Spec.ProviderConfigReference = providerConfigRef(dbv1.ProviderConfigReference(cl.Spec.ProviderConfigRef))
+	mr.Spec.ProviderConfigReference = translate.ProviderConfigRef(cl.Spec.ProviderConfigRef.Kind, cl.Spec.ProviderConfigRef.Name)
 	mr.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: ConnectionSecretName(name)}
 	return mr, nil
 }

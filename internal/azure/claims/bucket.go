@@ -21,6 +21,7 @@ import (
 
 	azstoragev1 "github.com/stowage-dev/stowage/apis/azure/storage/v1alpha1"
 	storagev1 "github.com/stowage-dev/stowage/apis/storage/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/azure/azureclient"
 	"github.com/stowage-dev/stowage/internal/claims/translate"
 	"github.com/stowage-dev/stowage/internal/ownership"
 )
@@ -102,7 +103,7 @@ func (Bucket) Plan(c *storagev1.BucketClaim, cl *storagev1.BucketClass, existing
 		return translate.Plan{}, fmt.Errorf("class %s has no azure template", cl.Name)
 	}
 	name := translate.Name(c)
-	pc := &xpv2.ProviderConfigReference{Kind: orDefault(cl.Spec.ProviderConfigRef.Kind, "ClusterProviderConfig"), Name: orDefault(cl.Spec.ProviderConfigRef.Name, "default")}
+	pc := translate.ProviderConfigRef(cl.Spec.ProviderConfigRef.Kind, cl.Spec.ProviderConfigRef.Name)
 	acct := &azstoragev1.Account{
 		TypeMeta:   metav1.TypeMeta{APIVersion: azstoragev1.SchemeGroupVersion.String(), Kind: azstoragev1.AccountKind},
 		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name, Annotations: ownership.GeneratedName(AccountName(c))},
@@ -165,13 +166,6 @@ func (Bucket) Plan(c *storagev1.BucketClaim, cl *storagev1.BucketClass, existing
 	return translate.Plan{Resources: []client.Object{acct, ctr}, NotApplied: notApplied}, nil
 }
 
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
-}
-
 // Update applies what a claim or its class may change of an account: kind,
 // SKU, access tier, TLS, public network and blob access, tags; and the
 // container's public access. A location, resource group or provider config
@@ -222,7 +216,7 @@ func updateAccount(e, d *azstoragev1.Account) (bool, []string) {
 		ep.Tags, changed = maps.Clone(dp.Tags), true
 	}
 	var notApplied []string
-	if dp.Location != nil && ep.Location != nil && !sameLocation(*dp.Location, *ep.Location) {
+	if dp.Location != nil && ep.Location != nil && !azureclient.SameLocation(*dp.Location, *ep.Location) {
 		notApplied = append(notApplied, fmt.Sprintf("location %s (account in %s): an account cannot move", *dp.Location, *ep.Location))
 	}
 	if dp.ResourceGroupName != nil && ep.ResourceGroupName != nil && !strings.EqualFold(*dp.ResourceGroupName, *ep.ResourceGroupName) {
@@ -232,13 +226,6 @@ func updateAccount(e, d *azstoragev1.Account) (bool, []string) {
 		notApplied = append(notApplied, fmt.Sprintf("providerConfigRef %s/%s (in use: %s/%s) would move the account to other credentials, possibly another subscription", want.Kind, want.Name, have.Kind, have.Name))
 	}
 	return changed, notApplied
-}
-
-// sameLocation compares Azure locations as Azure does: "West Europe" is
-// westeurope.
-func sameLocation(a, b string) bool {
-	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "")) }
-	return norm(a) == norm(b)
 }
 
 // Status reads the container's name and the account's location and blob

@@ -19,6 +19,7 @@ import (
 	flexv1 "github.com/stowage-dev/stowage/apis/azure/flexible/v1alpha1"
 	azsqlv1 "github.com/stowage-dev/stowage/apis/azure/sql/v1alpha1"
 	dbv1 "github.com/stowage-dev/stowage/apis/database/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/azure/azureclient"
 	"github.com/stowage-dev/stowage/internal/claims/translate"
 	"github.com/stowage-dev/stowage/internal/ownership"
 )
@@ -226,10 +227,6 @@ func ready(o client.Object) bool {
 	return ok && c.GetCondition(xpv2.TypeReady).Status == corev1.ConditionTrue
 }
 
-func providerConfigRef(r dbv1.ProviderConfigReference) *xpv2.ProviderConfigReference {
-	return &xpv2.ProviderConfigReference{Kind: orDefault(r.Kind, "ClusterProviderConfig"), Name: orDefault(r.Name, "default")}
-}
-
 // highAvailability is the claim's choice where it makes one, else the
 // class's, else off.
 func highAvailability(c *dbv1.DatabaseClaim, t *dbv1.AzureDatabaseTemplate) bool {
@@ -316,7 +313,7 @@ func flexibleServer(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass, size dbv1.Azu
 		Tags:               tags(t),
 		DeletionProtection: ptr.To(ptr.Deref(t.DeletionProtection, true)),
 	}
-	pc := providerConfigRef(cl.Spec.ProviderConfigRef)
+	pc := translate.ProviderConfigRef(cl.Spec.ProviderConfigRef.Kind, cl.Spec.ProviderConfigRef.Name)
 	om := func(annotations map[string]string) metav1.ObjectMeta {
 		return metav1.ObjectMeta{Namespace: c.Namespace, Name: name, Annotations: annotations}
 	}
@@ -373,7 +370,7 @@ func sqlServer(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass, size dbv1.AzureDat
 		notApplied = append(notApplied, fmt.Sprintf("backupRetentionDays %d: Azure SQL keeps %d days of point-in-time backups; Stowage does not manage a database's retention yet", days, DefaultBackupRetentionDays))
 	}
 	name := translate.Name(c)
-	pc := providerConfigRef(cl.Spec.ProviderConfigRef)
+	pc := translate.ProviderConfigRef(cl.Spec.ProviderConfigRef.Kind, cl.Spec.ProviderConfigRef.Name)
 	s := &azsqlv1.Server{
 		TypeMeta:   metav1.TypeMeta{APIVersion: azsqlv1.SchemeGroupVersion.String(), Kind: azsqlv1.ServerKind},
 		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name, Annotations: ownership.GeneratedName(name)},
@@ -515,7 +512,7 @@ func (u *updater) flexible(ep *flexv1.ServerSettings, dp flexv1.ServerSettings) 
 }
 
 func (u *updater) location(have, want *string) {
-	if want != nil && have != nil && !sameLocation(*want, *have) {
+	if want != nil && have != nil && !azureclient.SameLocation(*want, *have) {
 		u.notApplied = append(u.notApplied, fmt.Sprintf("location %s (the server is in %s): a server cannot move", *want, *have))
 	}
 }

@@ -207,7 +207,7 @@ func (e *serverExternal[T]) Observe(ctx context.Context, cr T) (_ managed.Extern
 		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true, ConnectionDetails: e.connectionDetails(cr, o, e.pw.Applied)}, nil
 	}
 	lateInit := lateInitialize(s, o)
-	if l := ptr.Deref(s.Location, ""); !sameLocation(l, o.Location) {
+	if l := ptr.Deref(s.Location, ""); !azureclient.SameLocation(l, o.Location) {
 		return managed.ExternalObservation{}, xperrors.Errorf("spec.forProvider.location %q differs from the server's location %q: a server cannot move; set it to %q", l, o.Location, o.Location)
 	}
 	var owner *ownership.Owner
@@ -251,11 +251,6 @@ func (e *serverExternal[T]) notFound(ctx context.Context, cr T, name string) (ma
 		}
 	}
 	return managed.ExternalObservation{}, nil
-}
-
-func sameLocation(a, b string) bool {
-	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "")) }
-	return norm(a) == norm(b)
 }
 
 // condition is Ready for a server state: an Updating or Starting server

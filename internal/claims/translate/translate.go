@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dbv1 "github.com/stowage-dev/stowage/apis/database/v1alpha1"
@@ -209,4 +210,17 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// ProviderConfigRef is the reference a class's providerConfigRef (kind and
+// name, either possibly unset) gives its managed resources: the
+// ClusterProviderConfig named default unless the class says otherwise.
+func ProviderConfigRef(kind, name string) *xpv2.ProviderConfigReference {
+	if kind == "" {
+		kind = "ClusterProviderConfig"
+	}
+	if name == "" {
+		name = "default"
+	}
+	return &xpv2.ProviderConfigReference{Kind: kind, Name: name}
 }

@@ -87,16 +87,9 @@ func (Bucket) Plan(c *storagev1.BucketClaim, cl *storagev1.BucketClass, _ []clie
 		Spec:       gcsv1.BucketSpec{ForProvider: p},
 	}
 	ref := cl.Spec.ProviderConfigRef
-	mr.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: orDefault(ref.Kind, "ClusterProviderConfig"), Name: orDefault(ref.Name, "default")}
+	mr.Spec.ProviderConfigReference = translate.ProviderConfigRef(ref.Kind, ref.Name)
 	mr.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: bucketSecretName(name)}
 	return translate.Plan{Resources: []client.Object{mr}}, nil
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
 }
 
 // Update applies what a claim or its class may change of a bucket: storage

@@ -169,10 +169,6 @@ func ready(mr interface {
 	return mr.GetCondition(xpv2.TypeReady).Status == corev1.ConditionTrue
 }
 
-func providerConfigRef(r dbv1.ProviderConfigReference) *xpv2.ProviderConfigReference {
-	return &xpv2.ProviderConfigReference{Kind: orDefault(r.Kind, "ClusterProviderConfig"), Name: orDefault(r.Name, "default")}
-}
-
 func (Database) instance(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass) (*sqlv1.Instance, error) {
 	t := cl.Spec.GCP
 	if t == nil {
@@ -221,7 +217,7 @@ func (Database) instance(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass) (*sqlv1.
 		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name},
 		Spec:       sqlv1.InstanceSpec{ForProvider: p},
 	}
-	mr.Spec.ProviderConfigReference = providerConfigRef(cl.Spec.ProviderConfigRef)
+	mr.Spec.ProviderConfigReference = translate.ProviderConfigRef(cl.Spec.ProviderConfigRef.Kind, cl.Spec.ProviderConfigRef.Name)
 	mr.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: instanceSecretName(name)}
 	return mr, nil
 }
@@ -281,7 +277,7 @@ func ipConfiguration(n *dbv1.GCPDatabaseNetwork) *sqlv1.IPConfiguration {
 // both in the claim's Instance (by reference).
 func (Database) children(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass) (*sqlv1.Database, *sqlv1.User) {
 	name := translate.Name(c)
-	pc := providerConfigRef(cl.Spec.ProviderConfigRef)
+	pc := translate.ProviderConfigRef(cl.Spec.ProviderConfigRef.Kind, cl.Spec.ProviderConfigRef.Name)
 	db := &sqlv1.Database{
 		TypeMeta:   metav1.TypeMeta{APIVersion: sqlv1.SchemeGroupVersion.String(), Kind: sqlv1.DatabaseKind},
 		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name, Annotations: ownership.GeneratedName(translate.DatabaseName(c.Name))},

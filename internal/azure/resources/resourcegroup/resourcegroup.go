@@ -135,7 +135,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.ResourceGroup) (_ m
 
 	lateInit := compare.LateInit(&cr.Spec.ForProvider.Location, g.Location)
 	lateInit = armtags.LateInit(&cr.Spec.ForProvider.Tags, tags) || lateInit
-	if l := ptr.Deref(cr.Spec.ForProvider.Location, ""); !sameLocation(l, ptr.Deref(g.Location, "")) {
+	if l := ptr.Deref(cr.Spec.ForProvider.Location, ""); !azureclient.SameLocation(l, ptr.Deref(g.Location, "")) {
 		return managed.ExternalObservation{}, xperrors.Errorf("spec.forProvider.location %q differs from the resource group's location %q: a resource group cannot move; set it to %q", l, ptr.Deref(g.Location, ""), ptr.Deref(g.Location, ""))
 	}
 	var owner *ownership.Owner
@@ -153,13 +153,6 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.ResourceGroup) (_ m
 		ResourceLateInitialized: lateInit,
 		Diff:                    compare.Describe(ds),
 	}, nil
-}
-
-// sameLocation compares locations as ARM spells them ("West Europe" is
-// "westeurope").
-func sameLocation(a, b string) bool {
-	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "")) }
-	return norm(a) == norm(b)
 }
 
 func (e *external) location(cr *v1alpha1.ResourceGroup) (string, error) {

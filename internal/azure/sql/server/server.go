@@ -282,7 +282,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Server) (_ managed.
 	cr.SetConditions(xpv2.Available())
 	p := &cr.Spec.ForProvider
 	lateInit := lateInitialize(p, o)
-	if l := ptr.Deref(p.Location, ""); !sameLocation(l, o.Location) {
+	if l := ptr.Deref(p.Location, ""); !azureclient.SameLocation(l, o.Location) {
 		return managed.ExternalObservation{}, xperrors.Errorf("spec.forProvider.location %q differs from the server's location %q: a server cannot move; set it to %q", l, o.Location, o.Location)
 	}
 	if l := ptr.Deref(p.AdministratorLogin, ""); o.AdministratorLogin != nil && l != *o.AdministratorLogin {
@@ -347,11 +347,6 @@ func (e *external) notFound(ctx context.Context, cr *v1alpha1.Server, name strin
 		}
 	}
 	return managed.ExternalObservation{}, nil
-}
-
-func sameLocation(a, b string) bool {
-	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "")) }
-	return norm(a) == norm(b)
 }
 
 func (e *external) Create(ctx context.Context, cr *v1alpha1.Server) (_ managed.ExternalCreation, err error) {

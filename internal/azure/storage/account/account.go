@@ -144,7 +144,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Account) (_ managed
 	}
 	cr.SetConditions(xpv2.Available())
 	lateInit := lateInitialize(&cr.Spec.ForProvider, o)
-	if l := ptr.Deref(cr.Spec.ForProvider.Location, ""); !sameLocation(l, o.Location) {
+	if l := ptr.Deref(cr.Spec.ForProvider.Location, ""); !azureclient.SameLocation(l, o.Location) {
 		return managed.ExternalObservation{}, xperrors.Errorf("spec.forProvider.location %q differs from the account's location %q: an account cannot move; set it to %q", l, o.Location, o.Location)
 	}
 	var owner *ownership.Owner
@@ -190,11 +190,6 @@ func (e *external) notFound(ctx context.Context, cr *v1alpha1.Account, name stri
 		}
 	}
 	return managed.ExternalObservation{}, nil
-}
-
-func sameLocation(a, b string) bool {
-	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "")) }
-	return norm(a) == norm(b)
 }
 
 func (e *external) Create(ctx context.Context, cr *v1alpha1.Account) (_ managed.ExternalCreation, err error) {
