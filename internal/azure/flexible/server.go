@@ -427,20 +427,21 @@ func (e *serverExternal[T]) Delete(ctx context.Context, cr T) (_ managed.Externa
 	if err != nil {
 		return managed.ExternalDelete{}, err
 	}
+	if e.last == nil {
+		// Accepted, not shown yet (accepted.NotShown): decide once it is,
+		// so a protected server is never taken for gone meanwhile.
+		return managed.ExternalDelete{}, accepted.WaitToDelete(ctx, "server")
+	}
 	if ptr.Deref(e.kind.Settings(cr).DeletionProtection, true) {
 		// Nothing is sent to Azure. The error is the Synced=False message
 		// and the CannotDeleteExternalResource event.
 		return managed.ExternalDelete{}, xperrors.Errorf("deletion protection is on, so %s %q was not deleted and this resource stays until it is: set spec.forProvider.deletionProtection to false to delete the server (or set managementPolicies without Delete, or deletionPolicy Orphan, to keep it in Azure and let this resource go)", e.kind.Engine.Name, name)
 	}
-	if e.last == nil {
-		// Accepted, not shown yet (accepted.NotShown): delete it once it is.
-		return managed.ExternalDelete{}, accepted.WaitToDelete(ctx, "server")
-	}
 	msg := fmt.Sprintf("Deleting %s %q. Azure keeps the backups of a deleted server restorable for %d days (restore it from the Azure portal or CLI within that time); after that its data is gone.", e.kind.Engine.Name, name, DroppedServerRestoreDays)
 	cr.SetConditions(xpv2.Deleting().WithMessage(msg))
 	// Come back soon: the next Observe sees the server Dropping, then gone.
 	mrsetup.Throttled(ctx, busyWait)
-	if e.last != nil && e.last.State == StateDropping {
+	if e.last.State == StateDropping {
 		return managed.ExternalDelete{}, nil
 	}
 	e.recorder.Event(cr, event.Normal("DeleteExternalResource", msg))

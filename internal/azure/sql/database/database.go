@@ -374,13 +374,14 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Database) (_ managed
 	if err != nil {
 		return managed.ExternalDelete{}, err
 	}
+	if e.last == nil {
+		// Accepted, not shown yet (accepted.NotShown): decide once it is,
+		// so a protected database is never taken for gone meanwhile.
+		return managed.ExternalDelete{}, accepted.WaitToDelete(ctx, "database")
+	}
 	if ptr.Deref(cr.Spec.ForProvider.DeletionProtection, true) {
 		// A Stowage flag, honoured before any call to Azure.
 		return managed.ExternalDelete{}, DeletionProtected(w.name)
-	}
-	if e.last == nil {
-		// Accepted, not shown yet (accepted.NotShown): delete it once it is.
-		return managed.ExternalDelete{}, accepted.WaitToDelete(ctx, "database")
 	}
 	cr.SetConditions(xpv2.Deleting())
 	if t := cr.Status.AtProvider.DeleteRequestedAt; t != nil && time.Since(t.Time) < deleteRetry {
