@@ -338,7 +338,8 @@ func TestDatabaseLifecycle(t *testing.T) {
 func TestDatabaseImport(t *testing.T) {
 	ctx, ns := harness.TestNamespace(t, "sqldb", 3*time.Minute)
 	group(ctx, t, ns)
-	srv := server.NameFor(ns, "byhand")
+	// Server names are global: one per test run.
+	srv := "byhand-" + ns
 	if _, err := servers.BeginCreateOrUpdate(ctx, ns, srv, armsql.Server{Location: ptr.To("westeurope"), Properties: &armsql.ServerProperties{
 		AdministratorLogin: ptr.To("dba"), AdministratorLoginPassword: ptr.To("By-hand-pw1"),
 	}}, nil); err != nil {

@@ -357,7 +357,8 @@ func TestServerPasswordFromSecret(t *testing.T) {
 
 func TestServerImport(t *testing.T) {
 	ctx, ns := setup(t)
-	name := server.NameFor(ns, "imported")
+	// Server names are global: one per test run.
+	name := "imported-" + ns
 	if _, err := servers.BeginCreateOrUpdate(ctx, ns, name, armsql.Server{Location: ptr.To("westeurope"), Tags: map[string]*string{"origin": ptr.To("by-hand")},
 		Properties: &armsql.ServerProperties{AdministratorLogin: ptr.To("dba"), AdministratorLoginPassword: ptr.To("By-hand-pw1"), MinimalTLSVersion: ptr.To("1.2")}}, nil); err != nil {
 		t.Fatal(err)

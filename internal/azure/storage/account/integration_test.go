@@ -245,7 +245,8 @@ func TestAccountLifecycle(t *testing.T) {
 
 func TestAccountImport(t *testing.T) {
 	ctx, ns := setup(t)
-	name := account.NameFor(ns, "imported")
+	// Account names are global: one per test run.
+	name := "imp" + strings.ReplaceAll(ns, "-", "")
 	if _, err := accts.BeginCreate(ctx, ns, name, armstorage.AccountCreateParameters{
 		Location: ptr.To("westeurope"), Kind: ptr.To(armstorage.KindStorageV2), SKU: &armstorage.SKU{Name: ptr.To(armstorage.SKUNameStandardGRS)},
 		Tags: map[string]*string{"origin": ptr.To("by-hand")},
