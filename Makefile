@@ -63,4 +63,4 @@ run: build ## Run the provider against the current kubeconfig (real clouds).
 	$(BIN)/provider --debug
 
 image: ## Build the provider image (needs a Docker engine).
-	docker build -f cluster/Dockerfile -t provider-stowage:latest .
+	docker build -f cluster/images/provider/Dockerfile -t $(IMAGE) .

@@ -116,13 +116,19 @@ func (e *Env) Stop() error {
 // StartManager runs the controllers setup adds, polling every poll, until
 // ctx is done. It returns once the manager's caches have synced.
 func (e *Env) StartManager(ctx context.Context, poll time.Duration, setup func(ctrl.Manager, controller.Options) error) error {
+	return e.StartManagerAs(ctx, e.Config, ctrl.Options{}, poll, setup)
+}
+
+// StartManagerAs is StartManager with the manager reaching the API server
+// through cfg (another identity, a recording transport) and with opts (such
+// as leader election) as the provider would set them.
+func (e *Env) StartManagerAs(ctx context.Context, cfg *rest.Config, opts ctrl.Options, poll time.Duration, setup func(ctrl.Manager, controller.Options) error) error {
 	zl := zap.New(zap.UseDevMode(os.Getenv("TEST_DEBUG") != ""), zap.WriteTo(os.Stderr), zap.Level(zapLevel()))
 	ctrl.SetLogger(zl)
-	mgr, err := ctrl.NewManager(e.Config, ctrl.Options{
-		Scheme:                 e.Scheme,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-	})
+	opts.Scheme = e.Scheme
+	opts.Metrics = metricsserver.Options{BindAddress: "0"}
+	opts.HealthProbeBindAddress = "0"
+	mgr, err := ctrl.NewManager(cfg, opts)
 	if err != nil {
 		return err
 	}
