@@ -25,19 +25,26 @@ help: ## Show this help.
 build: ## Build the provider binary into bin/.
 	go build -o $(BIN)/provider ./cmd/provider
 
-tools: $(BIN)/controller-gen $(BIN)/angryjet $(BIN)/crd-ref-docs ## Build the pinned code generators.
+tools: $(BIN)/controller-gen $(BIN)/angryjet $(BIN)/crd-ref-docs $(BIN)/helm ## Build the pinned code generators and helm.
 
 $(BIN)/controller-gen $(BIN)/angryjet $(BIN)/crd-ref-docs: hack/tools/go.mod hack/tools/go.sum
 	cd hack/tools && go build -o $(BIN)/ sigs.k8s.io/controller-tools/cmd/controller-gen github.com/crossplane/crossplane-tools/cmd/angryjet github.com/elastic/crd-ref-docs
 
+# helm has a module of its own: its k8s.io versions move apart from the generators'.
+$(BIN)/helm: hack/tools/helm/go.mod hack/tools/helm/go.sum
+	cd hack/tools/helm && go build -o $(BIN)/helm helm.sh/helm/v4/cmd/helm
+
 generate: tools ## Regenerate deepcopy, method sets, CRDs (package/crds) and the API reference (docs/api).
 	cd apis && go generate -tags generate ./...
+	rm -rf cluster/charts/stowage/crds && cp -r package/crds cluster/charts/stowage/crds
+	$(BIN)/helm template stowage cluster/charts/stowage --namespace stowage-system --include-crds \
+	  | cat cluster/manifests/namespace.yaml - > cluster/manifests/stowage.yaml
 	rm -rf docs/api && mkdir -p docs/api
 	$(BIN)/crd-ref-docs --source-path=./apis --config=hack/apidocs/config.yaml --renderer=markdown --output-mode=group --output-path=docs/api --log-level=ERROR
 
 check-generate: generate ## Fail if generated code is out of date.
-	@git diff --exit-code -- apis package docs/api || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- apis package docs/api)" || { git status --short -- apis package docs/api; echo "generated files are not committed: run 'make generate' and commit"; exit 1; }
+	@git diff --exit-code -- apis package cluster/charts cluster/manifests docs/api || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- apis package cluster/charts cluster/manifests docs/api)" || { git status --short -- apis package cluster/charts cluster/manifests docs/api; echo "generated files are not committed: run 'make generate' and commit"; exit 1; }
 
 control-plane: $(ASSETS)/kube-apiserver $(ASSETS)/kube-controller-manager $(ASSETS)/etcd ## Build kube-apiserver, kube-controller-manager and etcd from the Go module proxy, once.
 
@@ -50,7 +57,7 @@ moto: ## Check that moto_server (the local AWS) is installed.
 vet: ## go vet every package.
 	go vet ./...
 
-test: control-plane moto vet ## Unit and integration tests.
+test: control-plane moto tools vet ## Unit and integration tests.
 	go test $(GO_TEST_FLAGS) ./...
 
 sandbox: control-plane moto build ## Run Stowage locally: control plane, local clouds, provider, example claims.
