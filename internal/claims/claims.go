@@ -67,6 +67,17 @@ const (
 	ReasonUnbound            xpv2.ConditionReason = "Unbound"
 	ReasonWaiting            xpv2.ConditionReason = "WaitingForResources"
 	ReasonResourceNotSynced  xpv2.ConditionReason = "ManagedResourceNotSynced"
+	ReasonGenerationPending  xpv2.ConditionReason = "ManagedResourceGenerationNotObserved"
+)
+
+// kstatus's condition types (sigs.k8s.io/cli-utils/pkg/kstatus), which
+// kubectl wait, Flux and Argo CD read to tell whether to keep waiting:
+// Reconciling=True while the claim is on its way, Stalled=True when it
+// cannot get there without someone changing something. Both are False
+// otherwise; Ready and Synced stay as Crossplane has them.
+const (
+	TypeReconciling xpv2.ConditionType = "Reconciling"
+	TypeStalled     xpv2.ConditionType = "Stalled"
 )
 
 // Reclaim policies, as classes and claims spell them.
@@ -117,6 +128,8 @@ type claimObject interface {
 	GetReclaimPolicy() string
 	SetReclaimPolicy(string)
 	GetConnectionSecretName() string
+	GetObservedGeneration() int64
+	SetObservedGeneration(int64)
 }
 
 // A classObject is a DatabaseClass or a BucketClass.
@@ -386,6 +399,9 @@ func (r *reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 
 	before := r.kind.Status(cr)
 	res, err := r.sync(ctx, cr)
+	// sync may have bound the claim (a spec update): the generation it
+	// acted on is the one the claim has now.
+	cr.SetObservedGeneration(cr.GetGeneration())
 	// Status is written only when this reconcile changed it.
 	if !equality.Semantic.DeepEqual(before, r.kind.Status(cr)) {
 		if uerr := r.client.Status().Update(ctx, cr); uerr != nil && err == nil {
@@ -533,6 +549,7 @@ type managedState struct {
 	Ready             bool
 	NotReady          string // why not, when not Ready
 	NotSynced         string // why some cannot sync, or ""
+	Pending           string // which have not acted on their latest spec yet, or ""
 	ConnectionSecrets []string
 }
 
@@ -543,7 +560,7 @@ func readState(objs []client.Object, waiting string) managedState {
 	if len(objs) == 0 && waiting == "" {
 		st.NotReady = "waiting for the managed resources"
 	}
-	var notSynced []string
+	var notSynced, pending []string
 	for _, o := range objs {
 		mr, ok := o.(resource.Managed)
 		if !ok {
@@ -562,8 +579,15 @@ func readState(objs []client.Object, waiting string) managedState {
 			}
 			st.Ready = false
 		}
-		if c := mr.GetCondition(xpv2.TypeSynced); c.Status == corev1.ConditionFalse {
+		c := mr.GetCondition(xpv2.TypeSynced)
+		if c.Status == corev1.ConditionFalse {
 			notSynced = append(notSynced, fmt.Sprintf("%s %s is not synced: %s", kind, o.GetName(), c.Message))
+		}
+		// The managed reconciler stamps its conditions with the generation
+		// it acted on; an older one means a spec change (the claim's, just
+		// applied) is not in the cloud yet, whatever Ready says.
+		if g := o.GetGeneration(); c.Status != corev1.ConditionFalse && c.ObservedGeneration < g {
+			pending = append(pending, fmt.Sprintf("%s %s has not acted on generation %d yet", kind, o.GetName(), g))
 		}
 		if w, ok := o.(interface {
 			GetWriteConnectionSecretToReference() *xpv2.LocalSecretReference
@@ -574,6 +598,7 @@ func readState(objs []client.Object, waiting string) managedState {
 		}
 	}
 	st.NotSynced = strings.Join(notSynced, "; ")
+	st.Pending = strings.Join(pending, "; ")
 	return st
 }
 
@@ -612,6 +637,7 @@ func (r *reconciler) observe(ctx context.Context, cr claimObject, objs []client.
 	default:
 		cr.SetConditions(xpv2.ReconcileSuccess())
 	}
+	setProgress(cr, o.Pending)
 	// Poll: connection secrets are not watched.
 	return reconcile.Result{RequeueAfter: r.pollInterval(o.Ready)}, nil
 }
@@ -642,7 +668,31 @@ func (r *reconciler) wait(ctx context.Context, cr claimObject, owned []resource.
 // block sets Synced=False for a reason that needs someone to act.
 func (r *reconciler) block(cr claimObject, b *blocked) reconcile.Result {
 	r.setSynced(cr, corev1.ConditionFalse, b.reason, b.msg)
+	cr.SetConditions(
+		xpv2.Condition{Type: TypeStalled, Status: corev1.ConditionTrue, Reason: b.reason, Message: b.msg, LastTransitionTime: metav1.Now()},
+		xpv2.Condition{Type: TypeReconciling, Status: corev1.ConditionFalse, Reason: b.reason, LastTransitionTime: metav1.Now()},
+	)
 	return reconcile.Result{RequeueAfter: r.pollInterval(false)}
+}
+
+// setProgress sets Reconciling and Stalled from Ready and Synced: a claim
+// that is not Ready, not Synced, or whose managed resources have not acted
+// on their latest spec (pending) is still reconciling. A claim only stalls
+// through block.
+func setProgress(cr claimObject, pending string) {
+	ready, synced := cr.GetCondition(xpv2.TypeReady), cr.GetCondition(xpv2.TypeSynced)
+	rec := xpv2.Condition{Type: TypeReconciling, Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now()}
+	switch {
+	case ready.Status != corev1.ConditionTrue:
+		rec.Reason, rec.Message = ready.Reason, ready.Message
+	case synced.Status != corev1.ConditionTrue:
+		rec.Reason, rec.Message = synced.Reason, synced.Message
+	case pending != "":
+		rec.Reason, rec.Message = ReasonGenerationPending, pending
+	default:
+		rec.Status, rec.Reason = corev1.ConditionFalse, xpv2.ReasonAvailable
+	}
+	cr.SetConditions(rec, xpv2.Condition{Type: TypeStalled, Status: corev1.ConditionFalse, Reason: rec.Reason, LastTransitionTime: metav1.Now()})
 }
 
 // failed records an error as Synced=False and returns it, so the claim is
@@ -652,6 +702,8 @@ func (r *reconciler) failed(cr claimObject, err error) (reconcile.Result, error)
 		return reconcile.Result{}, err
 	}
 	r.setSynced(cr, corev1.ConditionFalse, xpv2.ReasonReconcileError, err.Error())
+	// Retried with backoff: still on its way, not stalled.
+	setProgress(cr, "")
 	return reconcile.Result{}, err
 }
 

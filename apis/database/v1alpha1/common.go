@@ -86,3 +86,9 @@ func (c *DatabaseClass) AllowsReclaimPolicyOverride() bool { return c.Spec.Allow
 
 // GetNamespaceSelector selects the namespaces whose claims may use the class.
 func (c *DatabaseClass) GetNamespaceSelector() *metav1.LabelSelector { return c.Spec.NamespaceSelector }
+
+// GetObservedGeneration is the generation the claim controller last acted on.
+func (c *DatabaseClaim) GetObservedGeneration() int64 { return c.Status.ObservedGeneration }
+
+// SetObservedGeneration records the generation the claim controller acted on.
+func (c *DatabaseClaim) SetObservedGeneration(g int64) { c.Status.ObservedGeneration = g }

@@ -76,6 +76,14 @@ type DatabaseClaimSpec struct {
 type DatabaseClaimStatus struct {
 	xpv2.ConditionedStatus `json:",inline"`
 
+	// ObservedGeneration is the metadata.generation the claim controller
+	// last acted on. It reads 0 until then, so tools that wait with kstatus
+	// (kubectl wait, Flux, Argo CD) see a new or edited claim as in progress
+	// instead of taking the missing status for done.
+	// +optional
+	// +kubebuilder:default=0
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
 	// ClassName of the class the claim is bound to.
 	// +optional
 	ClassName string `json:"className,omitempty"`
@@ -120,6 +128,9 @@ type DatabaseClaim struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	Spec   DatabaseClaimSpec   `json:"spec"`
+	// Status is the claim's observed state. It defaults to {} so that
+	// status.observedGeneration reads 0 before the controller writes one.
+	// +kubebuilder:default={}
 	Status DatabaseClaimStatus `json:"status,omitempty"`
 }
 

@@ -40,6 +40,14 @@ type BucketClaimSpec struct {
 type BucketClaimStatus struct {
 	xpv2.ConditionedStatus `json:",inline"`
 
+	// ObservedGeneration is the metadata.generation the claim controller
+	// last acted on. It reads 0 until then, so tools that wait with kstatus
+	// (kubectl wait, Flux, Argo CD) see a new or edited claim as in progress
+	// instead of taking the missing status for done.
+	// +optional
+	// +kubebuilder:default=0
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
 	// ClassName of the class the claim is bound to.
 	// +optional
 	ClassName string `json:"className,omitempty"`
@@ -82,6 +90,9 @@ type BucketClaim struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	Spec   BucketClaimSpec   `json:"spec"`
+	// Status is the claim's observed state. It defaults to {} so that
+	// status.observedGeneration reads 0 before the controller writes one.
+	// +kubebuilder:default={}
 	Status BucketClaimStatus `json:"status,omitempty"`
 }
 

@@ -84,3 +84,9 @@ func (c *BucketClass) AllowsReclaimPolicyOverride() bool { return c.Spec.AllowRe
 
 // GetNamespaceSelector selects the namespaces whose claims may use the class.
 func (c *BucketClass) GetNamespaceSelector() *metav1.LabelSelector { return c.Spec.NamespaceSelector }
+
+// GetObservedGeneration is the generation the claim controller last acted on.
+func (c *BucketClaim) GetObservedGeneration() int64 { return c.Status.ObservedGeneration }
+
+// SetObservedGeneration records the generation the claim controller acted on.
+func (c *BucketClaim) SetObservedGeneration(g int64) { c.Status.ObservedGeneration = g }
