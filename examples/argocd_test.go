@@ -187,6 +187,17 @@ func TestArgoCDHealth(t *testing.T) {
 `,
 			want: testenv.ArgoCDHealth{Status: "Healthy", Message: "Available"},
 		},
+		"ClaimReadyResourcesNotDone": {
+			obj: claim + `status:
+  observedGeneration: 3
+  conditions:
+  - {type: Ready, status: "True", reason: Available}
+  - {type: Synced, status: "True", reason: ReconcileSuccess}
+  - {type: Reconciling, status: "True", reason: ManagedResourceGenerationNotObserved, message: "FlexibleServer orders-1 has not acted on generation 4 yet"}
+  - {type: Stalled, status: "False", reason: ManagedResourceGenerationNotObserved}
+`,
+			want: testenv.ArgoCDHealth{Status: "Progressing", Message: "FlexibleServer orders-1 has not acted on generation 4 yet"},
+		},
 		"ClaimStalled": {
 			obj: "apiVersion: storage.stowage.dev/v1alpha1\nkind: BucketClaim\nmetadata: {name: assets, generation: 1}\n" + `status:
   observedGeneration: 1

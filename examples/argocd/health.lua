@@ -81,11 +81,6 @@ if stalled ~= nil and stalled.status == "True" then
   return hs
 end
 
-if ready ~= nil and ready.status == "True" then
-  hs.status = "Healthy"
-  hs.message = text(ready, "Ready")
-  return hs
-end
 -- Unavailable: the cloud reports the object unusable (failed, stopped, out
 -- of capacity); it is not on its way to Ready by itself.
 if ready ~= nil and ready.status == "False" and ready.reason == "Unavailable" then
@@ -93,11 +88,20 @@ if ready ~= nil and ready.status == "False" and ready.reason == "Unavailable" th
   hs.message = text(ready, "Unavailable")
   return hs
 end
+-- A claim still on its way, e.g. Ready but its managed resources have not
+-- acted on an edit yet.
+local reconciling = condition("Reconciling")
+if reconciling ~= nil and reconciling.status == "True" then
+  hs.status = "Progressing"
+  hs.message = text(reconciling, "Reconciling")
+  return hs
+end
+if ready ~= nil and ready.status == "True" then
+  hs.status = "Healthy"
+  hs.message = text(ready, "Ready")
+  return hs
+end
 
 hs.status = "Progressing"
 hs.message = text(ready, "Not ready yet")
-local reconciling = condition("Reconciling")
-if reconciling ~= nil and reconciling.status == "True" then
-  hs.message = text(reconciling, hs.message)
-end
 return hs

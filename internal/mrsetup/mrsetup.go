@@ -53,7 +53,7 @@ func Setup[T resource.Managed](mgr ctrl.Manager, o controller.Options, gvk schem
 		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
 	}
 	opts = append(opts, extra...)
-	r := managed.NewReconciler(mgr, resource.ManagedKind(gvk), opts...)
+	r := managed.NewReconciler(withObservedGeneration(mgr), resource.ManagedKind(gvk), opts...)
 
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).

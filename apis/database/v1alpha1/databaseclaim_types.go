@@ -127,7 +127,7 @@ type DatabaseClaim struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   DatabaseClaimSpec   `json:"spec"`
+	Spec DatabaseClaimSpec `json:"spec"`
 	// Status is the claim's observed state. It defaults to {} so that
 	// status.observedGeneration reads 0 before the controller writes one.
 	// +kubebuilder:default={}

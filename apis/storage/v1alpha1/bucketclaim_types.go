@@ -89,7 +89,7 @@ type BucketClaim struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   BucketClaimSpec   `json:"spec"`
+	Spec BucketClaimSpec `json:"spec"`
 	// Status is the claim's observed state. It defaults to {} so that
 	// status.observedGeneration reads 0 before the controller writes one.
 	// +kubebuilder:default={}
