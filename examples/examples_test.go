@@ -107,7 +107,7 @@ func moduleDir(modVersion string) (string, error) {
 // A document is one YAML document of an example file.
 type document struct {
 	File  string // relative to examples/
-	Index int    // 0-based, in the file
+	Index int    // of the object in its file, from 0
 	Obj   *unstructured.Unstructured
 }
 
