@@ -25,16 +25,19 @@ help: ## Show this help.
 build: ## Build the provider binary into bin/.
 	go build -o $(BIN)/provider ./cmd/provider
 
-tools: $(BIN)/controller-gen $(BIN)/angryjet ## Build the pinned code generators.
+tools: $(BIN)/controller-gen $(BIN)/angryjet $(BIN)/crd-ref-docs ## Build the pinned code generators.
 
-$(BIN)/controller-gen $(BIN)/angryjet: hack/tools/go.mod hack/tools/go.sum
-	cd hack/tools && go build -o $(BIN)/ sigs.k8s.io/controller-tools/cmd/controller-gen github.com/crossplane/crossplane-tools/cmd/angryjet
+$(BIN)/controller-gen $(BIN)/angryjet $(BIN)/crd-ref-docs: hack/tools/go.mod hack/tools/go.sum
+	cd hack/tools && go build -o $(BIN)/ sigs.k8s.io/controller-tools/cmd/controller-gen github.com/crossplane/crossplane-tools/cmd/angryjet github.com/elastic/crd-ref-docs
 
-generate: tools ## Regenerate deepcopy, method sets and CRDs (package/crds).
+generate: tools ## Regenerate deepcopy, method sets, CRDs (package/crds) and the API reference (docs/api).
 	cd apis && go generate -tags generate ./...
+	rm -rf docs/api && mkdir -p docs/api
+	$(BIN)/crd-ref-docs --source-path=./apis --config=hack/apidocs/config.yaml --renderer=markdown --output-mode=group --output-path=docs/api --log-level=ERROR
 
 check-generate: generate ## Fail if generated code is out of date.
-	@git diff --exit-code -- apis package || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
+	@git diff --exit-code -- apis package docs/api || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- apis package docs/api)" || { git status --short -- apis package docs/api; echo "generated files are not committed: run 'make generate' and commit"; exit 1; }
 
 control-plane: $(ASSETS)/kube-apiserver $(ASSETS)/kube-controller-manager $(ASSETS)/etcd ## Build kube-apiserver, kube-controller-manager and etcd from the Go module proxy, once.
 

@@ -6,5 +6,6 @@ package tools
 
 import (
 	_ "github.com/crossplane/crossplane-tools/cmd/angryjet"
+	_ "github.com/elastic/crd-ref-docs"
 	_ "sigs.k8s.io/controller-tools/cmd/controller-gen"
 )
