@@ -2,9 +2,11 @@ package controller_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -267,6 +269,98 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("no controller_runtime_reconcile_total for controller %s", name)
 		}
 	}
+
+	t.Run("DashboardQueriesExportedMetrics", func(t *testing.T) {
+		checkDashboard(t, gather(t))
+	})
+}
+
+// checkDashboard checks every metric the Grafana dashboard's queries name
+// is one the provider exports (fams, gathered after a workload), so a
+// renamed metric cannot leave a panel silently empty.
+func checkDashboard(t *testing.T, fams map[string]*dto.MetricFamily) {
+	t.Helper()
+	b, err := os.ReadFile("../../cluster/grafana/stowage.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Templating struct {
+			List []struct{ Name, Type string }
+		}
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	hasDatasource := false
+	for _, v := range d.Templating.List {
+		hasDatasource = hasDatasource || (v.Name == "datasource" && v.Type == "datasource")
+	}
+	if !hasDatasource {
+		t.Error("the dashboard has no datasource template variable")
+	}
+	seen := map[string]bool{}
+	for _, p := range d.Panels {
+		for _, tg := range p.Targets {
+			names := metricNames(tg.Expr)
+			if len(names) == 0 {
+				t.Errorf("panel %q: no metric in %q", p.Title, tg.Expr)
+			}
+			for _, n := range names {
+				seen[n] = true
+				if !exported(fams, n) {
+					t.Errorf("panel %q queries %s, which the provider does not export", p.Title, n)
+				}
+			}
+		}
+	}
+	if len(seen) < 8 {
+		t.Errorf("the dashboard queries only %d metrics: %v", len(seen), seen)
+	}
+}
+
+var (
+	// Parts of a PromQL expression that name no metric: label matchers,
+	// grouping clauses, range selectors and Grafana variables.
+	notMetrics = regexp.MustCompile(`\{[^}]*\}|\b(by|without|on|ignoring)\s*\([^)]*\)|\[[^\]]*\]|\$\{?\w+\}?`)
+	identifier = regexp.MustCompile(`[a-zA-Z_:][a-zA-Z0-9_:]*\s*\(?`)
+)
+
+// metricNames are the metrics a PromQL expression selects: the identifiers
+// left once label matchers and clauses are gone that are not functions or
+// operators.
+func metricNames(expr string) []string {
+	var names []string
+	for _, id := range identifier.FindAllString(notMetrics.ReplaceAllString(expr, " "), -1) {
+		id = strings.TrimSpace(id)
+		if strings.HasSuffix(id, "(") {
+			continue // a function or aggregation
+		}
+		switch id {
+		case "and", "or", "unless", "bool", "offset":
+			continue
+		}
+		names = append(names, id)
+	}
+	return names
+}
+
+// exported reports whether the registry has metric n; a histogram's
+// _bucket, _count and _sum series count as its family.
+func exported(fams map[string]*dto.MetricFamily, n string) bool {
+	if fams[n] != nil {
+		return true
+	}
+	for _, suffix := range []string{"_bucket", "_count", "_sum"} {
+		if f := fams[strings.TrimSuffix(n, suffix)]; strings.HasSuffix(n, suffix) && f != nil && f.GetType() == dto.MetricType_HISTOGRAM {
+			return true
+		}
+	}
+	return false
 }
 
 // countReadySynced counts the managed resources of gvk that exist, are
@@ -357,4 +451,24 @@ func TestUpdateEventNamesTheDifference(t *testing.T) {
 			t.Error(err)
 		}
 	})
+}
+
+func TestMetricNames(t *testing.T) {
+	cases := map[string]struct {
+		expr string
+		want []string
+	}{
+		"Rate":      {`sum by (cloud, outcome) (rate(stowage_cloud_api_requests_total{outcome="throttled"}[$__rate_interval]))`, []string{"stowage_cloud_api_requests_total"}},
+		"Quantile":  {`histogram_quantile(0.99, sum by (le, controller) (rate(controller_runtime_reconcile_time_seconds_bucket[5m])))`, []string{"controller_runtime_reconcile_time_seconds_bucket"}},
+		"Binary":    {`sum by (gvk) (crossplane_managed_resource_exists) - sum by (gvk) (crossplane_managed_resource_ready)`, []string{"crossplane_managed_resource_exists", "crossplane_managed_resource_ready"}},
+		"Bare":      {`workqueue_depth`, []string{"workqueue_depth"}},
+		"Variables": {`stowage_claims{kind=~"${kind}"} and on (kind) stowage_claims`, []string{"stowage_claims", "stowage_claims"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, metricNames(tc.expr)); diff != "" {
+				t.Errorf("metricNames(%q): -want, +got:\n%s", tc.expr, diff)
+			}
+		})
+	}
 }
