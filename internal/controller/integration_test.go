@@ -166,8 +166,10 @@ next:
 	return v, ok
 }
 
-// atLeast waits until every check's metric has reached its minimum.
-func atLeast(ctx context.Context, t *testing.T, checks map[string]struct {
+// grown waits until every check's metric has grown by at least its
+// minimum since base was gathered: the registry is the process's, so it
+// holds what earlier tests (and earlier runs, with -count) recorded.
+func grown(ctx context.Context, t *testing.T, base map[string]*dto.MetricFamily, checks map[string]struct {
 	name string
 	l    series
 	min  float64
@@ -177,8 +179,10 @@ func atLeast(ctx context.Context, t *testing.T, checks map[string]struct {
 		fams := gather(t)
 		var missing []string
 		for what, c := range checks {
-			if v, _ := value(fams, c.name, c.l); v < c.min {
-				missing = append(missing, fmt.Sprintf("%s: %s %v is %v, want at least %v", what, c.name, c.l, v, c.min))
+			v, _ := value(fams, c.name, c.l)
+			b, _ := value(base, c.name, c.l)
+			if v-b < c.min {
+				missing = append(missing, fmt.Sprintf("%s: %s %v grew by %v, want at least %v", what, c.name, c.l, v-b, c.min))
 			}
 		}
 		sort.Strings(missing)
@@ -197,11 +201,15 @@ func atLeast(ctx context.Context, t *testing.T, checks map[string]struct {
 func TestMetrics(t *testing.T) {
 	ctx, ns := namespace(t)
 	c := harness.Env.Client
+	base := gather(t)
 	throttled := throttleFirstGroupPUT()
 	t.Cleanup(azure.Faults.Clear)
 
-	b := newBucket(ns, "metrics", s3v1.BucketParameters{})
-	g := newGroup(ns, "metrics-"+ns, rgv1.ResourceGroupParameters{Location: ptr.To("westeurope")})
+	// S3 and resource group names are global. The two differ as well:
+	// crossplane-runtime's MRMetricRecorder keys its first-time-to-readiness
+	// bookkeeping by metadata.name alone, across kinds and namespaces.
+	b := newBucket(ns, "bucket-"+ns, s3v1.BucketParameters{})
+	g := newGroup(ns, "group-"+ns, rgv1.ResourceGroupParameters{Location: ptr.To("westeurope")})
 	claim := &storagev1.BucketClaim{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "unbound"}}
 	claim.Spec.WriteConnectionSecretToRef.Name = "unbound-bucket"
 	for _, o := range []client.Object{b, g, claim} {
@@ -222,7 +230,7 @@ func TestMetrics(t *testing.T) {
 		l    series
 		min  float64
 	}
-	atLeast(ctx, t, map[string]check{
+	grown(ctx, t, base, map[string]check{
 		"S3 bucket created":          {"stowage_cloud_api_requests_total", series{"cloud": "aws", "service": "S3", "operation": "CreateBucket", "outcome": "success"}, 1},
 		"S3 bucket observed":         {"stowage_cloud_api_requests_total", series{"cloud": "aws", "service": "S3", "operation": "HeadBucket"}, 1},
 		"S3 call latency":            {"stowage_cloud_api_request_duration_seconds", series{"cloud": "aws", "service": "S3", "operation": "CreateBucket"}, 1},
@@ -423,7 +431,7 @@ func TestUpdateEventNamesTheDifference(t *testing.T) {
 	c := harness.Env.Client
 
 	t.Run("AWS", func(t *testing.T) {
-		b := newBucket(ns, "drift", s3v1.BucketParameters{Versioning: ptr.To(s3v1.VersioningEnabled)})
+		b := newBucket(ns, "drift-bucket-"+ns, s3v1.BucketParameters{Versioning: ptr.To(s3v1.VersioningEnabled)})
 		if err := c.Create(ctx, b); err != nil {
 			t.Fatal(err)
 		}
@@ -439,7 +447,7 @@ func TestUpdateEventNamesTheDifference(t *testing.T) {
 	})
 
 	t.Run("Azure", func(t *testing.T) {
-		g := newGroup(ns, "drift-"+ns, rgv1.ResourceGroupParameters{Location: ptr.To("westeurope"), Tags: map[string]string{"team": "shop"}})
+		g := newGroup(ns, "drift-group-"+ns, rgv1.ResourceGroupParameters{Location: ptr.To("westeurope"), Tags: map[string]string{"team": "shop"}})
 		if err := c.Create(ctx, g); err != nil {
 			t.Fatal(err)
 		}
