@@ -24,7 +24,9 @@ const (
 // and timed. The Google clients offer no other hook; the client is built
 // the way they would build it, from the Session's options.
 func newHTTPClient(ctx context.Context, service string, opts []option.ClientOption) (*http.Client, error) {
-	hc, _, err := htransport.NewClient(ctx, append(opts, option.WithUserAgent("stowage"))...)
+	// The client lives as long as the cached Session, past the reconcile
+	// that built it.
+	hc, _, err := htransport.NewClient(context.WithoutCancel(ctx), append(opts, option.WithUserAgent("stowage"))...)
 	if err != nil {
 		return nil, err
 	}
