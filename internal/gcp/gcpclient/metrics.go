@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,7 +27,7 @@ const (
 func newHTTPClient(ctx context.Context, service string, opts []option.ClientOption) (*http.Client, error) {
 	// The client lives as long as the cached Session, past the reconcile
 	// that built it.
-	hc, _, err := htransport.NewClient(context.WithoutCancel(ctx), append(opts, option.WithUserAgent("stowage"))...)
+	hc, _, err := htransport.NewClient(context.WithoutCancel(ctx), append(slices.Clone(opts), option.WithUserAgent("stowage"))...)
 	if err != nil {
 		return nil, err
 	}
