@@ -82,9 +82,10 @@ type BucketClaimStatus struct {
 // +kubebuilder:printcolumn:name="RECLAIM",type="string",JSONPath=".status.reclaimPolicy"
 // +kubebuilder:printcolumn:name="READY",type="string",JSONPath=".status.conditions[?(@.type=='Ready')].status"
 // +kubebuilder:printcolumn:name="SYNCED",type="string",JSONPath=".status.conditions[?(@.type=='Synced')].status"
+// +kubebuilder:printcolumn:name="SECRET",type="string",JSONPath=".spec.writeConnectionSecretToRef.name",priority=1
 // +kubebuilder:printcolumn:name="AGE",type="date",JSONPath=".metadata.creationTimestamp"
 // +kubebuilder:subresource:status
-// +kubebuilder:resource:scope=Namespaced,shortName=bucketclaim,categories={claim,stowage}
+// +kubebuilder:resource:scope=Namespaced,shortName=bucketclaim,categories={crossplane,claim,stowage}
 type BucketClaim struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
