@@ -67,8 +67,9 @@ type DatabaseClaimSpec struct {
 	ReclaimPolicy *ReclaimPolicy `json:"reclaimPolicy,omitempty"`
 
 	// WriteConnectionSecretToRef is the Secret in the claim's namespace that
-	// receives engine, host, port, database, username, password, uri and
-	// jdbcUrl.
+	// receives engine, host, port, database, username, password, uri,
+	// jdbcUrl and caCert, and the service binding keys type, provider and
+	// jdbc-url. Its type is servicebinding.io/<type>.
 	WriteConnectionSecretToRef xpv2.LocalSecretReference `json:"writeConnectionSecretToRef"`
 }
 

@@ -32,7 +32,9 @@ type BucketClaimSpec struct {
 	ReclaimPolicy *ReclaimPolicy `json:"reclaimPolicy,omitempty"`
 
 	// WriteConnectionSecretToRef is the Secret in the claim's namespace that
-	// receives provider, bucket, region, endpoint and url.
+	// receives provider, bucket, region, endpoint, url and connectionString,
+	// and the service binding key type (bucket). Its type is
+	// servicebinding.io/bucket.
 	WriteConnectionSecretToRef xpv2.LocalSecretReference `json:"writeConnectionSecretToRef"`
 }
 
