@@ -602,7 +602,8 @@ func (r *reconciler) observe(ctx context.Context, cr claimObject, objs []client.
 		var p *secretPending
 		switch {
 		case errors.As(err, &p):
-			// The managed resource publishes it right after it is Ready.
+			// The managed resources publish their secrets right after they
+			// are Ready; the claim is Ready once its own is complete.
 			o.Ready, o.NotReady = false, p.Error()
 		case errors.As(err, &b):
 			// Never advertise a Secret this claim does not control.
