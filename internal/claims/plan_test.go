@@ -35,6 +35,9 @@ func (twoStep) Update(client.Object, client.Object) (bool, []string) { return fa
 func (t twoStep) Plan(c *dbv1.DatabaseClaim, _ *dbv1.DatabaseClass, existing []client.Object) (translate.Plan, error) {
 	first := &rdsv1.DBInstance{TypeMeta: metav1.TypeMeta{APIVersion: rdsv1.SchemeGroupVersion.String(), Kind: "DBInstance"}, ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: "first"}}
 	second := &s3v1.Bucket{TypeMeta: metav1.TypeMeta{APIVersion: s3v1.SchemeGroupVersion.String(), Kind: "Bucket"}, ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: "second"}}
+	// The database publishes a complete connection secret, without which
+	// the claim is not Ready.
+	first.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: "first-conn"}
 	if t.dropFirst {
 		return translate.Plan{Resources: []client.Object{second}}, nil
 	}
@@ -55,8 +58,11 @@ func TestPlansMakeResourcesInOrderAndRemoveWhatIsNotWanted(t *testing.T) {
 	// A Delete class, so a dropped resource would delete its cloud object
 	// unless it is released first.
 	objs[0].(*dbv1.DatabaseClass).Spec.ReclaimPolicy = dbv1.ReclaimDelete
-	// Only the class and the claim: the translation makes the rest.
-	c := fake.NewClientBuilder().WithScheme(s).WithObjects(objs[0], objs[1]).
+	// Only the class, the claim and the connection secret the first
+	// resource will publish: the translation makes the rest.
+	conn := objs[3].(*corev1.Secret).DeepCopy()
+	conn.Name = "first-conn"
+	c := fake.NewClientBuilder().WithScheme(s).WithObjects(objs[0], objs[1], conn).
 		WithStatusSubresource(&dbv1.DatabaseClaim{}, &rdsv1.DBInstance{}, &s3v1.Bucket{}).Build()
 	tr := &twoStep{}
 	reg := &translate.Registry{}

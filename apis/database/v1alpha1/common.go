@@ -75,6 +75,23 @@ func (c *DatabaseClaim) GetConnectionSecretName() string {
 	return c.Spec.WriteConnectionSecretToRef.Name
 }
 
+// GetBindingName is the Secret status.binding names, or "" while unset.
+func (c *DatabaseClaim) GetBindingName() string {
+	if c.Status.Binding == nil {
+		return ""
+	}
+	return c.Status.Binding.Name
+}
+
+// SetBindingName sets status.binding to the Secret name; "" unsets it.
+func (c *DatabaseClaim) SetBindingName(name string) {
+	if name == "" {
+		c.Status.Binding = nil
+		return
+	}
+	c.Status.Binding = &BindingReference{Name: name}
+}
+
 // IsDefault reports whether claims without a className bind to the class.
 func (c *DatabaseClass) IsDefault() bool { return c.Spec.Default }
 

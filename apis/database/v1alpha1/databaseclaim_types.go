@@ -67,8 +67,9 @@ type DatabaseClaimSpec struct {
 	ReclaimPolicy *ReclaimPolicy `json:"reclaimPolicy,omitempty"`
 
 	// WriteConnectionSecretToRef is the Secret in the claim's namespace that
-	// receives engine, host, port, database, username, password, uri and
-	// jdbcUrl.
+	// receives engine, host, port, database, username, password, uri,
+	// jdbcUrl and caCert, and the service binding keys type, provider and
+	// jdbc-url. Its type is servicebinding.io/<type>.
 	WriteConnectionSecretToRef xpv2.LocalSecretReference `json:"writeConnectionSecretToRef"`
 }
 
@@ -108,9 +109,26 @@ type DatabaseClaimStatus struct {
 	// ResourceRefs are the managed resources this claim created.
 	// +optional
 	ResourceRefs []ResourceReference `json:"resourceRefs,omitempty"`
+
+	// Binding names the claim's connection Secret once it is written and
+	// complete, making the claim a Provisioned Service of the Service
+	// Binding Specification for Kubernetes (servicebinding.io): a
+	// ServiceBinding can name the claim, and the Secret it names has type
+	// servicebinding.io/<type> and the keys type and provider. Unset while
+	// the Secret is not there yet.
+	// +optional
+	Binding *BindingReference `json:"binding,omitempty"`
+}
+
+// A BindingReference names a Secret in the claim's namespace, as a
+// Provisioned Service's status.binding does.
+type BindingReference struct {
+	// Name of the Secret.
+	Name string `json:"name"`
 }
 
 // +kubebuilder:object:root=true
+// +kubebuilder:metadata:labels="servicebinding.io/provisioned-service=true"
 
 // A DatabaseClaim asks for a database; a DatabaseClass decides where and how
 // it is made.

@@ -32,7 +32,9 @@ type BucketClaimSpec struct {
 	ReclaimPolicy *ReclaimPolicy `json:"reclaimPolicy,omitempty"`
 
 	// WriteConnectionSecretToRef is the Secret in the claim's namespace that
-	// receives provider, bucket, region, endpoint and url.
+	// receives provider, bucket, region, endpoint, url and connectionString,
+	// and the service binding key type (bucket). Its type is
+	// servicebinding.io/bucket.
 	WriteConnectionSecretToRef xpv2.LocalSecretReference `json:"writeConnectionSecretToRef"`
 }
 
@@ -72,9 +74,26 @@ type BucketClaimStatus struct {
 	// ResourceRefs are the managed resources this claim created.
 	// +optional
 	ResourceRefs []ResourceReference `json:"resourceRefs,omitempty"`
+
+	// Binding names the claim's connection Secret once it is written and
+	// complete, making the claim a Provisioned Service of the Service
+	// Binding Specification for Kubernetes (servicebinding.io): a
+	// ServiceBinding can name the claim, and the Secret it names has type
+	// servicebinding.io/bucket and the keys type and provider. Unset while
+	// the Secret is not there yet.
+	// +optional
+	Binding *BindingReference `json:"binding,omitempty"`
+}
+
+// A BindingReference names a Secret in the claim's namespace, as a
+// Provisioned Service's status.binding does.
+type BindingReference struct {
+	// Name of the Secret.
+	Name string `json:"name"`
 }
 
 // +kubebuilder:object:root=true
+// +kubebuilder:metadata:labels="servicebinding.io/provisioned-service=true"
 
 // A BucketClaim asks for an object storage bucket; a BucketClass decides
 // where and how it is made.

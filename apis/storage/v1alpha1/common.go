@@ -73,6 +73,23 @@ func (c *BucketClaim) SetReclaimPolicy(p string) { c.Status.ReclaimPolicy = Recl
 // GetConnectionSecretName is the Secret the claim's connection details go to.
 func (c *BucketClaim) GetConnectionSecretName() string { return c.Spec.WriteConnectionSecretToRef.Name }
 
+// GetBindingName is the Secret status.binding names, or "" while unset.
+func (c *BucketClaim) GetBindingName() string {
+	if c.Status.Binding == nil {
+		return ""
+	}
+	return c.Status.Binding.Name
+}
+
+// SetBindingName sets status.binding to the Secret name; "" unsets it.
+func (c *BucketClaim) SetBindingName(name string) {
+	if name == "" {
+		c.Status.Binding = nil
+		return
+	}
+	c.Status.Binding = &BindingReference{Name: name}
+}
+
 // IsDefault reports whether claims without a className bind to the class.
 func (c *BucketClass) IsDefault() bool { return c.Spec.Default }
 
