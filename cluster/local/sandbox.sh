@@ -144,10 +144,27 @@ echo "From the managed resources applied directly:"
 show_secret shop assets-bucket
 show_secret shop orders-db-conn
 
+say "Service binding of the orders claim"
+# What an application bound to the claim sees under $SERVICE_BINDING_ROOT
+# (a ServiceBinding, or the Secret mounted there): one file per key. The
+# claim's status.binding names the Secret; hack/binding-dir.sh writes it
+# out as kubelet would.
+BINDINGS=$STATE/bindings
+hack/binding-dir.sh shop orders "$BINDINGS"
+for f in "$BINDINGS"/orders/*; do
+  case ${f##*/} in
+    password) v='********' ;;
+    caCert) v="($(wc -c <"$f") bytes)" ;;
+    *) v=$(sed -E 's#(://[^:/]+:)[^@]+@#\1********@#' "$f") ;;
+  esac
+  printf '    %s = %s\n' "$f" "$v"
+done
+
 say "Sandbox is running"
 cat <<MSG
   export KUBECONFIG=$KUBECONFIG
   kubectl get claim -A
   kubectl get managed -A
+  SERVICE_BINDING_ROOT=$BINDINGS hack/binding-dir.sh shop orders   # a claim's binding directory
   Stop everything with: make sandbox-stop
 MSG

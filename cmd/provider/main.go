@@ -12,8 +12,6 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -24,6 +22,7 @@ import (
 
 	"github.com/stowage-dev/stowage/apis"
 	stowage "github.com/stowage-dev/stowage/internal/controller"
+	"github.com/stowage-dev/stowage/internal/mrsetup"
 	"github.com/stowage-dev/stowage/internal/providerconfig"
 )
 
@@ -67,9 +66,11 @@ func main() {
 	kingpin.FatalIfError(mgr.AddHealthzCheck("healthz", healthz.Ping), "Cannot add health check")
 	kingpin.FatalIfError(mgr.AddReadyzCheck("readyz", healthz.Ping), "Cannot add ready check")
 
-	mrMetrics := managed.NewMRMetricRecorder()
-	stateMetrics := statemetrics.NewMRStateMetrics()
-	metrics.Registry.MustRegister(mrMetrics, stateMetrics)
+	// Served on the manager's metrics endpoint with controller-runtime's own
+	// (controller_runtime_reconcile_*, workqueue_*) and the cloud API call
+	// metrics (internal/cloudmetrics).
+	metricOptions, err := mrsetup.MetricOptions(metrics.Registry, *pollStateEvery)
+	kingpin.FatalIfError(err, "Cannot register managed resource metrics")
 
 	o := controller.Options{
 		Logger:                  log,
@@ -77,11 +78,7 @@ func main() {
 		PollInterval:            *pollInterval,
 		GlobalRateLimiter:       ratelimiter.NewGlobal(*maxReconcile),
 		Features:                &feature.Flags{},
-		MetricOptions: &controller.MetricOptions{
-			PollStateMetricInterval: *pollStateEvery,
-			MRMetrics:               mrMetrics,
-			MRStateMetrics:          stateMetrics,
-		},
+		MetricOptions:           metricOptions,
 	}
 	o.Features.Enable(feature.EnableBetaManagementPolicies)
 	if *allowAmbient {

@@ -26,8 +26,18 @@ func (bucketKind) NewClaim() claimObject           { return &storagev1.BucketCla
 func (bucketKind) NewClass() classObject           { return &storagev1.BucketClass{} }
 func (bucketKind) NewClaimList() client.ObjectList { return &storagev1.BucketClaimList{} }
 func (bucketKind) NewClassList() client.ObjectList { return &storagev1.BucketClassList{} }
-func (bucketKind) MergeSecrets(parts ...map[string][]byte) map[string][]byte {
+
+// MergeSecrets: a bucket's provider, the cloud, comes from its managed
+// resources, which have always published it.
+func (bucketKind) MergeSecrets(_ string, parts ...map[string][]byte) map[string][]byte {
 	return contract.MergeBucket(parts...)
+}
+func (bucketKind) SecretKeys() []string { return contract.BucketKeys }
+func (k bucketKind) Cloud(refs []client.Object) string {
+	if len(refs) == 0 {
+		return ""
+	}
+	return k.reg.Cloud(refs[0])
 }
 func (k bucketKind) Types() []client.Object { return k.reg.BucketTypes() }
 

@@ -34,6 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/stowage-dev/stowage/internal/claims/translate"
+	"github.com/stowage-dev/stowage/internal/contract"
 )
 
 // Finalizer keeps a claim until its managed resources are deleted or
@@ -67,6 +68,17 @@ const (
 	ReasonUnbound            xpv2.ConditionReason = "Unbound"
 	ReasonWaiting            xpv2.ConditionReason = "WaitingForResources"
 	ReasonResourceNotSynced  xpv2.ConditionReason = "ManagedResourceNotSynced"
+	ReasonGenerationPending  xpv2.ConditionReason = "ManagedResourceGenerationNotObserved"
+)
+
+// kstatus's condition types (sigs.k8s.io/cli-utils/pkg/kstatus), which
+// kubectl wait, Flux and Argo CD read to tell whether to keep waiting:
+// Reconciling=True while the claim is on its way, Stalled=True when it
+// cannot get there without someone changing something. Both are False
+// otherwise; Ready and Synced stay as Crossplane has them.
+const (
+	TypeReconciling xpv2.ConditionType = "Reconciling"
+	TypeStalled     xpv2.ConditionType = "Stalled"
 )
 
 // Reclaim policies, as classes and claims spell them.
@@ -117,6 +129,12 @@ type claimObject interface {
 	GetReclaimPolicy() string
 	SetReclaimPolicy(string)
 	GetConnectionSecretName() string
+	GetObservedGeneration() int64
+	SetObservedGeneration(int64)
+	// GetBindingName and SetBindingName read and write status.binding, the
+	// Secret the claim advertises as a Provisioned Service.
+	GetBindingName() string
+	SetBindingName(string)
 }
 
 // A classObject is a DatabaseClass or a BucketClass.
@@ -171,8 +189,12 @@ type kind interface {
 	SetStatus(c claimObject, refs []client.Object)
 	// MergeSecrets merges the connection details of the claim's managed
 	// resources into the claim's secret (contract.MergeDatabase or
-	// MergeBucket).
-	MergeSecrets(parts ...map[string][]byte) map[string][]byte
+	// MergeBucket); cloud is the binding's provider.
+	MergeSecrets(cloud string, parts ...map[string][]byte) map[string][]byte
+	// SecretKeys are the keys a complete claim secret has.
+	SecretKeys() []string
+	// Cloud is the cloud whose translation made the managed resources.
+	Cloud(refs []client.Object) string
 	Types() []client.Object
 }
 
@@ -240,6 +262,7 @@ func setup(mgr ctrl.Manager, o controller.Options, k kind) error {
 	name := "claims/" + strings.ToLower(k.Kind())
 	r := &reconciler{
 		client: mgr.GetClient(),
+		reader: mgr.GetAPIReader(),
 		kind:   k,
 		record: event.NewAPIRecorder(mgr.GetEventRecorderFor(name)),
 		log:    o.Logger.WithValues("controller", name),
@@ -273,6 +296,9 @@ func setup(mgr ctrl.Manager, o controller.Options, k kind) error {
 
 type reconciler struct {
 	client client.Client
+	// reader reads from the API server, past the cache, where a stale read
+	// would do harm (replacing a Secret); client when nil.
+	reader client.Reader
 	kind   kind
 	record event.Recorder
 	log    logging.Logger
@@ -386,6 +412,9 @@ func (r *reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 
 	before := r.kind.Status(cr)
 	res, err := r.sync(ctx, cr)
+	// sync may have bound the claim (a spec update): the generation it
+	// acted on is the one the claim has now.
+	cr.SetObservedGeneration(cr.GetGeneration())
 	// Status is written only when this reconcile changed it.
 	if !equality.Semantic.DeepEqual(before, r.kind.Status(cr)) {
 		if uerr := r.client.Status().Update(ctx, cr); uerr != nil && err == nil {
@@ -533,6 +562,7 @@ type managedState struct {
 	Ready             bool
 	NotReady          string // why not, when not Ready
 	NotSynced         string // why some cannot sync, or ""
+	Pending           string // which have not acted on their latest spec yet, or ""
 	ConnectionSecrets []string
 }
 
@@ -543,7 +573,7 @@ func readState(objs []client.Object, waiting string) managedState {
 	if len(objs) == 0 && waiting == "" {
 		st.NotReady = "waiting for the managed resources"
 	}
-	var notSynced []string
+	var notSynced, pending []string
 	for _, o := range objs {
 		mr, ok := o.(resource.Managed)
 		if !ok {
@@ -562,8 +592,15 @@ func readState(objs []client.Object, waiting string) managedState {
 			}
 			st.Ready = false
 		}
-		if c := mr.GetCondition(xpv2.TypeSynced); c.Status == corev1.ConditionFalse {
+		c := mr.GetCondition(xpv2.TypeSynced)
+		if c.Status == corev1.ConditionFalse {
 			notSynced = append(notSynced, fmt.Sprintf("%s %s is not synced: %s", kind, o.GetName(), c.Message))
+		}
+		// The managed reconciler stamps its conditions with the generation
+		// it acted on; an older one means a spec change (the claim's, just
+		// applied) is not in the cloud yet, whatever Ready says.
+		if g := o.GetGeneration(); c.Status != corev1.ConditionFalse && c.ObservedGeneration < g {
+			pending = append(pending, fmt.Sprintf("%s %s has not acted on generation %d yet", kind, o.GetName(), g))
 		}
 		if w, ok := o.(interface {
 			GetWriteConnectionSecretToReference() *xpv2.LocalSecretReference
@@ -574,6 +611,7 @@ func readState(objs []client.Object, waiting string) managedState {
 		}
 	}
 	st.NotSynced = strings.Join(notSynced, "; ")
+	st.Pending = strings.Join(pending, "; ")
 	return st
 }
 
@@ -582,17 +620,28 @@ func readState(objs []client.Object, waiting string) managedState {
 func (r *reconciler) observe(ctx context.Context, cr claimObject, objs []client.Object, waiting string, notApplied []string) (reconcile.Result, error) {
 	o := readState(objs, waiting)
 	r.kind.SetStatus(cr, objs)
+	written := false
 	if o.Ready {
-		err := r.writeSecret(ctx, cr, o)
+		err := r.writeSecret(ctx, cr, o, r.kind.Cloud(objs))
 		var b *blocked
 		var p *secretPending
 		switch {
 		case errors.As(err, &p):
-			// The managed resource publishes it right after it is Ready.
+			// The managed resources publish their secrets right after they
+			// are Ready; the claim is Ready once its own is complete.
 			o.Ready, o.NotReady = false, p.Error()
 		case errors.As(err, &b):
+			// Never advertise a Secret this claim does not control.
+			cr.SetBindingName("")
 			return r.block(cr, b), nil
 		case err != nil:
+			return r.failed(cr, err)
+		default:
+			written = true
+		}
+	}
+	if !written {
+		if err := r.keepBinding(ctx, cr); err != nil {
 			return r.failed(cr, err)
 		}
 	}
@@ -612,6 +661,7 @@ func (r *reconciler) observe(ctx context.Context, cr claimObject, objs []client.
 	default:
 		cr.SetConditions(xpv2.ReconcileSuccess())
 	}
+	setProgress(cr, o.Pending)
 	// Poll: connection secrets are not watched.
 	return reconcile.Result{RequeueAfter: r.pollInterval(o.Ready)}, nil
 }
@@ -642,7 +692,31 @@ func (r *reconciler) wait(ctx context.Context, cr claimObject, owned []resource.
 // block sets Synced=False for a reason that needs someone to act.
 func (r *reconciler) block(cr claimObject, b *blocked) reconcile.Result {
 	r.setSynced(cr, corev1.ConditionFalse, b.reason, b.msg)
+	cr.SetConditions(
+		xpv2.Condition{Type: TypeStalled, Status: corev1.ConditionTrue, Reason: b.reason, Message: b.msg, LastTransitionTime: metav1.Now()},
+		xpv2.Condition{Type: TypeReconciling, Status: corev1.ConditionFalse, Reason: b.reason, LastTransitionTime: metav1.Now()},
+	)
 	return reconcile.Result{RequeueAfter: r.pollInterval(false)}
+}
+
+// setProgress sets Reconciling and Stalled from Ready and Synced: a claim
+// that is not Ready, not Synced, or whose managed resources have not acted
+// on their latest spec (pending) is still reconciling. A claim only stalls
+// through block.
+func setProgress(cr claimObject, pending string) {
+	ready, synced := cr.GetCondition(xpv2.TypeReady), cr.GetCondition(xpv2.TypeSynced)
+	rec := xpv2.Condition{Type: TypeReconciling, Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now()}
+	switch {
+	case ready.Status != corev1.ConditionTrue:
+		rec.Reason, rec.Message = ready.Reason, ready.Message
+	case synced.Status != corev1.ConditionTrue:
+		rec.Reason, rec.Message = synced.Reason, synced.Message
+	case pending != "":
+		rec.Reason, rec.Message = ReasonGenerationPending, pending
+	default:
+		rec.Status, rec.Reason = corev1.ConditionFalse, xpv2.ReasonAvailable
+	}
+	cr.SetConditions(rec, xpv2.Condition{Type: TypeStalled, Status: corev1.ConditionFalse, Reason: rec.Reason, LastTransitionTime: metav1.Now()})
 }
 
 // failed records an error as Synced=False and returns it, so the claim is
@@ -652,6 +726,8 @@ func (r *reconciler) failed(cr claimObject, err error) (reconcile.Result, error)
 		return reconcile.Result{}, err
 	}
 	r.setSynced(cr, corev1.ConditionFalse, xpv2.ReasonReconcileError, err.Error())
+	// Retried with backoff: still on its way, not stalled.
+	setProgress(cr, "")
 	return reconcile.Result{}, err
 }
 
@@ -799,34 +875,40 @@ func (r *reconciler) apply(ctx context.Context, cr claimObject, tr translate.Com
 }
 
 // writeSecret writes the claim's connection secret from the contract keys of
-// the managed resources' connection secrets.
-func (r *reconciler) writeSecret(ctx context.Context, cr claimObject, o managedState) error {
+// the managed resources' connection secrets, once they make a complete one,
+// and advertises it in status.binding. The Secret's type is
+// servicebinding.io/<type>; a Secret of this claim of another type (Opaque,
+// as versions before service bindings wrote it) is replaced, since a
+// Secret's type cannot change.
+func (r *reconciler) writeSecret(ctx context.Context, cr claimObject, o managedState, cloud string) error {
 	parts := make([]map[string][]byte, 0, len(o.ConnectionSecrets))
 	for _, name := range o.ConnectionSecrets {
 		s := &corev1.Secret{}
 		err := r.client.Get(ctx, types.NamespacedName{Namespace: cr.GetNamespace(), Name: name}, s)
 		if kerrors.IsNotFound(err) {
-			return &secretPending{name: name}
+			return &secretPending{msg: "waiting for connection secret " + name + " of the managed resources"}
 		}
 		if err != nil {
 			return fmt.Errorf("cannot read connection secret %s: %w", name, err)
 		}
 		parts = append(parts, s.Data)
 	}
-	data := r.kind.MergeSecrets(parts...)
+	data := r.kind.MergeSecrets(cloud, parts...)
+	// A binding Secret must be complete when it is advertised: an
+	// application bound to it reads every key once, when it starts.
+	if missing := contract.Missing(r.kind.SecretKeys(), data); len(missing) > 0 {
+		return &secretPending{msg: "waiting for the managed resources to publish " + strings.Join(missing, ", ")}
+	}
+	typ := corev1.SecretType(contract.SecretType(data))
 	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: cr.GetNamespace(), Name: strings.TrimSpace(cr.GetConnectionSecretName())}}
 	err := r.client.Get(ctx, client.ObjectKeyFromObject(s), s)
 	switch {
 	case kerrors.IsNotFound(err):
-		s.Type = corev1.SecretTypeOpaque
-		s.Data = data
-		if err := controllerutil.SetControllerReference(cr, s, r.client.Scheme()); err != nil {
-			return err
-		}
-		if err := r.client.Create(ctx, s); err != nil {
+		if err := r.createSecret(ctx, cr, s, typ, data); err != nil {
 			return err
 		}
 		r.record.Event(cr, event.Normal("WroteConnectionSecret", "wrote connection secret "+s.Name))
+		cr.SetBindingName(s.Name)
 		return nil
 	case err != nil:
 		return err
@@ -834,19 +916,119 @@ func (r *reconciler) writeSecret(ctx context.Context, cr claimObject, o managedS
 	if !metav1.IsControlledBy(s, cr) {
 		return &blocked{ReasonConflict, fmt.Sprintf("Secret %s already exists and is not controlled by this claim; it will not be overwritten", s.Name)}
 	}
-	if equalData(s.Data, data) {
+	if s.Type != typ {
+		if err := r.replaceSecret(ctx, cr, s, typ, data); err != nil {
+			return err
+		}
+		cr.SetBindingName(s.Name)
 		return nil
 	}
+	if !equalData(s.Data, data) {
+		s.Data = data
+		if err := r.client.Update(ctx, s); err != nil {
+			return err
+		}
+	}
+	cr.SetBindingName(s.Name)
+	return nil
+}
+
+// createSecret creates the claim's connection secret s, controlled by the
+// claim.
+func (r *reconciler) createSecret(ctx context.Context, cr claimObject, s *corev1.Secret, typ corev1.SecretType, data map[string][]byte) error {
+	s.Type = typ
 	s.Data = data
-	return r.client.Update(ctx, s)
+	if err := controllerutil.SetControllerReference(cr, s, r.client.Scheme()); err != nil {
+		return err
+	}
+	return r.client.Create(ctx, s)
 }
 
-// secretPending says a managed resource's connection secret is not there yet.
-type secretPending struct{ name string }
-
-func (e *secretPending) Error() string {
-	return "waiting for connection secret " + e.name + " of the managed resources"
+// replaceSecret replaces old, the claim's connection secret, whose type is
+// not typ, by one of type typ with data. A Secret's type is immutable, so
+// this is a delete and a create: between the two, an application sees no
+// Secret (a pod starting then waits for it; a running pod keeps the files
+// of its mounted volume, and kubelet updates them once the new Secret is
+// there). It happens once per claim, when a version that writes
+// servicebinding.io types first meets a Secret an earlier version wrote as
+// Opaque. Only a Secret this claim controls is ever replaced: old is read
+// again past the cache, and deleted only if that exact object (UID and
+// resourceVersion) still is the claim's and still has the old type.
+func (r *reconciler) replaceSecret(ctx context.Context, cr claimObject, old *corev1.Secret, typ corev1.SecretType, data map[string][]byte) error {
+	reader := r.reader
+	if reader == nil {
+		reader = r.client
+	}
+	cur := &corev1.Secret{}
+	err := reader.Get(ctx, client.ObjectKeyFromObject(old), cur)
+	if kerrors.IsNotFound(err) {
+		// Gone already (the cache was behind): make it anew.
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: old.Namespace, Name: old.Name, Labels: old.Labels, Annotations: old.Annotations}}
+		return r.createSecret(ctx, cr, s, typ, data)
+	}
+	if err != nil {
+		return err
+	}
+	if !metav1.IsControlledBy(cur, cr) {
+		return &blocked{ReasonConflict, fmt.Sprintf("Secret %s already exists and is not controlled by this claim; it will not be overwritten", cur.Name)}
+	}
+	if cur.Type == typ {
+		// Replaced already; the cache was behind.
+		return nil
+	}
+	if cur.DeletionTimestamp != nil {
+		return &secretPending{msg: fmt.Sprintf("waiting for connection secret %s (type %s) to be deleted, to write it again as type %s", cur.Name, cur.Type, typ)}
+	}
+	pre := metav1.Preconditions{UID: &cur.UID, ResourceVersion: &cur.ResourceVersion}
+	if err := r.client.Delete(ctx, cur, client.Preconditions(pre)); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("cannot replace connection secret %s: %w", cur.Name, err)
+	}
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: cur.Namespace, Name: cur.Name, Labels: cur.Labels, Annotations: cur.Annotations}}
+	err = r.createSecret(ctx, cr, s, typ, data)
+	if kerrors.IsAlreadyExists(err) {
+		// Deleted, but not gone yet (a finalizer): the next reconcile
+		// writes it.
+		return &secretPending{msg: fmt.Sprintf("waiting for connection secret %s (type %s) to be deleted, to write it again as type %s", cur.Name, cur.Type, typ)}
+	}
+	if err != nil {
+		return fmt.Errorf("deleted connection secret %s of type %s to write it as type %s, but cannot create it: %w", cur.Name, cur.Type, typ, err)
+	}
+	r.record.Event(cr, event.Normal("ReplacedConnectionSecret", fmt.Sprintf("connection secret %s had type %s and was replaced by one of type %s (a Secret's type cannot change): applications saw no Secret for a moment", s.Name, cur.Type, typ)))
+	return nil
 }
+
+// keepBinding keeps status.binding while the claim's connection secret is
+// there, complete, controlled by the claim and of a service binding type,
+// and unsets it otherwise, when this reconcile did not write the Secret
+// (the managed resources are not ready, or not all published yet).
+func (r *reconciler) keepBinding(ctx context.Context, cr claimObject) error {
+	name := strings.TrimSpace(cr.GetConnectionSecretName())
+	s := &corev1.Secret{}
+	err := r.client.Get(ctx, types.NamespacedName{Namespace: cr.GetNamespace(), Name: name}, s)
+	if kerrors.IsNotFound(err) {
+		cr.SetBindingName("")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ok := metav1.IsControlledBy(s, cr) && s.DeletionTimestamp == nil &&
+		strings.HasPrefix(string(s.Type), contract.SecretTypePrefix) &&
+		len(contract.Missing(r.kind.SecretKeys(), s.Data)) == 0
+	if ok {
+		cr.SetBindingName(name)
+	} else {
+		cr.SetBindingName("")
+	}
+	return nil
+}
+
+// secretPending says the claim's connection secret cannot be written yet: a
+// managed resource's connection secret is not there, or not complete, or
+// the claim's old Secret is still being deleted.
+type secretPending struct{ msg string }
+
+func (e *secretPending) Error() string { return e.msg }
 
 func equalData(a, b map[string][]byte) bool {
 	if len(a) != len(b) {

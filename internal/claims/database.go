@@ -27,8 +27,15 @@ func (databaseKind) NewClaim() claimObject           { return &dbv1.DatabaseClai
 func (databaseKind) NewClass() classObject           { return &dbv1.DatabaseClass{} }
 func (databaseKind) NewClaimList() client.ObjectList { return &dbv1.DatabaseClaimList{} }
 func (databaseKind) NewClassList() client.ObjectList { return &dbv1.DatabaseClassList{} }
-func (databaseKind) MergeSecrets(parts ...map[string][]byte) map[string][]byte {
-	return contract.MergeDatabase(parts...)
+func (databaseKind) MergeSecrets(cloud string, parts ...map[string][]byte) map[string][]byte {
+	return contract.MergeDatabase(cloud, parts...)
+}
+func (databaseKind) SecretKeys() []string { return contract.DatabaseKeys }
+func (k databaseKind) Cloud(refs []client.Object) string {
+	if len(refs) == 0 {
+		return ""
+	}
+	return k.reg.Cloud(refs[0])
 }
 func (k databaseKind) Types() []client.Object { return k.reg.DatabaseTypes() }
 

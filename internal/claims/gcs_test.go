@@ -76,10 +76,12 @@ func TestBucketClaimOnGoogle(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Every key of the contract, and no other; connectionString is empty:
-	// Cloud Storage hands out no credentials with a bucket.
+	// Cloud Storage hands out no credentials with a bucket. The binding's
+	// type is bucket, its provider gcp.
 	want := map[string]string{
 		contract.KeyProvider: "gcp", contract.KeyBucket: name, contract.KeyRegion: "europe-west1",
 		contract.KeyEndpoint: gcsCloud.Counter.URL, contract.KeyURL: "gs://" + name, contract.KeyConnectionString: "",
+		contract.KeyType: "bucket",
 	}
 	got := map[string]string{}
 	for k, v := range s.Data {

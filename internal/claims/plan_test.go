@@ -35,6 +35,9 @@ func (twoStep) Update(client.Object, client.Object) (bool, []string) { return fa
 func (t twoStep) Plan(c *dbv1.DatabaseClaim, _ *dbv1.DatabaseClass, existing []client.Object) (translate.Plan, error) {
 	first := &rdsv1.DBInstance{TypeMeta: metav1.TypeMeta{APIVersion: rdsv1.SchemeGroupVersion.String(), Kind: "DBInstance"}, ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: "first"}}
 	second := &s3v1.Bucket{TypeMeta: metav1.TypeMeta{APIVersion: s3v1.SchemeGroupVersion.String(), Kind: "Bucket"}, ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: "second"}}
+	// The database publishes a complete connection secret, without which
+	// the claim is not Ready.
+	first.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: "first-conn"}
 	if t.dropFirst {
 		return translate.Plan{Resources: []client.Object{second}}, nil
 	}
@@ -55,8 +58,11 @@ func TestPlansMakeResourcesInOrderAndRemoveWhatIsNotWanted(t *testing.T) {
 	// A Delete class, so a dropped resource would delete its cloud object
 	// unless it is released first.
 	objs[0].(*dbv1.DatabaseClass).Spec.ReclaimPolicy = dbv1.ReclaimDelete
-	// Only the class and the claim: the translation makes the rest.
-	c := fake.NewClientBuilder().WithScheme(s).WithObjects(objs[0], objs[1]).
+	// Only the class, the claim and the connection secret the first
+	// resource will publish: the translation makes the rest.
+	conn := objs[3].(*corev1.Secret).DeepCopy()
+	conn.Name = "first-conn"
+	c := fake.NewClientBuilder().WithScheme(s).WithObjects(objs[0], objs[1], conn).
 		WithStatusSubresource(&dbv1.DatabaseClaim{}, &rdsv1.DBInstance{}, &s3v1.Bucket{}).Build()
 	tr := &twoStep{}
 	reg := &translate.Registry{}
@@ -148,21 +154,29 @@ func TestReadState(t *testing.T) {
 		b.SetConditions(xpv2.Creating(), xpv2.ReconcileError(errBoom))
 		return b
 	}
+	edited := func(name string, generation, observed int64) client.Object {
+		b := &s3v1.Bucket{TypeMeta: metav1.TypeMeta{Kind: "Bucket"}, ObjectMeta: metav1.ObjectMeta{Name: name, Generation: generation}}
+		b.SetConditions(xpv2.Available(), xpv2.ReconcileSuccess().WithObservedGeneration(observed))
+		b.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: name + "-conn"}
+		return b
+	}
 	cases := map[string]struct {
 		reason  string
 		objs    []client.Object
 		waiting string
 		want    managedState
 	}{
-		"AllReady": {reason: "every resource ready: the claim is", objs: []client.Object{ready("a"), ready("b")}, want: managedState{Ready: true, ConnectionSecrets: []string{"a-conn", "b-conn"}}},
-		"Waiting":  {reason: "a plan that waits is never ready", objs: []client.Object{ready("a")}, waiting: "b waits for a", want: managedState{NotReady: "b waits for a", ConnectionSecrets: []string{"a-conn"}}},
-		"OneStuck": {reason: "the first resource not ready says why, and every one not synced is named", objs: []client.Object{ready("a"), stuck("b")}, want: managedState{NotReady: "Bucket b is not ready: Creating", NotSynced: "Bucket b is not synced: boom", ConnectionSecrets: []string{"a-conn"}}},
-		"Nothing":  {reason: "no resources yet", want: managedState{NotReady: "waiting for the managed resources"}},
+		"EditNotActedOn": {reason: "a resource whose Synced is of an older generation has a spec change not in the cloud yet", objs: []client.Object{edited("a", 3, 3), edited("b", 3, 2)}, want: managedState{Ready: true, Pending: "Bucket b has not acted on generation 3 yet", ConnectionSecrets: []string{"a-conn", "b-conn"}}},
+		"EditActedOn":    {reason: "Synced of the resource's generation: nothing pending", objs: []client.Object{edited("a", 3, 3)}, want: managedState{Ready: true, ConnectionSecrets: []string{"a-conn"}}},
+		"AllReady":       {reason: "every resource ready: the claim is", objs: []client.Object{ready("a"), ready("b")}, want: managedState{Ready: true, ConnectionSecrets: []string{"a-conn", "b-conn"}}},
+		"Waiting":        {reason: "a plan that waits is never ready", objs: []client.Object{ready("a")}, waiting: "b waits for a", want: managedState{NotReady: "b waits for a", ConnectionSecrets: []string{"a-conn"}}},
+		"OneStuck":       {reason: "the first resource not ready says why, and every one not synced is named", objs: []client.Object{ready("a"), stuck("b")}, want: managedState{NotReady: "Bucket b is not ready: Creating", NotSynced: "Bucket b is not synced: boom", ConnectionSecrets: []string{"a-conn"}}},
+		"Nothing":        {reason: "no resources yet", want: managedState{NotReady: "waiting for the managed resources"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			got := readState(tc.objs, tc.waiting)
-			if got.Ready != tc.want.Ready || got.NotReady != tc.want.NotReady || got.NotSynced != tc.want.NotSynced || len(got.ConnectionSecrets) != len(tc.want.ConnectionSecrets) {
+			if got.Ready != tc.want.Ready || got.NotReady != tc.want.NotReady || got.NotSynced != tc.want.NotSynced || got.Pending != tc.want.Pending || len(got.ConnectionSecrets) != len(tc.want.ConnectionSecrets) {
 				t.Errorf("%s: readState = %+v, want %+v", tc.reason, got, tc.want)
 			}
 		})

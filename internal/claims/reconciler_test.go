@@ -68,7 +68,8 @@ func boundReadyClaim(t *testing.T) (*runtime.Scheme, []client.Object, *dbv1.Data
 	mr.SetConditions(xpv2.Available(), xpv2.ReconcileSuccess())
 	conn := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: mr.Spec.WriteConnectionSecretToReference.Name},
-		Data:       map[string][]byte{"engine": []byte("postgres"), "host": []byte("db.example"), "port": []byte("5432")},
+		Data: map[string][]byte{"engine": []byte("postgres"), "host": []byte("db.example"), "port": []byte("5432"),
+			"database": []byte("orders"), "username": []byte("stowage"), "password": []byte("s3cr3t")},
 	}
 	return s, []client.Object{class, claim, mr, conn}, claim
 }

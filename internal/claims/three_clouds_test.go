@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -124,6 +125,14 @@ func TestOneClaimThreeClouds(t *testing.T) {
 
 		db := secret(ctx, t, a.db.Namespace, "orders-db")
 		dbKeys[cloud] = keys(db)
+		// A Service Binding Provisioned Service on every cloud: the claim
+		// names its Secret in status.binding, the Secret's type is
+		// servicebinding.io/postgresql, its type and provider keys say
+		// postgresql and the cloud, and jdbc-url is the JDBC URL.
+		checkBinding(ctx, t, cloud, a.db, a.db.Status.Binding, "orders-db", "postgresql")
+		if string(db[contract.KeyBindingJDBCURL]) != string(db[contract.KeyJDBCURL]) || !strings.HasPrefix(string(db[contract.KeyBindingJDBCURL]), "jdbc:postgresql://") {
+			t.Errorf("%s: jdbc-url %q, jdbcUrl %q", cloud, db[contract.KeyBindingJDBCURL], db[contract.KeyJDBCURL])
+		}
 		// The same application reads the same values on every cloud: a
 		// postgres database named after the claim, reached by a uri that
 		// parses and agrees with the other keys.
@@ -142,6 +151,7 @@ func TestOneClaimThreeClouds(t *testing.T) {
 
 		b := secret(ctx, t, a.bucket.Namespace, "assets-bucket")
 		bucketKeys[cloud] = keys(b)
+		checkBinding(ctx, t, cloud, a.bucket, bindingOf(a.bucket.Status.Binding), "assets-bucket", "bucket")
 		if got := string(b[contract.KeyProvider]); got != cloud {
 			t.Errorf("%s: bucket secret provider = %q", cloud, got)
 		}
@@ -167,6 +177,32 @@ func TestOneClaimThreeClouds(t *testing.T) {
 	if diff := cmp.Diff(slices.Sorted(slices.Values(contract.BucketKeys)), bucketKeys["aws"]); diff != "" {
 		t.Errorf("bucket secret keys: -contract +aws:\n%s", diff)
 	}
+}
+
+// checkBinding checks that claim is a Provisioned Service whose
+// status.binding names its connection Secret name, of Secret type
+// servicebinding.io/<typ>, whose type key is typ and whose provider key is
+// the cloud.
+func checkBinding(ctx context.Context, t *testing.T, cloud string, claim client.Object, binding *dbv1.BindingReference, name, typ string) {
+	t.Helper()
+	if binding == nil || binding.Name != name {
+		t.Errorf("%s: %T %s: status.binding %+v, want name %s", cloud, claim, claim.GetName(), binding, name)
+	}
+	s := &corev1.Secret{}
+	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: claim.GetNamespace(), Name: name}, s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Type != corev1.SecretType("servicebinding.io/"+typ) || string(s.Data[contract.KeyType]) != typ || string(s.Data[contract.KeyProvider]) != cloud {
+		t.Errorf("%s: Secret %s: type %s, type key %q, provider key %q; want servicebinding.io/%s, %s, %s", cloud, name, s.Type, s.Data[contract.KeyType], s.Data[contract.KeyProvider], typ, typ, cloud)
+	}
+}
+
+// bindingOf is a BucketClaim's status.binding as checkBinding takes it.
+func bindingOf(b *storagev1.BindingReference) *dbv1.BindingReference {
+	if b == nil {
+		return nil
+	}
+	return &dbv1.BindingReference{Name: b.Name}
 }
 
 func secret(ctx context.Context, t *testing.T, ns, name string) map[string][]byte {

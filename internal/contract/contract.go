@@ -3,6 +3,13 @@
 // uri and jdbcUrl builders behind them. Every managed resource kind that
 // publishes a database or a bucket, and the claims that copy them, use
 // these, so an application written against the keys runs on any cloud.
+//
+// A claim's secret is also a binding Secret of the Service Binding
+// Specification for Kubernetes (https://servicebinding.io/spec/core/1.1.0/):
+// it has the keys type and provider and the Secret type
+// servicebinding.io/<type>, and the keys the binding libraries read
+// (Spring Cloud Bindings, Quarkus kubernetes-service-binding), jdbc-url
+// among them. The contract's own keys stay: it is a superset.
 package contract
 
 import (
@@ -24,8 +31,22 @@ const (
 	KeyCACert   = "caCert"
 )
 
-// DatabaseKeys are the keys of every database claim's secret.
-var DatabaseKeys = []string{KeyEngine, KeyHost, KeyPort, KeyDatabase, KeyUsername, KeyPassword, KeyURI, KeyJDBCURL, KeyCACert}
+// Service binding keys of every claim's secret (servicebinding.io).
+const (
+	// KeyType is the binding's type, the abstract classification binding
+	// libraries select on: postgresql, mysql, sqlserver or bucket. The
+	// Secret's own type is servicebinding.io/<type>.
+	KeyType = "type"
+	// KeyBindingJDBCURL is the JDBC URL under the name Spring Cloud Bindings
+	// (PostgreSQL, MySQL) and Quarkus (every JDBC driver) read before they
+	// build one from host, port and database: the same value as jdbcUrl,
+	// so the URL an application gets asks for TLS.
+	KeyBindingJDBCURL = "jdbc-url"
+)
+
+// DatabaseKeys are the keys of every database claim's secret: the
+// contract's, then the service binding ones (type, provider, jdbc-url).
+var DatabaseKeys = []string{KeyEngine, KeyHost, KeyPort, KeyDatabase, KeyUsername, KeyPassword, KeyURI, KeyJDBCURL, KeyCACert, KeyType, KeyProvider, KeyBindingJDBCURL}
 
 // Bucket secret keys.
 const (
@@ -37,11 +58,70 @@ const (
 	KeyConnectionString = "connectionString"
 )
 
-// BucketKeys are the keys of every bucket claim's secret.
-var BucketKeys = []string{KeyProvider, KeyBucket, KeyRegion, KeyEndpoint, KeyURL, KeyConnectionString}
+// BucketKeys are the keys of every bucket claim's secret: the contract's,
+// then the service binding type (provider is one of the contract's).
+var BucketKeys = []string{KeyProvider, KeyBucket, KeyRegion, KeyEndpoint, KeyURL, KeyConnectionString, KeyType}
+
+// Binding types: the type key of a claim's secret, and the suffix of its
+// Secret type. The database ones are those Spring Cloud Bindings and
+// Quarkus select on. No binding library knows object storage, so every
+// bucket has the one portable type bucket, whatever its cloud: like the
+// claim, an application asks for "a bucket", and provider (aws, azure,
+// gcp) says which SDK reaches it, as it always has in this contract.
+const (
+	BindingPostgreSQL = "postgresql"
+	BindingMySQL      = "mysql"
+	BindingSQLServer  = "sqlserver"
+	BindingBucket     = "bucket"
+)
+
+// SecretTypePrefix prefixes a binding type to make the Secret type, as the
+// Service Binding Specification recommends (servicebinding.io/postgresql),
+// so `kubectl get secret --field-selector type=servicebinding.io/postgresql`
+// finds them.
+const SecretTypePrefix = "servicebinding.io/"
+
+// SecretType is the Secret type of a claim's secret with data: the
+// binding type prefixed, or "" when data has no type.
+func SecretType(data map[string][]byte) string {
+	if len(data[KeyType]) == 0 {
+		return ""
+	}
+	return SecretTypePrefix + string(data[KeyType])
+}
+
+// Missing returns the keys of keys that data lacks. A claim's secret is
+// complete, and is advertised as its binding, only when none are missing
+// (a key may be present and empty, as caCert is on Azure).
+func Missing(keys []string, data map[string][]byte) []string {
+	var out []string
+	for _, k := range keys {
+		if _, ok := data[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
 
 // An Engine is a database engine as the contract names it.
 type Engine string
+
+// BindingType is the service binding type of e: postgresql for postgres;
+// mysql for both mysql and mariadb, as Spring Cloud Bindings (one MySQL
+// processor, the driver chosen from the classpath) and Quarkus (its MariaDB
+// driver binds type mysql too) have it; sqlserver. "" for an unknown
+// engine.
+func (e Engine) BindingType() string {
+	switch e {
+	case Postgres:
+		return BindingPostgreSQL
+	case MySQL, MariaDB:
+		return BindingMySQL
+	case SQLServer:
+		return BindingSQLServer
+	}
+	return ""
+}
 
 // Engines of the contract.
 const (
@@ -149,7 +229,29 @@ func (b BucketEndpoint) Details() map[string][]byte {
 // A claim's secret has the same keys on every cloud: caCert is present but
 // empty where the server's certificate chains to a public root (Azure) and
 // the cloud hands out no CA bundle, so the system trust store applies.
-func MergeDatabase(parts ...map[string][]byte) map[string][]byte {
+//
+// provider is the cloud the claim's class uses (aws, azure, gcp), the
+// binding's provider as a bucket's secret has always had it; type is the
+// engine's binding type and jdbc-url a copy of jdbcUrl. No sslmode key is
+// written: Quarkus appends "?sslmode=..." to the JDBC URL whenever there is
+// one, which would break jdbc-url, whose sslmode=require already asks for TLS.
+func MergeDatabase(provider string, parts ...map[string][]byte) map[string][]byte {
+	m := mergeEndpoint(parts)
+	if t := Engine(m[KeyEngine]).BindingType(); t != "" {
+		m[KeyType] = []byte(t)
+	}
+	if provider != "" {
+		m[KeyProvider] = []byte(provider)
+	}
+	if j, ok := m[KeyJDBCURL]; ok {
+		m[KeyBindingJDBCURL] = j
+	}
+	return m
+}
+
+// mergeEndpoint merges the contract's database keys of parts and builds
+// uri and jdbcUrl from them, once there is a host to reach.
+func mergeEndpoint(parts []map[string][]byte) map[string][]byte {
 	m := pick(DatabaseKeys, parts)
 	if _, ok := m[KeyCACert]; !ok {
 		m[KeyCACert] = []byte{}
@@ -178,12 +280,14 @@ func MergeDatabase(parts ...map[string][]byte) map[string][]byte {
 // into the contract's keys. Later parts win. connectionString is present
 // but empty where the cloud hands out no credentials with the bucket (S3,
 // Cloud Storage: the workload's own identity applies), so a claim's secret
-// has the same keys on every cloud.
+// has the same keys on every cloud. type is always bucket (BindingBucket);
+// provider, the cloud, comes from the managed resources as before.
 func MergeBucket(parts ...map[string][]byte) map[string][]byte {
 	m := pick(BucketKeys, parts)
 	if _, ok := m[KeyConnectionString]; !ok {
 		m[KeyConnectionString] = []byte{}
 	}
+	m[KeyType] = []byte(BindingBucket)
 	return m
 }
 

@@ -5,6 +5,7 @@ package mrsetup
 
 import (
 	"context"
+	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
@@ -13,6 +14,8 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -53,13 +56,52 @@ func Setup[T resource.Managed](mgr ctrl.Manager, o controller.Options, gvk schem
 		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
 	}
 	opts = append(opts, extra...)
-	r := managed.NewReconciler(mgr, resource.ManagedKind(gvk), opts...)
+	r := managed.NewReconciler(withObservedGeneration(mgr), resource.ManagedKind(gvk), opts...)
 
+	if err := addStateRecorder(mgr, o, gvk); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
 		For(obj).
 		Complete(ratelimiter.NewReconciler(name, throttleAware{r: r}, o.GlobalRateLimiter))
+}
+
+// addStateRecorder records how many resources of kind gvk exist, are Ready
+// and are Synced (crossplane_managed_resource_exists, _ready, _synced) every
+// PollStateMetricInterval, as upjet providers do: the managed reconciler
+// does not keep these itself.
+func addStateRecorder(mgr ctrl.Manager, o controller.Options, gvk schema.GroupVersionKind) error {
+	mo := o.MetricOptions
+	if mo == nil || mo.MRStateMetrics == nil || mo.PollStateMetricInterval <= 0 {
+		return nil
+	}
+	obj, err := mgr.GetScheme().New(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+	if err != nil {
+		return errors.Wrapf(err, "cannot make a list of %s", gvk.Kind)
+	}
+	list, ok := obj.(resource.ManagedList)
+	if !ok {
+		return errors.Errorf("%s is not a list of managed resources", gvk.Kind+"List")
+	}
+	// mgr.GetClient lists from the informer the controller already has.
+	return mgr.Add(statemetrics.NewMRStateRecorder(mgr.GetClient(), o.Logger, mo.MRStateMetrics, list, mo.PollStateMetricInterval))
+}
+
+// MetricOptions are the crossplane-runtime managed resource metrics,
+// registered with reg: the MR metrics the managed reconciler records
+// (first time to readiness, drift, deletion...) and the state metrics
+// recorded every pollState.
+func MetricOptions(reg prometheus.Registerer, pollState time.Duration) (*controller.MetricOptions, error) {
+	mr := managed.NewMRMetricRecorder()
+	state := statemetrics.NewMRStateMetrics()
+	for _, c := range []prometheus.Collector{mr, state} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return &controller.MetricOptions{PollStateMetricInterval: pollState, MRMetrics: mr, MRStateMetrics: state}, nil
 }
 
 // Recorder returns the event recorder external clients use to report what

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
@@ -24,9 +25,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/stowage-dev/stowage/apis"
+	"github.com/stowage-dev/stowage/internal/mrsetup"
 )
 
 // An Env is a running API server with Stowage's CRDs and a client for it.
@@ -139,6 +142,9 @@ func (e *Env) StartManagerAs(ctx context.Context, cfg *rest.Config, opts ctrl.Op
 		GlobalRateLimiter:       ratelimiter.NewGlobal(100),
 		Features:                &feature.Flags{},
 	}
+	if o.MetricOptions, err = metricOptions(); err != nil {
+		return err
+	}
 	o.Features.Enable(feature.EnableBetaManagementPolicies)
 	e.Features = o.Features
 	if err := setup(mgr, o); err != nil {
@@ -154,6 +160,16 @@ func (e *Env) StartManagerAs(ctx context.Context, cfg *rest.Config, opts ctrl.Op
 	}
 	return nil
 }
+
+// StateMetricInterval is how often the managed resource state metrics are
+// recorded in tests.
+const StateMetricInterval = time.Second
+
+// metricOptions are the managed resource metrics, registered once per test
+// process on controller-runtime's registry as the provider does.
+var metricOptions = sync.OnceValues(func() (*controller.MetricOptions, error) {
+	return mrsetup.MetricOptions(metrics.Registry, StateMetricInterval)
+})
 
 // Namespace creates a namespace with a generated name for one test.
 func (e *Env) Namespace(ctx context.Context, prefix string) (string, error) {

@@ -3,6 +3,7 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
@@ -88,4 +89,29 @@ func CheckOwnerTags(tags map[string]string, kind string, mr metav1.Object, want 
 		return fmt.Errorf("no stowage-cluster owner tag (tags %v)", tags)
 	}
 	return nil
+}
+
+// WaitForEvent waits until obj has an event with reason whose message
+// contains text, and returns that message.
+func WaitForEvent(ctx context.Context, c client.Client, obj client.Object, reason, text string, timeout time.Duration) (string, error) {
+	var msg string
+	err := Eventually(ctx, timeout, func() error {
+		evs := &corev1.EventList{}
+		if err := c.List(ctx, evs, client.InNamespace(obj.GetNamespace())); err != nil {
+			return err
+		}
+		var seen []string
+		for _, e := range evs.Items {
+			if e.InvolvedObject.UID != obj.GetUID() || e.Reason != reason {
+				continue
+			}
+			if strings.Contains(e.Message, text) {
+				msg = e.Message
+				return nil
+			}
+			seen = append(seen, e.Message)
+		}
+		return fmt.Errorf("no %s event of %s saying %q; saw %q", reason, obj.GetName(), text, seen)
+	})
+	return msg, err
 }

@@ -75,6 +75,23 @@ func (c *DatabaseClaim) GetConnectionSecretName() string {
 	return c.Spec.WriteConnectionSecretToRef.Name
 }
 
+// GetBindingName is the Secret status.binding names, or "" while unset.
+func (c *DatabaseClaim) GetBindingName() string {
+	if c.Status.Binding == nil {
+		return ""
+	}
+	return c.Status.Binding.Name
+}
+
+// SetBindingName sets status.binding to the Secret name; "" unsets it.
+func (c *DatabaseClaim) SetBindingName(name string) {
+	if name == "" {
+		c.Status.Binding = nil
+		return
+	}
+	c.Status.Binding = &BindingReference{Name: name}
+}
+
 // IsDefault reports whether claims without a className bind to the class.
 func (c *DatabaseClass) IsDefault() bool { return c.Spec.Default }
 
@@ -86,3 +103,9 @@ func (c *DatabaseClass) AllowsReclaimPolicyOverride() bool { return c.Spec.Allow
 
 // GetNamespaceSelector selects the namespaces whose claims may use the class.
 func (c *DatabaseClass) GetNamespaceSelector() *metav1.LabelSelector { return c.Spec.NamespaceSelector }
+
+// GetObservedGeneration is the generation the claim controller last acted on.
+func (c *DatabaseClaim) GetObservedGeneration() int64 { return c.Status.ObservedGeneration }
+
+// SetObservedGeneration records the generation the claim controller acted on.
+func (c *DatabaseClaim) SetObservedGeneration(g int64) { c.Status.ObservedGeneration = g }

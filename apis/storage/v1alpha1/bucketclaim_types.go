@@ -32,13 +32,23 @@ type BucketClaimSpec struct {
 	ReclaimPolicy *ReclaimPolicy `json:"reclaimPolicy,omitempty"`
 
 	// WriteConnectionSecretToRef is the Secret in the claim's namespace that
-	// receives provider, bucket, region, endpoint and url.
+	// receives provider, bucket, region, endpoint, url and connectionString,
+	// and the service binding key type (bucket). Its type is
+	// servicebinding.io/bucket.
 	WriteConnectionSecretToRef xpv2.LocalSecretReference `json:"writeConnectionSecretToRef"`
 }
 
 // BucketClaimStatus is the portable observed state of a BucketClaim.
 type BucketClaimStatus struct {
 	xpv2.ConditionedStatus `json:",inline"`
+
+	// ObservedGeneration is the metadata.generation the claim controller
+	// last acted on. It reads 0 until then, so tools that wait with kstatus
+	// (kubectl wait, Flux, Argo CD) see a new or edited claim as in progress
+	// instead of taking the missing status for done.
+	// +optional
+	// +kubebuilder:default=0
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// ClassName of the class the claim is bound to.
 	// +optional
@@ -64,9 +74,26 @@ type BucketClaimStatus struct {
 	// ResourceRefs are the managed resources this claim created.
 	// +optional
 	ResourceRefs []ResourceReference `json:"resourceRefs,omitempty"`
+
+	// Binding names the claim's connection Secret once it is written and
+	// complete, making the claim a Provisioned Service of the Service
+	// Binding Specification for Kubernetes (servicebinding.io): a
+	// ServiceBinding can name the claim, and the Secret it names has type
+	// servicebinding.io/bucket and the keys type and provider. Unset while
+	// the Secret is not there yet.
+	// +optional
+	Binding *BindingReference `json:"binding,omitempty"`
+}
+
+// A BindingReference names a Secret in the claim's namespace, as a
+// Provisioned Service's status.binding does.
+type BindingReference struct {
+	// Name of the Secret.
+	Name string `json:"name"`
 }
 
 // +kubebuilder:object:root=true
+// +kubebuilder:metadata:labels="servicebinding.io/provisioned-service=true"
 
 // A BucketClaim asks for an object storage bucket; a BucketClass decides
 // where and how it is made.
@@ -74,14 +101,18 @@ type BucketClaimStatus struct {
 // +kubebuilder:printcolumn:name="RECLAIM",type="string",JSONPath=".status.reclaimPolicy"
 // +kubebuilder:printcolumn:name="READY",type="string",JSONPath=".status.conditions[?(@.type=='Ready')].status"
 // +kubebuilder:printcolumn:name="SYNCED",type="string",JSONPath=".status.conditions[?(@.type=='Synced')].status"
+// +kubebuilder:printcolumn:name="SECRET",type="string",JSONPath=".spec.writeConnectionSecretToRef.name",priority=1
 // +kubebuilder:printcolumn:name="AGE",type="date",JSONPath=".metadata.creationTimestamp"
 // +kubebuilder:subresource:status
-// +kubebuilder:resource:scope=Namespaced,shortName=bucketclaim,categories={claim,stowage}
+// +kubebuilder:resource:scope=Namespaced,shortName=bucketclaim,categories={crossplane,claim,stowage}
 type BucketClaim struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   BucketClaimSpec   `json:"spec"`
+	Spec BucketClaimSpec `json:"spec"`
+	// Status is the claim's observed state. It defaults to {} so that
+	// status.observedGeneration reads 0 before the controller writes one.
+	// +kubebuilder:default={}
 	Status BucketClaimStatus `json:"status,omitempty"`
 }
 

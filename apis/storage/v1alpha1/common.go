@@ -73,6 +73,23 @@ func (c *BucketClaim) SetReclaimPolicy(p string) { c.Status.ReclaimPolicy = Recl
 // GetConnectionSecretName is the Secret the claim's connection details go to.
 func (c *BucketClaim) GetConnectionSecretName() string { return c.Spec.WriteConnectionSecretToRef.Name }
 
+// GetBindingName is the Secret status.binding names, or "" while unset.
+func (c *BucketClaim) GetBindingName() string {
+	if c.Status.Binding == nil {
+		return ""
+	}
+	return c.Status.Binding.Name
+}
+
+// SetBindingName sets status.binding to the Secret name; "" unsets it.
+func (c *BucketClaim) SetBindingName(name string) {
+	if name == "" {
+		c.Status.Binding = nil
+		return
+	}
+	c.Status.Binding = &BindingReference{Name: name}
+}
+
 // IsDefault reports whether claims without a className bind to the class.
 func (c *BucketClass) IsDefault() bool { return c.Spec.Default }
 
@@ -84,3 +101,9 @@ func (c *BucketClass) AllowsReclaimPolicyOverride() bool { return c.Spec.AllowRe
 
 // GetNamespaceSelector selects the namespaces whose claims may use the class.
 func (c *BucketClass) GetNamespaceSelector() *metav1.LabelSelector { return c.Spec.NamespaceSelector }
+
+// GetObservedGeneration is the generation the claim controller last acted on.
+func (c *BucketClaim) GetObservedGeneration() int64 { return c.Status.ObservedGeneration }
+
+// SetObservedGeneration records the generation the claim controller acted on.
+func (c *BucketClaim) SetObservedGeneration(g int64) { c.Status.ObservedGeneration = g }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
@@ -96,6 +97,7 @@ func newConfig(ctx context.Context, spec v1alpha1.ProviderConfigSpec, secret []b
 	opts := []func(*config.LoadOptions) error{
 		config.WithRegion(region),
 		config.WithHTTPClient(httpClient),
+		config.WithAPIOptions([]func(*middleware.Stack) error{recordCalls}),
 	}
 	switch spec.Credentials.Source {
 	case v1alpha1.CredentialsSourceSecret, "":

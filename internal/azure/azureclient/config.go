@@ -84,7 +84,7 @@ func readSecret(ctx context.Context, kube client.Client, owner client.Object, sp
 // newSession builds a Session from a provider config spec and the content of
 // its credentials Secret. No call is made: tokens are fetched on first use.
 func newSession(_ context.Context, spec v1alpha1.ProviderConfigSpec, secret []byte) (Session, error) {
-	opts := &arm.ClientOptions{ClientOptions: policy.ClientOptions{Retry: retryOptions}}
+	opts := &arm.ClientOptions{ClientOptions: policy.ClientOptions{Retry: retryOptions, PerRetryPolicies: []policy.Policy{recordCalls{}}}}
 	authority := cloud.AzurePublic.ActiveDirectoryAuthorityHost
 	if e := spec.Endpoint; e != nil {
 		u, err := url.Parse(e.ResourceManagerURL)

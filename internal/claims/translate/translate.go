@@ -194,6 +194,25 @@ func (r *Registry) BucketFor(obj client.Object) (Bucket, bool) {
 	return nil, false
 }
 
+// Cloud returns the cloud (the name a translation is registered under:
+// aws, azure, gcp) whose translation creates managed resources of obj's
+// type, or "" when none does.
+func (r *Registry) Cloud(obj client.Object) string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, c := range sortedKeys(r.databases) {
+		if makes(r.databases[c], obj) {
+			return c
+		}
+	}
+	for _, c := range sortedKeys(r.buckets) {
+		if makes(r.buckets[c], obj) {
+			return c
+		}
+	}
+	return ""
+}
+
 func makes(t Common, obj client.Object) bool {
 	for _, typ := range t.Types() {
 		if reflect.TypeOf(typ) == reflect.TypeOf(obj) {

@@ -5,6 +5,7 @@ package gcpclient
 
 import (
 	"context"
+	"net/http"
 	"strings"
 
 	"cloud.google.com/go/auth"
@@ -35,30 +36,41 @@ type Session struct {
 	// option.WithoutAuthentication() for a local endpoint.
 	Options []option.ClientOption
 	Spec    v1alpha1.ProviderConfigSpec
+
+	// HTTP clients that count every call (see newHTTPClient); nil in a
+	// Session made by hand, whose clients then build their own.
+	sqlAdminHTTP, storageHTTP *http.Client
 }
 
 // SQLAdminOptions are the options for a Cloud SQL Admin client
 // (sqladmin.NewService), with the provider config's endpoint when it sets one.
 func (s Session) SQLAdminOptions() []option.ClientOption {
+	opts := s.options(s.sqlAdminHTTP)
 	if e := s.Spec.Endpoints; e != nil && e.SQLAdmin != "" {
 		// The generated client joins paths onto the endpoint as is.
-		return append(s.options(), option.WithEndpoint(withSuffix(e.SQLAdmin, "/")))
+		return append(opts, option.WithEndpoint(withSuffix(e.SQLAdmin, "/")))
 	}
-	return s.options()
+	return opts
 }
 
 // StorageOptions are the options for a Cloud Storage client
 // (storage.NewClient), with the provider config's endpoint when it sets one.
 func (s Session) StorageOptions() []option.ClientOption {
+	opts := s.options(s.storageHTTP)
 	if e := s.Spec.Endpoints; e != nil && e.Storage != "" {
-		return append(s.options(), option.WithEndpoint(withSuffix(strings.TrimSuffix(e.Storage, "/"), "/storage/v1")+"/"))
+		return append(opts, option.WithEndpoint(withSuffix(strings.TrimSuffix(e.Storage, "/"), "/storage/v1")+"/"))
 	}
-	return s.options()
+	return opts
 }
 
-// options returns a copy, so callers can append without sharing an array.
-func (s Session) options() []option.ClientOption {
-	return append([]option.ClientOption(nil), s.Options...)
+// options returns a copy, so callers can append without sharing an array,
+// with the service's HTTP client when there is one.
+func (s Session) options(hc *http.Client) []option.ClientOption {
+	opts := append([]option.ClientOption(nil), s.Options...)
+	if hc != nil {
+		opts = append(opts, option.WithHTTPClient(hc))
+	}
+	return opts
 }
 
 func withSuffix(s, suffix string) string {
@@ -144,6 +156,12 @@ func newSession(ctx context.Context, spec v1alpha1.ProviderConfigSpec, secret []
 	}
 	if s.ProjectID == "" {
 		return Session{}, errors.New("no project: set spec.projectID (or project_id in the service-account key)")
+	}
+	if s.sqlAdminHTTP, err = newHTTPClient(ctx, serviceSQLAdmin, s.Options); err != nil {
+		return Session{}, errors.Wrap(err, "cannot build the Cloud SQL Admin HTTP client")
+	}
+	if s.storageHTTP, err = newHTTPClient(ctx, serviceStorage, s.Options); err != nil {
+		return Session{}, errors.Wrap(err, "cannot build the Cloud Storage HTTP client")
 	}
 	return s, nil
 }

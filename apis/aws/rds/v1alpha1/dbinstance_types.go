@@ -246,7 +246,10 @@ type DBInstance struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   DBInstanceSpec   `json:"spec"`
+	Spec DBInstanceSpec `json:"spec"`
+	// Status is the observed state. status.observedGeneration defaults to 0,
+	// so kstatus reads a resource no controller has seen yet as in progress.
+	// +kubebuilder:default={observedGeneration: 0}
 	Status DBInstanceStatus `json:"status,omitempty"`
 }
 

@@ -73,7 +73,10 @@ type FlexibleServer struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   FlexibleServerSpec   `json:"spec"`
+	Spec FlexibleServerSpec `json:"spec"`
+	// Status is the observed state. status.observedGeneration defaults to 0,
+	// so kstatus reads a resource no controller has seen yet as in progress.
+	// +kubebuilder:default={observedGeneration: 0}
 	Status FlexibleServerStatus `json:"status,omitempty"`
 }
 

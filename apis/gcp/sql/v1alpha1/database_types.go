@@ -76,7 +76,10 @@ type Database struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   DatabaseSpec   `json:"spec"`
+	Spec DatabaseSpec `json:"spec"`
+	// Status is the observed state. status.observedGeneration defaults to 0,
+	// so kstatus reads a resource no controller has seen yet as in progress.
+	// +kubebuilder:default={observedGeneration: 0}
 	Status DatabaseStatus `json:"status,omitempty"`
 }
 

@@ -303,7 +303,10 @@ type Instance struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   InstanceSpec   `json:"spec"`
+	Spec InstanceSpec `json:"spec"`
+	// Status is the observed state. status.observedGeneration defaults to 0,
+	// so kstatus reads a resource no controller has seen yet as in progress.
+	// +kubebuilder:default={observedGeneration: 0}
 	Status InstanceStatus `json:"status,omitempty"`
 }
 

@@ -78,7 +78,10 @@ type User struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   UserSpec   `json:"spec"`
+	Spec UserSpec `json:"spec"`
+	// Status is the observed state. status.observedGeneration defaults to 0,
+	// so kstatus reads a resource no controller has seen yet as in progress.
+	// +kubebuilder:default={observedGeneration: 0}
 	Status UserStatus `json:"status,omitempty"`
 }
 

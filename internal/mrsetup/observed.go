@@ -1,0 +1,85 @@
+package mrsetup
+
+import (
+	"context"
+	"reflect"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// kstatus (kubectl wait, Flux, Argo CD) tells "done" from "the controller has
+// not seen this edit yet" by status.observedGeneration. crossplane-runtime's
+// managed reconciler stamps the conditions it sets with the generation it
+// acted on, but leaves status.observedGeneration (which every Stowage
+// managed resource has through xpv2.ManagedResourceStatus) unset. The
+// reconciler is given a client that copies the Synced condition's generation
+// there on each status write it makes: no extra API call.
+
+// observedManager is a manager whose client sets observedGeneration.
+type observedManager struct {
+	ctrl.Manager
+	c client.Client
+}
+
+func (m observedManager) GetClient() client.Client { return m.c }
+
+func withObservedGeneration(mgr ctrl.Manager) ctrl.Manager {
+	return observedManager{Manager: mgr, c: observedClient{Client: mgr.GetClient()}}
+}
+
+type observedClient struct{ client.Client }
+
+func (c observedClient) Status() client.SubResourceWriter {
+	return observedStatusWriter{SubResourceWriter: c.Client.Status()}
+}
+
+type observedStatusWriter struct{ client.SubResourceWriter }
+
+func (w observedStatusWriter) Update(ctx context.Context, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+	SetObservedGeneration(obj)
+	return w.SubResourceWriter.Update(ctx, obj, opts...)
+}
+
+func (w observedStatusWriter) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+	SetObservedGeneration(obj)
+	return w.SubResourceWriter.Patch(ctx, obj, patch, opts...)
+}
+
+// SetObservedGeneration sets a managed resource's status.observedGeneration
+// to the generation its Synced condition was set for, and reports whether
+// it could. Synced is the condition the managed reconciler sets on every
+// pass, whatever happened.
+func SetObservedGeneration(obj client.Object) bool {
+	mg, ok := obj.(resource.Managed)
+	if !ok {
+		return false
+	}
+	g := mg.GetCondition(xpv2.TypeSynced).ObservedGeneration
+	f := observedGenerationField(obj)
+	if g == 0 || !f.IsValid() {
+		return false
+	}
+	f.SetInt(g)
+	return true
+}
+
+// observedGenerationField is obj.Status.ObservedGeneration, promoted from
+// the embedded xpv2.ObservedStatus, or the zero Value if obj has none.
+func observedGenerationField(obj client.Object) reflect.Value {
+	v := reflect.ValueOf(obj)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return reflect.Value{}
+	}
+	s := v.Elem().FieldByName("Status")
+	if !s.IsValid() || s.Kind() != reflect.Struct {
+		return reflect.Value{}
+	}
+	f := s.FieldByName("ObservedGeneration")
+	if !f.IsValid() || f.Kind() != reflect.Int64 || !f.CanSet() {
+		return reflect.Value{}
+	}
+	return f
+}
