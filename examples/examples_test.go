@@ -44,6 +44,8 @@ const crossplaneModule = "github.com/crossplane/crossplane/v2@v2.3.4"
 var crossplaneCRDs = []string{
 	"apiextensions.crossplane.io_compositeresourcedefinitions.yaml",
 	"apiextensions.crossplane.io_compositions.yaml",
+	"pkg.crossplane.io_deploymentruntimeconfigs.yaml",
+	"pkg.crossplane.io_providers.yaml",
 }
 
 var env *testenv.Env

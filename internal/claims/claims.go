@@ -29,12 +29,14 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/stowage-dev/stowage/internal/claims/translate"
 	"github.com/stowage-dev/stowage/internal/contract"
+	"github.com/stowage-dev/stowage/internal/mrsetup"
 )
 
 // Finalizer keeps a claim until its managed resources are deleted or
@@ -268,6 +270,21 @@ func setup(mgr ctrl.Manager, o controller.Options, k kind) error {
 		log:    o.Logger.WithValues("controller", name),
 		poll:   o.PollInterval,
 	}
+	// The claim controller watches its claims, classes and every managed
+	// kind a translation makes: it starts once all their CRDs exist.
+	needs := []schema.GroupVersionKind{}
+	for _, obj := range append([]client.Object{k.NewClaim(), k.NewClass()}, k.Types()...) {
+		gvk, err := apiutil.GVKForObject(obj, mgr.GetScheme())
+		if err != nil {
+			return err
+		}
+		needs = append(needs, gvk)
+	}
+	return mrsetup.Gated(o, name, func() error { return build(mgr, o, k, name, r) }, needs...)
+}
+
+// build adds the claim controller for k, reconciling with r.
+func build(mgr ctrl.Manager, o controller.Options, k kind, name string, r *reconciler) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).

@@ -2,7 +2,14 @@
 package controller
 
 import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/gate"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/customresourcesgate"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -31,8 +38,21 @@ import (
 	"github.com/stowage-dev/stowage/internal/providerconfig/usage"
 )
 
-// Setup adds every controller to mgr.
+// Setup adds every controller to mgr. Each managed resource and claim
+// controller starts once the CRDs it needs are established, so the provider
+// runs under Crossplane's safe-start, where a managed resource's CRD exists
+// only once a ManagedResourceActivationPolicy activates it, as well as with
+// every CRD installed (Helm, plain manifests), where they start at once.
 func Setup(mgr ctrl.Manager, o controller.Options) error {
+	if err := apiextensionsv1.AddToScheme(mgr.GetScheme()); err != nil {
+		return err
+	}
+	if o.Gate == nil {
+		o.Gate = new(gate.Gate[schema.GroupVersionKind])
+	}
+	if err := customresourcesgate.Setup(mgr, o); err != nil {
+		return err
+	}
 	for _, setup := range []func(ctrl.Manager, controller.Options) error{
 		usage.Setup,
 		bucket.Setup,
@@ -59,5 +79,11 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 	}
 	// stowage_claims: claims counted on scrape from the claim controllers'
 	// informer cache.
-	return metrics.Registry.Register(claims.NewCollector(mgr.GetClient()))
+	err := metrics.Registry.Register(claims.NewCollector(mgr.GetClient()))
+	if errors.As(err, new(prometheus.AlreadyRegisteredError)) {
+		// Only a second manager in one process (tests) gets here; the
+		// first manager's collector keeps counting.
+		return nil
+	}
+	return err
 }

@@ -58,14 +58,16 @@ func Setup[T resource.Managed](mgr ctrl.Manager, o controller.Options, gvk schem
 	opts = append(opts, extra...)
 	r := managed.NewReconciler(withObservedGeneration(mgr), resource.ManagedKind(gvk), opts...)
 
-	if err := addStateRecorder(mgr, o, gvk); err != nil {
-		return err
-	}
-	return ctrl.NewControllerManagedBy(mgr).
-		Named(name).
-		WithOptions(o.ForControllerRuntime()).
-		For(obj).
-		Complete(ratelimiter.NewReconciler(name, throttleAware{r: r}, o.GlobalRateLimiter))
+	return Gated(o, name, func() error {
+		if err := addStateRecorder(mgr, o, gvk); err != nil {
+			return err
+		}
+		return ctrl.NewControllerManagedBy(mgr).
+			Named(name).
+			WithOptions(o.ForControllerRuntime()).
+			For(obj).
+			Complete(ratelimiter.NewReconciler(name, throttleAware{r: r}, o.GlobalRateLimiter))
+	}, gvk)
 }
 
 // addStateRecorder records how many resources of kind gvk exist, are Ready
