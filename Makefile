@@ -12,10 +12,12 @@ CACHE_DIR    ?= $(HOME)/.cache/stowage
 ASSETS       ?= $(CACHE_DIR)/k8s/$(K8S_VERSION)
 BIN          := $(CURDIR)/bin
 GO_TEST_FLAGS ?= -count=1 -timeout 30m
+# The provider image; its tag is the chart's appVersion.
+IMAGE        ?= ghcr.io/stowage-dev/provider-stowage:v0.1.0
 
 export KUBEBUILDER_ASSETS := $(ASSETS)
 
-.PHONY: all build test vet generate check-generate tools control-plane moto sandbox sandbox-stop run image help
+.PHONY: all build test vet generate check-generate tools control-plane moto sandbox sandbox-stop run image package help
 
 all: build
 
@@ -68,6 +70,9 @@ sandbox-stop: ## Stop everything `make sandbox` started.
 
 run: build ## Run the provider against the current kubeconfig (real clouds).
 	$(BIN)/provider --debug
+
+package: tools ## Check the Crossplane package (package/) with Crossplane's own parser and provider linter, and the chart and RBAC around it.
+	go test $(GO_TEST_FLAGS) ./internal/install
 
 image: ## Build the provider image (needs a Docker engine).
 	docker build -f cluster/images/provider/Dockerfile -t $(IMAGE) .

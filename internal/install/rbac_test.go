@@ -21,8 +21,10 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/yaml"
 
 	stowage "github.com/stowage-dev/stowage/internal/controller"
@@ -142,6 +144,8 @@ func TestClusterRoleIsWhatTheControllersUse(t *testing.T) {
 		LeaderElectionNamespace:    ns,
 		LeaderElectionID:           "crossplane-leader-election-provider-stowage",
 		LeaderElectionResourceLock: resourcelock.LeasesResourceLock,
+		// TestCrossplanePackage sets the same controllers up in this process.
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 	}, time.Second, stowage.Setup)
 	if err != nil {
 		t.Fatal(err)
