@@ -3,8 +3,8 @@ package install_test
 import (
 	"context"
 	"encoding/json"
-	"os/exec"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -172,7 +172,6 @@ func TestChartCRDsArePackageCRDs(t *testing.T) {
 		t.Errorf("cluster/charts/stowage/crds differs from package/crds; run make generate (-package +chart):\n%s", diff)
 	}
 }
-
 
 // serviceMonitorModule holds the Prometheus Operator's API types; its
 // repository's CRD bundle is not on the module proxy, so the CRD is made

@@ -186,7 +186,9 @@ func TestCrossplaneExtraRBAC(t *testing.T) {
 
 // A recordingGate records the kinds controllers wait for, and starts none.
 // A controller registers the kind it reconciles first.
-type recordingGate struct{ reconciles, needs map[schema.GroupVersionKind]bool }
+type recordingGate struct {
+	reconciles, needs map[schema.GroupVersionKind]bool
+}
 
 func (g *recordingGate) Register(_ func(), gvks ...schema.GroupVersionKind) {
 	if g.needs == nil {
@@ -211,4 +213,3 @@ func scheme(t *testing.T) *runtime.Scheme {
 	}
 	return s
 }
-

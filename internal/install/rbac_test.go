@@ -58,13 +58,17 @@ var unexercised = []struct {
 			return strings.HasPrefix(p.Resource, "providerconfigs") && (p.Verb == "update" || p.Verb == "list" || p.Verb == "watch")
 		}},
 	{"a ProviderConfigUsage is updated when its resource moves to another provider config, and deleted with its resource (crossplane-runtime providerconfig usage tracker)",
-		func(p permission) bool { return p.Resource == "providerconfigusages" && (p.Verb == "update" || p.Verb == "delete") }},
+		func(p permission) bool {
+			return p.Resource == "providerconfigusages" && (p.Verb == "update" || p.Verb == "delete")
+		}},
 	{"connection Secrets are updated when their contents change (password rotation, endpoint change) and replaced when their type must change: the claim re-reads its Secret past the cache before deleting it (internal/claims writeSecret)",
 		func(p permission) bool {
 			return p.Group == "" && p.Resource == "secrets" && (p.Verb == "update" || p.Verb == "delete" || p.Verb == "get")
 		}},
 	{"a namespaceSelector on a class (internal/claims namespaceAllowed) or a ClusterProviderConfig (internal/providerconfig CheckNamespace) reads namespaces from the cache; the sandbox sets none",
-		func(p permission) bool { return p.Group == "" && p.Resource == "namespaces" && (p.Verb == "list" || p.Verb == "watch") }},
+		func(p permission) bool {
+			return p.Group == "" && p.Resource == "namespaces" && (p.Verb == "list" || p.Verb == "watch")
+		}},
 }
 
 // isManaged reports whether group is a managed resource group (a cloud's
@@ -418,8 +422,6 @@ func permissionOf(req *http.Request) (permission, bool) {
 	}
 	return permission{group, resource, verb}, true
 }
-
-
 
 // dump logs every claim and Azure storage object left in ns, for a failed wait.
 func dump(ctx context.Context, t *testing.T, c client.Client, ns string) {

@@ -128,8 +128,9 @@ type where struct {
 	rg, account, name string
 	// endpoint is the account's blob endpoint; region its location.
 	endpoint, region string
-	// accountReady is false when the referenced Account is not Ready yet.
-	accountReady bool
+	// accountReady is false when the referenced Account is not Ready yet;
+	// accountGone when it does not exist.
+	accountReady, accountGone bool
 }
 
 // locate finds the container's account and resource group: from the spec,
@@ -148,6 +149,7 @@ func (e *external) locate(ctx context.Context, cr *v1alpha1.Container) (where, e
 		err := e.kube.Get(ctx, client.ObjectKey{Namespace: cr.GetNamespace(), Name: ref.Name}, a)
 		switch {
 		case kerrors.IsNotFound(err):
+			w.accountGone = true
 		case err != nil:
 			return w, xperrors.Wrap(err, "cannot get the referenced Account")
 		default:
@@ -176,6 +178,13 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Container) (_ manag
 		return managed.ExternalObservation{}, nil
 	}
 	w, err := e.locate(ctx, cr)
+	if w.rg == "" && w.accountGone && meta.WasDeleted(cr) {
+		// The referenced Account is gone and this container never recorded
+		// its resource group: nothing is left to find it by. A container
+		// does not outlive its account in Azure; if the account was kept
+		// (orphaned), so is the container, which errs on keeping data.
+		return managed.ExternalObservation{}, nil
+	}
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
@@ -205,6 +214,10 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Container) (_ manag
 	cr.SetConditions(xpv2.Available())
 	p := &cr.Spec.ForProvider
 	lateInit := compare.LateInit(&p.PublicAccess, (*string)(props.PublicAccess))
+	// The resource group learnt from the referenced Account is kept, so the
+	// container can still be found (and deleted) once the Account is gone:
+	// a claim deletes both at once.
+	lateInit = compare.LateInit(&p.ResourceGroupName, &w.rg) || lateInit
 	lateInit = armtags.LateInit(&p.Metadata, armtags.FromARM(props.Metadata)) || lateInit
 	ds, _ := diff(*p, props)
 	return managed.ExternalObservation{

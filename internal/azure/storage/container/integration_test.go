@@ -3,6 +3,7 @@ package container_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -114,8 +115,19 @@ func TestContainerLifecycle(t *testing.T) {
 	create(ctx, t, g, a, c)
 	waitReady(ctx, t, g, a, c)
 	acct, rg, name := meta.GetExternalName(a), meta.GetExternalName(g), meta.GetExternalName(c)
-	if ptr.Deref(c.Spec.ForProvider.ResourceGroupName, "") != "" {
-		t.Errorf("resourceGroupName %v: it comes from the referenced Account, not the spec", c.Spec.ForProvider.ResourceGroupName)
+	// The resource group comes from the referenced Account and is recorded
+	// in the spec (late initialisation), so the container can still be
+	// found once the Account is gone.
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(c), c); err != nil {
+			return err
+		}
+		if got := ptr.Deref(c.Spec.ForProvider.ResourceGroupName, ""); got != rg {
+			return fmt.Errorf("spec.forProvider.resourceGroupName %q, want %q from the Account", got, rg)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	got, err := harness.Azure.Containers().Get(ctx, rg, acct, name, nil)
 	if err != nil {
@@ -252,4 +264,42 @@ func TestThrottlingStorm(t *testing.T) {
 		}
 	}
 	t.Logf("storm: %+v", st)
+}
+
+// TestContainerDeletedAfterItsAccount deletes the Account first, as a claim
+// deleting both at once may: the container, gone with its account in Azure,
+// must still be found gone and its resource released, not wait for a
+// resource group only the Account knew.
+func TestContainerDeletedAfterItsAccount(t *testing.T) {
+	ctx, ns := harness.TestNamespace(t, "contacct", 3*time.Minute)
+	g, a, c := stack(ns, "gone-"+ns)
+	create(ctx, t, g, a, c)
+	waitReady(ctx, t, g, a, c)
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(c), c); err != nil {
+			return err
+		}
+		if c.Spec.ForProvider.ResourceGroupName == nil {
+			return errors.New("resourceGroupName not recorded yet")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	acct, rg, name := meta.GetExternalName(a), meta.GetExternalName(g), meta.GetExternalName(c)
+	if err := env.Client.Delete(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := testenv.WaitGone(ctx, env.Client, a, timeout); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.Delete(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := testenv.WaitGone(ctx, env.Client, c, timeout); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := harness.Azure.Containers().Get(ctx, rg, acct, name, nil); err == nil {
+		t.Error("the container is still in Azure")
+	}
 }
