@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/stowage-dev/stowage/internal/ownership"
 )
@@ -33,6 +34,7 @@ func Setup[T resource.Managed](mgr ctrl.Manager, o controller.Options, gvk schem
 		managed.WithTypedExternalConnector[T](conn),
 		managed.WithLogger(o.Logger.WithValues("controller", name)),
 		managed.WithPollInterval(o.PollInterval),
+		managed.WithPollIntervalHook(jitteredPoll),
 		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))),
 		managed.WithManagementPolicies(),
 		// Every Stowage resource's cloud name is known before Create and the
@@ -62,11 +64,17 @@ func Setup[T resource.Managed](mgr ctrl.Manager, o controller.Options, gvk schem
 		if err := addStateRecorder(mgr, o, gvk); err != nil {
 			return err
 		}
+		var rec reconcile.Reconciler = newPolls(throttleAware{r: r}, gvk.Kind, o.PollInterval)
+		if o.GlobalRateLimiter != nil {
+			// Only when the user asked for a reconcile limit: the clouds are
+			// protected by the cloud call budget (package cloudbudget).
+			rec = ratelimiter.NewReconciler(name, rec, o.GlobalRateLimiter)
+		}
 		return ctrl.NewControllerManagedBy(mgr).
 			Named(name).
 			WithOptions(o.ForControllerRuntime()).
 			For(obj).
-			Complete(ratelimiter.NewReconciler(name, throttleAware{r: r}, o.GlobalRateLimiter))
+			Complete(rec)
 	}, gvk)
 }
 

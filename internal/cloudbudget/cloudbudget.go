@@ -1,0 +1,166 @@
+// Package cloudbudget limits the rate of the provider's calls to each cloud
+// account, the limit that protects the account, instead of the rate of
+// reconciles: a reconcile served from a shared listing (package cloudlist)
+// makes no call and costs nothing, and one that makes ten calls costs ten.
+//
+// A budget is a token bucket per cloud, account and service (an AWS
+// account's region and service, an Azure subscription, a Google project's
+// API), as the clouds themselves count. Every attempt, retries included,
+// takes a token where each cloud's calls are counted (awsclient,
+// azureclient, gcpclient). When the cloud throttles a call anyway (another
+// client shares the account) the bucket's rate halves, and recovers to the
+// configured rate once the throttling stops.
+package cloudbudget
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+)
+
+// Defaults: Azure Resource Manager's published token bucket for a
+// subscription's reads (250 tokens, 25 a second), the strictest of the
+// clouds' documented general limits that fits every one of them. The burst
+// lets a hundred claims applied together go out at once; the rate bounds a
+// thousand-resource import to what an account tolerates.
+const (
+	DefaultRate  = 25
+	DefaultBurst = 250
+)
+
+// recovery is how long after the last throttling a halved rate takes to
+// climb back to the configured rate.
+const recovery = 30 * time.Second
+
+// A Key names one budget.
+type Key struct {
+	Cloud   string
+	Account string
+	Service string
+}
+
+var (
+	rateGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "stowage_cloud_budget_rate",
+		Help: "Cloud API calls a second the budget of a cloud account and service allows now: the configured rate, lower while the cloud throttles.",
+	}, []string{"cloud", "account", "service"})
+	burstGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "stowage_cloud_budget_burst",
+		Help: "Cloud API calls the budget of a cloud account and service allows at once.",
+	}, []string{"cloud", "account", "service"})
+	waited = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "stowage_cloud_budget_wait_seconds_total",
+		Help: "Time cloud API calls spent waiting for the budget of their cloud account and service.",
+	}, []string{"cloud", "service"})
+)
+
+func init() {
+	metrics.Registry.MustRegister(rateGauge, burstGauge, waited)
+}
+
+// A Budget holds the token bucket of every key it has seen.
+type Budget struct {
+	rate  float64
+	burst int
+
+	mu      sync.Mutex
+	buckets map[Key]*bucket
+}
+
+type bucket struct {
+	l *rate.Limiter
+
+	mu        sync.Mutex
+	throttled time.Time // the last throttling, zero if none
+	floor     float64   // the rate right after it
+}
+
+// New returns a Budget of perSecond calls with burst calls at once for
+// every key. A perSecond of zero or less means no limit.
+func New(perSecond float64, burst int) *Budget {
+	return &Budget{rate: perSecond, burst: max(burst, 1), buckets: map[Key]*bucket{}}
+}
+
+func (b *Budget) bucket(k Key) *bucket {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	bk, ok := b.buckets[k]
+	if !ok {
+		bk = &bucket{l: rate.NewLimiter(rate.Limit(b.rate), b.burst)}
+		b.buckets[k] = bk
+		rateGauge.WithLabelValues(k.Cloud, k.Account, k.Service).Set(b.rate)
+		burstGauge.WithLabelValues(k.Cloud, k.Account, k.Service).Set(float64(b.burst))
+	}
+	return bk
+}
+
+// Wait blocks until k's budget allows one more call, or ctx ends.
+func (b *Budget) Wait(ctx context.Context, k Key) error {
+	if b == nil || b.rate <= 0 {
+		return nil
+	}
+	bk := b.bucket(k)
+	bk.recover(b.rate, k)
+	start := time.Now()
+	err := bk.l.Wait(ctx)
+	if d := time.Since(start); d > time.Millisecond {
+		waited.WithLabelValues(k.Cloud, k.Service).Add(d.Seconds())
+	}
+	return err
+}
+
+// Throttled tells k's budget that the cloud throttled a call: its rate
+// halves, down to a sixteenth of the configured rate.
+func (b *Budget) Throttled(k Key) {
+	if b == nil || b.rate <= 0 {
+		return
+	}
+	bk := b.bucket(k)
+	bk.mu.Lock()
+	defer bk.mu.Unlock()
+	r := max(float64(bk.l.Limit())/2, b.rate/16)
+	bk.l.SetLimit(rate.Limit(r))
+	bk.throttled, bk.floor = time.Now(), r
+	rateGauge.WithLabelValues(k.Cloud, k.Account, k.Service).Set(r)
+}
+
+// recover raises a throttled bucket's rate linearly back to full over the
+// recovery period after its last throttling.
+func (bk *bucket) recover(full float64, k Key) {
+	bk.mu.Lock()
+	defer bk.mu.Unlock()
+	if bk.throttled.IsZero() {
+		return
+	}
+	since := time.Since(bk.throttled)
+	r := full
+	if since < recovery {
+		r = bk.floor + (full-bk.floor)*float64(since)/float64(recovery)
+	} else {
+		bk.throttled = time.Time{}
+	}
+	if rate.Limit(r) != bk.l.Limit() {
+		bk.l.SetLimit(rate.Limit(r))
+		rateGauge.WithLabelValues(k.Cloud, k.Account, k.Service).Set(r)
+	}
+}
+
+// Limit is k's current rate in calls a second, and its burst.
+func (b *Budget) Limit(k Key) (float64, int) {
+	if b == nil || b.rate <= 0 {
+		return 0, 0
+	}
+	bk := b.bucket(k)
+	return float64(bk.l.Limit()), bk.l.Burst()
+}
+
+// Default is the provider's budget, shared by every cloud client. The
+// provider sets it from its flags before any controller starts.
+var Default = New(DefaultRate, DefaultBurst)
+
+// Configure replaces Default. A perSecond of zero or less means no limit.
+func Configure(perSecond float64, burst int) { Default = New(perSecond, burst) }
