@@ -46,6 +46,7 @@ type Tracker struct {
 type record struct {
 	wrote, observed time.Time
 	seen            bool
+	memo            any
 	verifiedSpec    uint64
 	verifiedAt      time.Time
 }
@@ -148,6 +149,27 @@ func hash(spec any) (uint64, bool) {
 	h := fnv.New64a()
 	_, _ = h.Write(b)
 	return h.Sum64(), true
+}
+
+// Remember keeps v for mg's next observation to Recall: what a write just
+// made of its object, which the observation need not read back.
+func (t *Tracker) Remember(mg resource.Object, v any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.get(mg.GetUID()).memo = v
+}
+
+// Recall returns, once, what was remembered for mg.
+func (t *Tracker) Recall(mg resource.Object) (any, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r, ok := t.m[mg.GetUID()]
+	if !ok || r.memo == nil {
+		return nil, false
+	}
+	v := r.memo
+	r.memo = nil
+	return v, true
 }
 
 // Forget drops mg's record: its object is gone and so is the resource.

@@ -126,7 +126,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 	if obs, ok, err := e.fromListing(ctx, cr, name); ok || err != nil {
 		return obs, err
 	}
-	o, err := e.read(ctx, name)
+	o, err := e.readOrRecall(ctx, cr, name)
 	if isNotFound(err) {
 		if e.track != nil && meta.WasDeleted(cr) {
 			e.track.Forget(cr)
@@ -244,6 +244,38 @@ func (e *external) wrote(cr *v1alpha1.Bucket) {
 	}
 }
 
+// created is what Create just made of a new bucket: every setting it wrote,
+// and whether that included the encryption.
+type created struct {
+	observed
+	encryptionKnown bool
+}
+
+// readOrRecall reads the bucket, unless Create just made it: then what
+// Create wrote stands for what a read would find, and only the default
+// encryption S3 chose is read (one call, not five). S3 bucket settings are
+// eventually consistent, so reading them back at once could return the
+// state before the write anyway; the drift check reads them in full later.
+func (e *external) readOrRecall(ctx context.Context, cr *v1alpha1.Bucket, name string) (observed, error) {
+	if e.track == nil || meta.WasDeleted(cr) {
+		return e.read(ctx, name)
+	}
+	v, ok := e.track.Recall(cr)
+	c, isCreated := v.(created)
+	if !ok || !isCreated {
+		return e.read(ctx, name)
+	}
+	if c.encryptionKnown {
+		return c.observed, nil
+	}
+	enc, err := e.encryption(ctx, name)
+	if err != nil {
+		return observed{}, err
+	}
+	c.Encryption = enc
+	return c.observed, nil
+}
+
 // read makes one consistent view of the bucket. S3 keeps each part of a
 // bucket's configuration behind its own call, so this is five reads.
 func (e *external) read(ctx context.Context, name string) (observed, error) {
@@ -262,20 +294,8 @@ func (e *external) read(ctx context.Context, name string) (observed, error) {
 	}
 	o.Versioning = string(v.Status)
 
-	enc, err := e.api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: &name})
-	switch {
-	case awserr.HasCode(err, "ServerSideEncryptionConfigurationNotFoundError"):
-	case err != nil:
-		return observed{}, xperrors.Wrap(err, "cannot get bucket encryption")
-	case enc.ServerSideEncryptionConfiguration != nil && len(enc.ServerSideEncryptionConfiguration.Rules) > 0:
-		r := enc.ServerSideEncryptionConfiguration.Rules[0]
-		if d := r.ApplyServerSideEncryptionByDefault; d != nil {
-			o.Encryption = &v1alpha1.ServerSideEncryption{
-				Algorithm:        v1alpha1.SSEAlgorithm(d.SSEAlgorithm),
-				KMSMasterKeyID:   compare.NonEmpty(d.KMSMasterKeyID),
-				BucketKeyEnabled: ptr.To(ptr.Deref(r.BucketKeyEnabled, false)),
-			}
-		}
+	if o.Encryption, err = e.encryption(ctx, name); err != nil {
+		return observed{}, err
 	}
 
 	off := ptr.To(false)
@@ -299,6 +319,26 @@ func (e *external) read(ctx context.Context, name string) (observed, error) {
 		return observed{}, err
 	}
 	return o, nil
+}
+
+// encryption reads the bucket's default encryption; nil when it has none.
+func (e *external) encryption(ctx context.Context, name string) (*v1alpha1.ServerSideEncryption, error) {
+	enc, err := e.api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: &name})
+	switch {
+	case awserr.HasCode(err, "ServerSideEncryptionConfigurationNotFoundError"):
+	case err != nil:
+		return nil, xperrors.Wrap(err, "cannot get bucket encryption")
+	case enc.ServerSideEncryptionConfiguration != nil && len(enc.ServerSideEncryptionConfiguration.Rules) > 0:
+		r := enc.ServerSideEncryptionConfiguration.Rules[0]
+		if d := r.ApplyServerSideEncryptionByDefault; d != nil {
+			return &v1alpha1.ServerSideEncryption{
+				Algorithm:        v1alpha1.SSEAlgorithm(d.SSEAlgorithm),
+				KMSMasterKeyID:   compare.NonEmpty(d.KMSMasterKeyID),
+				BucketKeyEnabled: ptr.To(ptr.Deref(r.BucketKeyEnabled, false)),
+			}, nil
+		}
+	}
+	return nil, nil
 }
 
 // tags reads every tag of the bucket, owner tags included; nil when it has
@@ -333,6 +373,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	}
 	_, err = e.api.CreateBucket(ctx, in)
 	defer e.wrote(cr)
+	isNew := err == nil
 	switch {
 	case awserr.HasCode(err, "BucketAlreadyOwnedByYou"):
 		// A previous Create got this far before the status was written, or
@@ -361,8 +402,21 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	p := cr.Spec.ForProvider
 	all := map[string]bool{partPAB: true, partVersioning: p.Versioning != nil && *p.Versioning == v1alpha1.VersioningEnabled,
 		partEncryption: p.ServerSideEncryption != nil, partTags: true}
-	if err := e.apply(ctx, name, p, all, desiredTags(p, nil, owner)); err != nil {
+	tags := desiredTags(p, nil, owner)
+	if err := e.apply(ctx, name, p, all, tags); err != nil {
 		return managed.ExternalCreation{}, err
+	}
+	if isNew && e.track != nil {
+		// A bucket made just now has nothing but what was written here.
+		c := created{observed: observed{Region: region, PAB: desiredPAB(p.PublicAccessBlock), Tags: tags},
+			encryptionKnown: all[partEncryption]}
+		if all[partVersioning] {
+			c.Versioning = string(*p.Versioning)
+		}
+		if c.encryptionKnown {
+			c.Encryption = p.ServerSideEncryption.DeepCopy()
+		}
+		e.track.Remember(cr, c)
 	}
 	return managed.ExternalCreation{ConnectionDetails: e.connectionDetails(name, region)}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -800,5 +801,52 @@ func TestNamespaceTeardownWithNamespacedProviderConfig(t *testing.T) {
 	}
 	if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &name}); err == nil {
 		t.Errorf("bucket %s still exists after its namespace was deleted", name)
+	}
+}
+
+// Creating a bucket costs one read to find the name free, the writes, and
+// one read of the default encryption S3 chose: what Create wrote is not
+// read back (S3's bucket settings are eventually consistent; the drift
+// check reads them in full later).
+func TestBucketCreationCalls(t *testing.T) {
+	ctx, ns := setup(t)
+	name := "calls-" + ns
+	counter.Reset()
+	b := newBucket(ns, name, v1alpha1.BucketParameters{Versioning: ptr.To(v1alpha1.VersioningEnabled), Tags: map[string]string{"team": "shop"}})
+	if err := env.Client.Create(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(ctx, t, b)
+	// Late initialisation writes the spec back: wait for it to settle.
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(b), b); err != nil {
+			return err
+		}
+		if b.Spec.ForProvider.PublicAccessBlock == nil || b.Spec.ForProvider.Region == nil {
+			return fmt.Errorf("not late-initialised yet")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range counter.Calls() {
+		if strings.HasPrefix(c.Path, "/"+name) {
+			q := c.Query
+			if i := strings.IndexByte(q, '='); i >= 0 {
+				q = q[:i]
+			}
+			got = append(got, strings.TrimSuffix(c.Method+" "+q, " "))
+		}
+	}
+	// Calls until the first drift check (every 4 s in these tests).
+	want := []string{"HEAD", "PUT", "PUT tagging", "PUT publicAccessBlock", "PUT versioning", "GET encryption"}
+	if len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
+		t.Errorf("calls creating a bucket: %v, want %v first", got, want)
+	}
+	for _, c := range got[min(len(got), len(want)):] {
+		if c != "HEAD" && !strings.HasPrefix(c, "GET") {
+			t.Errorf("a write after creating: %s (all: %v)", c, got)
+		}
 	}
 }
