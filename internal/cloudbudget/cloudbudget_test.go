@@ -7,7 +7,7 @@ import (
 )
 
 func TestBudgetIsPerKeyAndBounded(t *testing.T) {
-	b := New(1, 3)
+	b := NewWithLimit(1, 3)
 	k1 := Key{Cloud: "aws", Account: "a", Service: "S3"}
 	k2 := Key{Cloud: "aws", Account: "a", Service: "RDS"}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -28,7 +28,7 @@ func TestBudgetIsPerKeyAndBounded(t *testing.T) {
 }
 
 func TestThrottledHalvesAndRecovers(t *testing.T) {
-	b := New(16, 10)
+	b := NewWithLimit(16, 10)
 	k := Key{Cloud: "azure", Account: "sub", Service: "arm"}
 	b.Throttled(k)
 	if r, _ := b.Limit(k); r != 8 {
@@ -44,21 +44,21 @@ func TestThrottledHalvesAndRecovers(t *testing.T) {
 	bk.mu.Lock()
 	bk.throttled = time.Now().Add(-recovery / 2)
 	bk.mu.Unlock()
-	bk.recover(16, k)
+	bk.recover(k)
 	if r, _ := b.Limit(k); r < 8 || r > 9 {
 		t.Errorf("half the recovery period later: rate %v, want about 8.5", r)
 	}
 	bk.mu.Lock()
 	bk.throttled = time.Now().Add(-recovery)
 	bk.mu.Unlock()
-	bk.recover(16, k)
+	bk.recover(k)
 	if r, _ := b.Limit(k); r != 16 {
 		t.Errorf("after the recovery period: rate %v, want 16", r)
 	}
 }
 
 func TestNoLimit(t *testing.T) {
-	b := New(0, 0)
+	b := NewWithLimit(0, 0)
 	k := Key{Cloud: "gcp"}
 	for range 1000 {
 		if err := b.Wait(context.Background(), k); err != nil {
@@ -66,4 +66,14 @@ func TestNoLimit(t *testing.T) {
 		}
 	}
 	b.Throttled(k)
+}
+
+func TestPublishedLimits(t *testing.T) {
+	b := New()
+	if r, burst := b.Limit(Key{Cloud: "aws", Account: "1/eu-west-1", Service: "RDS"}); r != 12 || burst != 300 {
+		t.Errorf("RDS: %v/s burst %d, want RDS's published 12/s burst 300", r, burst)
+	}
+	if r, burst := b.Limit(Key{Cloud: "aws", Account: "1/eu-west-1", Service: "S3"}); r != Unpublished.Rate || burst != Unpublished.Burst {
+		t.Errorf("S3: %v/s burst %d, want the unpublished default", r, burst)
+	}
 }
