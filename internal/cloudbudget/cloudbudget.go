@@ -187,6 +187,17 @@ func (bk *bucket) recover(k Key) {
 	}
 }
 
+// Spare reports whether k's budget has at least half its burst unused:
+// enough that work which can wait, such as a drift check, may spend some
+// without holding up what users asked for.
+func (b *Budget) Spare(k Key) bool {
+	if b.off(k) {
+		return true
+	}
+	bk := b.bucket(k)
+	return bk.l.Tokens() >= float64(bk.l.Burst())/2
+}
+
 // Limit is k's current rate in calls a second, and its burst.
 func (b *Budget) Limit(k Key) (float64, int) {
 	if b.off(k) {

@@ -77,3 +77,19 @@ func TestPublishedLimits(t *testing.T) {
 		t.Errorf("S3: %v/s burst %d, want the unpublished default", r, burst)
 	}
 }
+
+func TestSpare(t *testing.T) {
+	b := NewWithLimit(0.001, 10)
+	k := Key{Cloud: "aws", Service: "S3"}
+	for i := range 10 {
+		if !b.Spare(k) && i < 5 {
+			t.Fatalf("after %d of 10 calls: no spare budget", i)
+		}
+		if err := b.Wait(context.Background(), k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b.Spare(k) {
+		t.Error("a spent budget has spare")
+	}
+}

@@ -33,6 +33,9 @@ func NewTracker(poll time.Duration) *Tracker {
 // It lives in memory only. After a restart every resource starts unknown,
 // which costs a per-object read, never a wrong answer.
 type Tracker struct {
+	// Kind names the managed resources' kind in the drift check metric;
+	// set it where drift checks are made.
+	Kind string
 	// MaxAge is the oldest listing a settled resource is served from.
 	MaxAge time.Duration
 	// DriftCheck is how often the per-object reads of what no listing
@@ -118,7 +121,21 @@ func (t *Tracker) Verified(mg resource.Object, spec any) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	r := t.get(mg.GetUID())
-	r.verifiedSpec, r.verifiedAt = h, time.Now()
+	now := time.Now()
+	if !r.verifiedAt.IsZero() && r.verifiedSpec == h && t.Kind != "" {
+		driftChecks.WithLabelValues(t.Kind).Observe(now.Sub(r.verifiedAt).Seconds())
+	}
+	r.verifiedSpec, r.verifiedAt = h, now
+}
+
+// SpecChanged reports whether mg's spec is not the one its object was last
+// verified against (or it never was): its object must be read in full.
+func (t *Tracker) SpecChanged(mg resource.Object, spec any) bool {
+	h, ok := hash(spec)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r, found := t.m[mg.GetUID()]
+	return !ok || !found || r.verifiedAt.IsZero() || r.verifiedSpec != h
 }
 
 // Unverified forgets that mg's object matched its spec, so its next

@@ -27,6 +27,7 @@ import (
 	"github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/aws/awsclient"
 	"github.com/stowage-dev/stowage/internal/aws/awserr"
+	"github.com/stowage-dev/stowage/internal/cloudbudget"
 	"github.com/stowage-dev/stowage/internal/cloudlist"
 	"github.com/stowage-dev/stowage/internal/compare"
 	"github.com/stowage-dev/stowage/internal/contract"
@@ -62,6 +63,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		list:     cloudlist.NewLister[listed](gvk.Kind),
 		track:    cloudlist.NewTracker(o.PollInterval),
 	}
+	c.track.Kind = gvk.Kind
 	return mrsetup.Setup[*v1alpha1.Bucket](mgr, o, gvk, &v1alpha1.Bucket{}, c)
 }
 
@@ -198,7 +200,14 @@ func (e *external) fromListing(ctx context.Context, cr *v1alpha1.Bucket, name st
 		return managed.ExternalObservation{}, false, nil
 	}
 	seen := e.track.WasSeen(cr) || cr.Status.AtProvider.ARN != ""
-	if !seen || e.track.DriftCheckDue(cr, cr.Spec.ForProvider) {
+	if !seen || e.track.SpecChanged(cr, cr.Spec.ForProvider) {
+		return managed.ExternalObservation{}, false, nil
+	}
+	// A drift check waits while the account's S3 budget is busy, so that
+	// checking what exists never holds up creating or changing something:
+	// with many buckets per account the achieved drift check interval
+	// stretches (stowage_drift_check_interval_seconds) instead.
+	if e.track.DriftCheckDue(cr, cr.Spec.ForProvider) && cloudbudget.Default.Spare(e.session.BudgetKey("S3")) {
 		return managed.ExternalObservation{}, false, nil
 	}
 	settled := cr.GetCondition(xpv2.TypeReady).Status == corev1.ConditionTrue
