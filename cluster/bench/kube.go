@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -139,6 +140,7 @@ type tracker struct {
 }
 
 type entry struct {
+	gvr     schema.GroupVersionResource
 	kind    string // Kind.group
 	applied time.Time
 	ready   time.Time
@@ -228,7 +230,7 @@ func (t *tracker) apply(ctx context.Context, objs []*unstructured.Unstructured, 
 				if err == nil {
 					keys[i] = key(gvr, o.GetNamespace(), o.GetName())
 					t.mu.Lock()
-					t.entries[keys[i]] = &entry{kind: groupKind(o), applied: time.Now()}
+					t.entries[keys[i]] = &entry{gvr: gvr, kind: groupKind(o), applied: time.Now()}
 					t.mu.Unlock()
 					_, err = r.Create(ctx, o, metav1.CreateOptions{FieldManager: "stowage-bench"})
 				}
@@ -293,7 +295,7 @@ func (t *tracker) waitReady(ctx context.Context, keys []string, timeout time.Dur
 			return nil, fmt.Errorf("the provider exited\n%s", provider.tail(30))
 		}
 		if time.Since(start) > timeout {
-			return nil, fmt.Errorf("%s: only %d/%d Ready after %s (e.g. %s is not)", what, ready, len(keys), timeout, notReady)
+			return nil, fmt.Errorf("%s: only %d/%d Ready after %s; %s", what, ready, len(keys), timeout, t.describe(notReady))
 		}
 		select {
 		case <-ctx.Done():
@@ -308,4 +310,29 @@ func (t *tracker) waitReady(ctx context.Context, keys []string, timeout time.Dur
 		out[i] = *t.entries[k]
 	}
 	return out, nil
+}
+
+// describe is key's conditions as the informer last saw them.
+func (t *tracker) describe(k string) string {
+	t.mu.Lock()
+	e := t.entries[k]
+	t.mu.Unlock()
+	_, ns, _ := strings.Cut(k, "/")
+	ns, name, _ := strings.Cut(ns, "/")
+	obj, err := t.factory.ForResource(e.gvr).Lister().ByNamespace(ns).Get(name)
+	if err != nil {
+		return fmt.Sprintf("%s: %v", k, err)
+	}
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok {
+		return k
+	}
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	var cs []string
+	for _, c := range conds {
+		if m, ok := c.(map[string]any); ok {
+			cs = append(cs, fmt.Sprintf("%v=%v (%v: %v)", m["type"], m["status"], m["reason"], m["message"]))
+		}
+	}
+	return fmt.Sprintf("e.g. %s is not: %s", k, strings.Join(cs, "; "))
 }

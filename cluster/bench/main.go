@@ -111,11 +111,18 @@ func run(ctx context.Context, o options) (err error) {
 		return err
 	}
 	say("state directory (logs, kubeconfig): %s", e.state)
+	// The harness's informers end before the API server is asked to stop.
+	ctx, cancel := context.WithCancel(ctx)
 	defer func() {
+		cancel()
 		say("stopping everything")
 		// The provider first, so it makes no calls to clouds going away.
 		for i := len(e.procs) - 1; i >= 0; i-- {
+			t := time.Now()
 			e.procs[i].stop(30 * time.Second)
+			if d := time.Since(t); d > 2*time.Second {
+				say("  %s took %s to stop", e.procs[i].name, d.Round(100*time.Millisecond))
+			}
 		}
 		if err == nil && !o.keepState {
 			os.RemoveAll(e.state)

@@ -139,7 +139,9 @@ func (t templates) managedResources(mix, run string, n int, namespaces []string)
 	}
 	var out []*unstructured.Unstructured
 	for i := range n {
-		ns := namespaces[i%len(namespaces)]
+		// Groups of five share a namespace: an Azure Container must be in
+		// its Account's.
+		ns := namespaces[(i/5)%len(namespaces)]
 		db := i%5 == 4
 		switch mix {
 		case "aws":

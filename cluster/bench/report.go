@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -116,15 +117,26 @@ type pollKind struct {
 	Kind            string  `json:"kind"`
 	Resources       int     `json:"resources"`
 	Reconciles      float64 `json:"reconciles"`
-	IntervalSeconds float64 `json:"intervalSeconds"` // +Inf: none in the window
+	IntervalSeconds num     `json:"intervalSeconds"` // +Inf (null): none in the window
 }
 
 type pollHist struct {
 	Kind         string  `json:"kind"`
 	Observations float64 `json:"observations"`
-	P50          float64 `json:"p50Seconds"`
-	P99          float64 `json:"p99Seconds"`
-	MaxBucket    float64 `json:"maxBucketSeconds"`
+	P50          num     `json:"p50Seconds"`
+	P99          num     `json:"p99Seconds"`
+	MaxBucket    num     `json:"maxBucketSeconds"` // +Inf (null): past the last bound
+}
+
+// num is a float that JSON writes as null when it is infinite or NaN.
+type num float64
+
+func (n num) MarshalJSON() ([]byte, error) {
+	f := float64(n)
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(f)
 }
 
 func machine() machineInfo {
@@ -365,9 +377,9 @@ func (r *report) steadyState(counts map[string]int, a, b scrape, ua, ub map[stri
 	reconciles := delta(a, b, "controller_runtime_reconcile_total", labelKey("controller"))
 	for _, k := range slices.Sorted(maps.Keys(counts)) {
 		n := reconciles[controllerName(k)]
-		p := pollKind{Kind: k, Resources: counts[k], Reconciles: n, IntervalSeconds: math.Inf(1)}
+		p := pollKind{Kind: k, Resources: counts[k], Reconciles: n, IntervalSeconds: num(math.Inf(1))}
 		if n > 0 {
-			p.IntervalSeconds = float64(counts[k]) / (n / win)
+			p.IntervalSeconds = num(float64(counts[k]) / (n / win))
 		}
 		s.Poll = append(s.Poll, p)
 	}
@@ -378,7 +390,7 @@ func (r *report) steadyState(counts map[string]int, a, b scrape, ua, ub map[stri
 		hs := histogramDelta(a, b, hist, "kind")
 		for _, k := range slices.Sorted(maps.Keys(hs)) {
 			h := hs[k]
-			s.PollHistogram = append(s.PollHistogram, pollHist{Kind: k, Observations: h.total(), P50: h.quantile(.5), P99: h.quantile(.99), MaxBucket: h.maxBucket()})
+			s.PollHistogram = append(s.PollHistogram, pollHist{Kind: k, Observations: h.total(), P50: num(h.quantile(.5)), P99: num(h.quantile(.99)), MaxBucket: num(h.maxBucket())})
 		}
 		if len(hs) == 0 {
 			s.HistogramNote = "no " + hist + " observations in the window"
@@ -474,7 +486,7 @@ func (r *report) print(out io.Writer) {
 	p("achieved poll interval (resources / reconciles per second)")
 	p("kind\tresources\treconciles\tinterval s")
 	for _, k := range s.Poll {
-		p("%s\t%d\t%.0f\t%s", k.Kind, k.Resources, k.Reconciles, f1(k.IntervalSeconds))
+		p("%s\t%d\t%.0f\t%s", k.Kind, k.Resources, k.Reconciles, f1(float64(k.IntervalSeconds)))
 	}
 	if s.HistogramNote != "" {
 		p("stowage_poll_interval_seconds: %s", s.HistogramNote)
@@ -483,7 +495,7 @@ func (r *report) print(out io.Writer) {
 		p("stowage_poll_interval_seconds (window)")
 		p("kind\tobservations\tp50 s\tp99 s\tmax bucket s")
 		for _, h := range s.PollHistogram {
-			p("%s\t%.0f\t%s\t%s\t%s", h.Kind, h.Observations, f1(h.P50), f1(h.P99), f1(h.MaxBucket))
+			p("%s\t%.0f\t%s\t%s\t%s", h.Kind, h.Observations, f1(float64(h.P50)), f1(float64(h.P99)), f1(float64(h.MaxBucket)))
 		}
 	}
 	p("")
