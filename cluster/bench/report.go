@@ -506,6 +506,6 @@ func printUsage(p func(string, ...any), title string, us []procUsage) {
 	p("%s", title)
 	p("process\tRSS MiB\tpeak RSS MiB\tCPU cores")
 	for _, u := range us {
-		p("%s\t%.0f\t%.0f\t%s", u.Name, u.RSSMiB, u.PeakMiB, f2(u.Cores))
+		p("%s\t%.0f\t%.0f\t%.3f", u.Name, u.RSSMiB, u.PeakMiB, u.Cores)
 	}
 }
