@@ -20,9 +20,16 @@ import (
 //   - A poll is queued at low priority (controller-runtime's priority
 //     queue), so a create, edit or delete, which arrives as a watch event at
 //     normal priority, is reconciled first however many polls are due.
+//   - A reconcile that asks to come back at once (after a create) comes
+//     back at high priority, so work started is finished before new work
+//     starts.
 //   - Each poll comes back after the poll interval less up to a tenth, so a
 //     thousand resources created together do not poll together forever,
 //     and none is observed less often than the poll interval asks.
+
+// inFlightPriority is the priority of a resource's next reconcile while
+// one of its operations is under way: above a new event's (0).
+const inFlightPriority = 10
 
 // pollJitter is the share of the poll interval a poll may come early by.
 const pollJitter = 0.1
@@ -87,6 +94,13 @@ func (p *polls) Reconcile(ctx context.Context, req reconcile.Request) (reconcile
 	p.mu.Unlock()
 
 	res, err := p.r.Reconcile(ctx, req)
+	if err == nil && res.Requeue && res.RequeueAfter == 0 { //nolint:staticcheck // the managed reconciler still uses Requeue.
+		// Work under way (a create just sent, its annotations written)
+		// comes back ahead of work not started yet: a thousand resources
+		// applied together become Ready one by one, not all at the end.
+		res.Priority = ptr.To(inFlightPriority)
+		return res, nil
+	}
 	if err != nil || !p.isPoll(res) {
 		return res, err
 	}
