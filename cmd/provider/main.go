@@ -17,6 +17,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -46,6 +47,8 @@ func main() {
 		cloudRate      = app.Flag("cloud-api-rate", "Cloud API calls per second allowed per cloud account and service (an AWS account's region and service, an Azure subscription, a Google project's API), for every service; 0 for no limit. By default each service's published limit (RDS 12/s, Azure Resource Manager 25/s), 25/s where none is published.").Float64()
 		cloudBurst     = app.Flag("cloud-api-burst", "Cloud API calls allowed at once per cloud account and service, with --cloud-api-rate. By default the published burst (RDS 300, ARM 250), 250 where none is published.").Default(strconv.Itoa(cloudbudget.Unpublished.Burst)).Int()
 		driftCheck     = app.Flag("drift-check-interval", "How often each resource's settings that no cloud listing returns (an S3 bucket's versioning, encryption, public access block and tags) are read for drift; existence and everything a listing returns are checked every --poll.").Default(cloudlist.DefaultDriftCheck.String()).Duration()
+		kubeQPS        = app.Flag("kube-api-qps", "Requests per second the provider's API server client may send, unless --max-reconcile-rate is set (then 5 per reconcile, as before). The API server's priority and fairness queues a client that sends too many.").Default("500").Float32()
+		kubeBurst      = app.Flag("kube-api-burst", "Requests the provider's API server client may send at once, with --kube-api-qps.").Default("1000").Int()
 		metricsAddr    = app.Flag("metrics-bind-address", "Address the Prometheus metrics endpoint binds to; 0 disables it.").Default(":8080").String()
 		probeAddr      = app.Flag("health-probe-bind-address", "Address the /healthz and /readyz probes bind to.").Default(":8081").String()
 		allowAmbient   = app.Flag("allow-namespaced-ambient-credentials", "Let namespaced ProviderConfigs use the provider's own identity (InjectedIdentity, Environment), not only Secrets.").Default("false").Bool()
@@ -70,7 +73,18 @@ func main() {
 		kingpin.FatalIfError(add(scheme), "Cannot build the scheme")
 	}
 
-	mgr, err := ctrl.NewManager(ratelimiter.LimitRESTConfig(cfg, *maxReconcile), ctrl.Options{
+	// Creating one managed resource takes about ten API writes (usage,
+	// finalizer, external name, create annotations, status, late
+	// initialisation): at crossplane-runtime's 5 requests per reconcile
+	// (50/s) the provider's own client, not the cloud, bounded how fast a
+	// hundred claims became Ready.
+	if reconcileRateSet {
+		cfg = ratelimiter.LimitRESTConfig(cfg, *maxReconcile)
+	} else {
+		cfg = rest.CopyConfig(cfg)
+		cfg.QPS, cfg.Burst = *kubeQPS, *kubeBurst
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme: scheme,
 		Cache: cache.Options{
 			SyncPeriod: syncInterval,

@@ -49,6 +49,7 @@ type Tracker struct {
 type record struct {
 	wrote, observed time.Time
 	seen            bool
+	seenAt          time.Time
 	memo            any
 	verifiedSpec    uint64
 	verifiedAt      time.Time
@@ -93,11 +94,24 @@ func (t *Tracker) Wrote(mg resource.Object) {
 	t.get(mg.GetUID()).wrote = time.Now()
 }
 
-// Seen records that mg's object was seen to exist.
+// Seen records that mg's object was just seen to exist, by a read of its
+// own.
 func (t *Tracker) Seen(mg resource.Object) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.get(mg.GetUID()).seen = true
+	r := t.get(mg.GetUID())
+	r.seen, r.seenAt = true, time.Now()
+}
+
+// SeenRecently reports whether a read of mg's own object saw it after the
+// last write and within MaxAge: as good as a listing for telling it exists.
+// The reconcile right after the one that created or late-initialised a
+// resource needs no listing then.
+func (t *Tracker) SeenRecently(mg resource.Object) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r, ok := t.m[mg.GetUID()]
+	return ok && r.seenAt.After(r.wrote) && time.Since(r.seenAt) < t.MaxAge
 }
 
 // WasSeen reports whether mg's object was seen to exist since the provider
@@ -176,7 +190,9 @@ func (t *Tracker) Remember(mg resource.Object, v any) {
 	t.get(mg.GetUID()).memo = v
 }
 
-// Recall returns, once, what was remembered for mg.
+// Recall returns what was remembered for mg, until ForgetMemo. It stays
+// through a reconcile that fails (a late initialisation that lost a
+// conflict), so the next one need not read either.
 func (t *Tracker) Recall(mg resource.Object) (any, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -184,9 +200,17 @@ func (t *Tracker) Recall(mg resource.Object) (any, bool) {
 	if !ok || r.memo == nil {
 		return nil, false
 	}
-	v := r.memo
-	r.memo = nil
-	return v, true
+	return r.memo, true
+}
+
+// ForgetMemo drops what was remembered for mg: its observations no longer
+// need it.
+func (t *Tracker) ForgetMemo(mg resource.Object) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if r, ok := t.m[mg.GetUID()]; ok {
+		r.memo = nil
+	}
 }
 
 // Forget drops mg's record: its object is gone and so is the resource.

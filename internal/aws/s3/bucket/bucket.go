@@ -210,12 +210,19 @@ func (e *external) fromListing(ctx context.Context, cr *v1alpha1.Bucket, name st
 	if e.track.DriftCheckDue(cr, cr.Spec.ForProvider) && cloudbudget.Default.Spare(e.session.BudgetKey("S3")) {
 		return managed.ExternalObservation{}, false, nil
 	}
-	settled := cr.GetCondition(xpv2.TypeReady).Status == corev1.ConditionTrue
-	b, found, err := e.list.Get(ctx, e.session.Scope(""), e.track.NotBefore(cr, settled), name, e.listAll)
-	if err != nil || !found {
-		// Gone after being seen: S3 says, not the listing.
-		return managed.ExternalObservation{}, false, err
+	var b listed
+	if !e.track.SeenRecently(cr) {
+		settled := cr.GetCondition(xpv2.TypeReady).Status == corev1.ConditionTrue
+		var found bool
+		var err error
+		b, found, err = e.list.Get(ctx, e.session.Scope(""), e.track.NotBefore(cr, settled), name, e.listAll)
+		if err != nil || !found {
+			// Gone after being seen: S3 says, not the listing.
+			return managed.ExternalObservation{}, false, err
+		}
 	}
+	// What Create remembered served its observations until now.
+	e.track.ForgetMemo(cr)
 	region := cmp.Or(b.Region, cr.Status.AtProvider.Region, e.session.Config.Region)
 	cr.Status.AtProvider.ARN = "arn:aws:s3:::" + name
 	cr.Status.AtProvider.Region = region

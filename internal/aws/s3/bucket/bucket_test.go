@@ -369,7 +369,7 @@ func TestDriftCheckWaitsForSpareBudget(t *testing.T) {
 	f := &fakeS3{exists: true, versioning: s3types.BucketVersioningStatusEnabled, tags: owner.Tags()}
 	e := newExternal(f)
 	e.list = cloudlist.NewLister[listed]("Bucket")
-	e.track = &cloudlist.Tracker{MaxAge: time.Minute, DriftCheck: time.Nanosecond}
+	e.track = &cloudlist.Tracker{MaxAge: time.Nanosecond, DriftCheck: time.Nanosecond}
 	cr := bucketCR(v1alpha1.BucketParameters{Versioning: ptr.To(v1alpha1.VersioningEnabled)})
 
 	// Seen and verified by a first, full read.
