@@ -32,6 +32,7 @@ import (
 	stowage "github.com/stowage-dev/stowage/internal/controller"
 	"github.com/stowage-dev/stowage/internal/mrsetup"
 	"github.com/stowage-dev/stowage/internal/providerconfig"
+	"github.com/stowage-dev/stowage/internal/secrets"
 )
 
 func main() {
@@ -69,7 +70,7 @@ func main() {
 		kingpin.FatalIfError(add(scheme), "Cannot build the scheme")
 	}
 
-	mgr, err := ctrl.NewManager(ratelimiter.LimitRESTConfig(cfg, *maxReconcile), ctrl.Options{
+	opts := ctrl.Options{
 		Scheme: scheme,
 		Cache: cache.Options{
 			SyncPeriod: syncInterval,
@@ -88,7 +89,11 @@ func main() {
 		RenewDeadline:              ptr(50 * time.Second),
 		// Finish in-flight reconciles on SIGTERM before exiting.
 		GracefulShutdownTimeout: ptr(30 * time.Second),
-	})
+	}
+	// The cache holds only the Secrets Stowage writes, and no object's
+	// managedFields; the client reads other Secrets from the API server.
+	secrets.ConfigureManager(&opts)
+	mgr, err := ctrl.NewManager(ratelimiter.LimitRESTConfig(cfg, *maxReconcile), opts)
 	kingpin.FatalIfError(err, "Cannot create controller manager")
 	kingpin.FatalIfError(mgr.AddHealthzCheck("healthz", healthz.Ping), "Cannot add health check")
 	kingpin.FatalIfError(mgr.AddReadyzCheck("readyz", healthz.Ping), "Cannot add ready check")
