@@ -48,8 +48,10 @@ func Selector() labels.Selector {
 // Labelled reports whether s carries Label.
 func Labelled(s metav1.Object) bool { return s.GetLabels()[Label] == LabelValue }
 
-// mark adds Label to o.
-func mark(o metav1.Object) {
+// Mark adds Label to o, a Secret Stowage writes. The manager's client
+// (Client) adds it to every Secret it writes; code that builds a Secret says
+// so too, for any other client it may be given.
+func Mark(o metav1.Object) {
 	l := o.GetLabels()
 	if l == nil {
 		l = map[string]string{}
@@ -163,7 +165,7 @@ func (c *Client) Create(ctx context.Context, obj client.Object, opts ...client.C
 	if !ok {
 		return c.Client.Create(ctx, obj, opts...)
 	}
-	mark(s)
+	Mark(s)
 	err := c.Client.Create(ctx, s, opts...)
 	if kerrors.IsAlreadyExists(err) {
 		// The caller did not see it: possibly an unlabelled Secret an
@@ -179,7 +181,7 @@ func (c *Client) Create(ctx context.Context, obj client.Object, opts ...client.C
 // Update updates obj, with Label when it is a Secret.
 func (c *Client) Update(ctx context.Context, obj client.Object, opts ...client.UpdateOption) error {
 	if s, ok := obj.(*corev1.Secret); ok {
-		mark(s)
+		Mark(s)
 	}
 	return c.Client.Update(ctx, obj, opts...)
 }
@@ -190,7 +192,7 @@ func (c *Client) Update(ctx context.Context, obj client.Object, opts ...client.U
 // patch itself.
 func (c *Client) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
 	if s, ok := obj.(*corev1.Secret); ok {
-		mark(s)
+		Mark(s)
 		switch patch.Type() {
 		case types.MergePatchType, types.StrategicMergePatchType, types.ApplyPatchType:
 			patch = labelledPatch{Patch: patch}
