@@ -91,8 +91,11 @@ func namespace(t *testing.T) (context.Context, string) {
 	return ctx, ns
 }
 
+// newBucket returns a Bucket named after name and ns: its S3 name is its
+// metadata.name, and S3 names are global, so they must not repeat across
+// runs (go test -count).
 func newBucket(ns, name, secret string) *v1alpha1.Bucket {
-	b := &v1alpha1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+	b := &v1alpha1.Bucket{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: ns + "-" + name}}
 	b.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "default"}
 	b.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: secret}
 	return b
