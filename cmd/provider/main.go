@@ -33,6 +33,7 @@ import (
 	stowage "github.com/stowage-dev/stowage/internal/controller"
 	"github.com/stowage-dev/stowage/internal/mrsetup"
 	"github.com/stowage-dev/stowage/internal/providerconfig"
+	"github.com/stowage-dev/stowage/internal/secrets"
 )
 
 func main() {
@@ -84,7 +85,7 @@ func main() {
 		cfg = rest.CopyConfig(cfg)
 		cfg.QPS, cfg.Burst = *kubeQPS, *kubeBurst
 	}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	opts := ctrl.Options{
 		Scheme: scheme,
 		Cache: cache.Options{
 			SyncPeriod: syncInterval,
@@ -103,7 +104,11 @@ func main() {
 		RenewDeadline:              ptr(50 * time.Second),
 		// Finish in-flight reconciles on SIGTERM before exiting.
 		GracefulShutdownTimeout: ptr(30 * time.Second),
-	})
+	}
+	// The cache holds only the Secrets Stowage writes, and no object's
+	// managedFields; the client reads other Secrets from the API server.
+	secrets.ConfigureManager(&opts)
+	mgr, err := ctrl.NewManager(cfg, opts)
 	kingpin.FatalIfError(err, "Cannot create controller manager")
 	kingpin.FatalIfError(mgr.AddHealthzCheck("healthz", healthz.Ping), "Cannot add health check")
 	kingpin.FatalIfError(mgr.AddReadyzCheck("readyz", healthz.Ping), "Cannot add ready check")

@@ -38,6 +38,7 @@ import (
 	"github.com/stowage-dev/stowage/internal/claims/translate"
 	"github.com/stowage-dev/stowage/internal/contract"
 	"github.com/stowage-dev/stowage/internal/mrsetup"
+	"github.com/stowage-dev/stowage/internal/secrets"
 )
 
 // Finalizer keeps a claim until its managed resources are deleted or
@@ -290,6 +291,8 @@ func build(mgr ctrl.Manager, o controller.Options, k kind, name string, r *recon
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
 		For(k.NewClaim()).
+		// The cache holds only Secrets Stowage writes (package secrets),
+		// the claim's among them.
 		Owns(&corev1.Secret{}).
 		// A class change concerns the claims bound to it and the claims
 		// still waiting for a binding; bound claims never move.
@@ -961,6 +964,7 @@ func (r *reconciler) writeSecret(ctx context.Context, cr claimObject, o managedS
 func (r *reconciler) createSecret(ctx context.Context, cr claimObject, s *corev1.Secret, typ corev1.SecretType, data map[string][]byte) error {
 	s.Type = typ
 	s.Data = data
+	secrets.Mark(s)
 	if err := controllerutil.SetControllerReference(cr, s, r.client.Scheme()); err != nil {
 		return err
 	}

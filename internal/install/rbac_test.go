@@ -61,9 +61,9 @@ var unexercised = []struct {
 		func(p permission) bool {
 			return p.Resource == "providerconfigusages" && (p.Verb == "update" || p.Verb == "delete")
 		}},
-	{"connection Secrets are updated when their contents change (password rotation, endpoint change) and replaced when their type must change: the claim re-reads its Secret past the cache before deleting it (internal/claims writeSecret)",
+	{"connection Secrets are updated when their contents change (password rotation, endpoint change) and replaced when their type must change (internal/claims writeSecret)",
 		func(p permission) bool {
-			return p.Group == "" && p.Resource == "secrets" && (p.Verb == "update" || p.Verb == "delete" || p.Verb == "get")
+			return p.Group == "" && p.Resource == "secrets" && (p.Verb == "update" || p.Verb == "delete")
 		}},
 	{"a namespaceSelector on a class (internal/claims namespaceAllowed) or a ClusterProviderConfig (internal/providerconfig CheckNamespace) reads namespaces from the cache; the sandbox sets none",
 		func(p permission) bool {

@@ -18,6 +18,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/stowage-dev/stowage/internal/secrets"
 )
 
 const (
@@ -107,6 +109,9 @@ func (p Password) MAC() string { return MAC(p.Key, p.Value) }
 
 // A Store keeps the passwords of one managed kind.
 type Store struct {
+	// Kube is the manager's client: its cache holds the resource's own
+	// Secret, which Stowage writes; a user's password Secret is read from
+	// the API server (package secrets).
 	Kube client.Client
 
 	// Annotation records the MAC of the password last applied.
@@ -258,6 +263,7 @@ func (s Store) ensure(ctx context.Context, o client.Object, generate bool) (*cor
 			Name:            nn.Name,
 			OwnerReferences: []metav1.OwnerReference{meta.AsController(meta.TypedReferenceTo(o, s.Owner))},
 		}}
+		secrets.Mark(sec)
 		if err := s.fill(sec, generate); err != nil {
 			return nil, err
 		}

@@ -139,6 +139,11 @@ type SecretKey struct {
 // provider config naming it: a namespaced ProviderConfig may only read
 // Secrets in its own namespace, so a team cannot borrow another team's
 // credentials.
+//
+// Credentials Secrets are the user's: the provider's cache does not hold
+// them, and kube (the manager's client, package secrets) reads them from the
+// API server. Package sessions calls this at most every
+// sessions.SecretRefresh per provider config.
 func ReadSecretKey(ctx context.Context, kube client.Client, owner client.Object, ref SecretKey) ([]byte, error) {
 	ns := ref.Namespace
 	if owner.GetNamespace() != "" {

@@ -30,6 +30,7 @@ import (
 	"github.com/stowage-dev/stowage/apis"
 	"github.com/stowage-dev/stowage/internal/cloudlist"
 	"github.com/stowage-dev/stowage/internal/mrsetup"
+	"github.com/stowage-dev/stowage/internal/secrets"
 )
 
 // An Env is a running API server with Stowage's CRDs and a client for it.
@@ -131,6 +132,8 @@ func (e *Env) StartManagerAs(ctx context.Context, cfg *rest.Config, opts ctrl.Op
 	opts.Scheme = e.Scheme
 	opts.Metrics = metricsserver.Options{BindAddress: "0"}
 	opts.HealthProbeBindAddress = "0"
+	// The provider's cache and client (cmd/provider).
+	secrets.ConfigureManager(&opts)
 	mgr, err := ctrl.NewManager(cfg, opts)
 	if err != nil {
 		return err

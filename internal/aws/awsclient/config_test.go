@@ -3,6 +3,7 @@ package awsclient
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
@@ -15,6 +16,7 @@ import (
 	"github.com/stowage-dev/stowage/apis"
 	s3v1 "github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
 	"github.com/stowage-dev/stowage/apis/aws/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/providerconfig/sessions"
 )
 
 func TestConnectAfterProviderConfigIsGone(t *testing.T) {
@@ -39,14 +41,19 @@ func TestConnectAfterProviderConfigIsGone(t *testing.T) {
 	mr.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "gone-soon"}
 	ctx := context.Background()
 	f := &feature.Flags{}
+	clock := time.Now()
+	cache.cache.SetClock(func() time.Time { return clock })
+	defer cache.cache.SetClock(time.Now)
 
 	if _, err := Connect(ctx, kube, mr, "", f); err != nil {
 		t.Fatal(err)
 	}
-	// The namespace teardown deletes the credentials Secret.
+	// The namespace teardown deletes the credentials Secret, which is seen
+	// when it is next read.
 	if err := kube.Delete(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
+	clock = clock.Add(sessions.SecretRefresh)
 	if _, err := Connect(ctx, kube, mr, "", f); err == nil {
 		t.Error("a live managed resource connected without its credentials Secret")
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
@@ -23,6 +24,7 @@ import (
 	"github.com/stowage-dev/stowage/apis"
 	s3v1 "github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
 	"github.com/stowage-dev/stowage/apis/aws/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/providerconfig/sessions"
 )
 
 func testScheme(t *testing.T) *runtime.Scheme {
@@ -94,6 +96,8 @@ func TestConnectReusesConfig(t *testing.T) {
 	cases := map[string]struct {
 		reason string
 		change func(context.Context, client.Client) error
+		// after is how long after the first Connect the second is made.
+		after  time.Duration
 		region string
 		want   want
 	}{
@@ -117,9 +121,16 @@ func TestConnectReusesConfig(t *testing.T) {
 			want:   want{same: true, region: "eu-west-1", keyID: "AK1"},
 		},
 		"SecretRotated": {
-			reason: "New credentials in the Secret give a new configuration that uses them.",
+			reason: "New credentials in the Secret give a new configuration that uses them, once the Secret is read again.",
 			change: updateSecret(func(s *corev1.Secret) { s.Data["credentials"] = credentialsFile("AK2") }),
+			after:  sessions.SecretRefresh,
 			want:   want{same: false, region: "eu-west-1", keyID: "AK2"},
+		},
+		"SecretRotatedJustNow": {
+			reason: "The Secret is read at most every SecretRefresh: until then the configuration is reused.",
+			change: updateSecret(func(s *corev1.Secret) { s.Data["credentials"] = credentialsFile("AK2") }),
+			after:  sessions.SecretRefresh - time.Second,
+			want:   want{same: true, region: "eu-west-1", keyID: "AK1"},
 		},
 		"SpecChanged": {
 			reason: "A changed provider config spec gives a new configuration.",
@@ -132,6 +143,8 @@ func TestConnectReusesConfig(t *testing.T) {
 			ctx := context.Background()
 			kube, mr := fixture(t, nil)
 			c := newSessionCache()
+			now := time.Now()
+			c.cache.SetClock(func() time.Time { return now })
 			first, err := c.Connect(ctx, kube, mr, "", &feature.Flags{})
 			if err != nil {
 				t.Fatal(err)
@@ -141,6 +154,7 @@ func TestConnectReusesConfig(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			now = now.Add(tc.after)
 			second, err := c.Connect(ctx, kube, mr, tc.region, &feature.Flags{})
 			if err != nil {
 				t.Fatal(err)
@@ -222,6 +236,8 @@ func TestConnectAssumesRoleOnce(t *testing.T) {
 		s.Credentials.AssumeRoleARN = ptr.To("arn:aws:iam::123456789012:role/stowage")
 	})
 	c := newSessionCache()
+	now := time.Now()
+	c.cache.SetClock(func() time.Time { return now })
 
 	// Controllers connect from many workers at once.
 	var wg sync.WaitGroup
@@ -257,10 +273,12 @@ func TestConnectAssumesRoleOnce(t *testing.T) {
 		t.Errorf("AssumeRole calls for 40 Connects and Retrieves: -want, +got:\n%s", diff)
 	}
 
-	// Rotated source credentials assume the role again, once.
+	// Rotated source credentials assume the role again, once, when the
+	// Secret is next read.
 	if err := updateSecret(func(s *corev1.Secret) { s.Data["credentials"] = credentialsFile("AK2") })(ctx, kube); err != nil {
 		t.Fatal(err)
 	}
+	now = now.Add(sessions.SecretRefresh)
 	for range 5 {
 		s, err := c.Connect(ctx, kube, mr, "", &feature.Flags{})
 		if err != nil {

@@ -4,8 +4,9 @@
 // own connection pool), and reusing it reuses the credential cache inside,
 // which refreshes tokens only as they near expiry.
 //
-// Only the built session is reused. Get reads the provider config (and its
-// Secret) and runs providerconfig.Get's tenant checks every time.
+// Only the built session is reused. Get reads the provider config and runs
+// providerconfig.Get's tenant checks every time; it reads the credentials
+// Secret at most every SecretRefresh (see there).
 package sessions
 
 import (
@@ -13,6 +14,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"sync"
+	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
@@ -39,10 +41,27 @@ type Cloud[Spec, S any] struct {
 	Build func(ctx context.Context, spec Spec, secret []byte) (S, error)
 }
 
+// SecretRefresh is how long a session is used without reading its
+// provider config's credentials Secret again, while the provider config
+// itself (read from the cache on every Get) is unchanged.
+//
+// The provider's cache holds only the Secrets Stowage writes (package
+// secrets), so a credentials Secret is read from the API server: on every
+// reconcile that would be one API request per resource per poll, the
+// traffic the cache exists to avoid. Read at most every 30 s, it is two
+// requests a minute per provider config however many resources use it, and
+// rotated credentials are in use within 30 s: before the next poll (1 m by
+// default) of most resources, and for the others an authentication error
+// from the old credentials is retried with backoff, within those 30 s. A
+// changed provider config spec (another Secret, another key) is read at
+// once.
+const SecretRefresh = 30 * time.Second
+
 // A Cache holds the session of every provider config one cloud's managed
 // resources used.
 type Cache[Spec, S any] struct {
 	cloud Cloud[Spec, S]
+	now   func() time.Time
 
 	mu      sync.Mutex
 	entries map[ref]*entry[S]
@@ -50,7 +69,14 @@ type Cache[Spec, S any] struct {
 
 // New returns an empty Cache for cloud.
 func New[Spec, S any](cloud Cloud[Spec, S]) *Cache[Spec, S] {
-	return &Cache[Spec, S]{cloud: cloud, entries: map[ref]*entry[S]{}}
+	return &Cache[Spec, S]{cloud: cloud, now: time.Now, entries: map[ref]*entry[S]{}}
+}
+
+// SetClock makes c tell time with now, for tests of SecretRefresh.
+func (c *Cache[Spec, S]) SetClock(now func() time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = now
 }
 
 // A ref names a provider config as a managed resource references it.
@@ -84,6 +110,9 @@ type version struct {
 type entry[S any] struct {
 	version version
 	session S
+	// read is when the credentials Secret was last read and found to be
+	// the one version was built from.
+	read time.Time
 }
 
 // Get resolves mg's provider config under the tenant rules and returns its
@@ -117,28 +146,58 @@ func (c *Cache[Spec, S]) get(ctx context.Context, kube client.Client, mg resourc
 		return none, err
 	}
 	spec := c.cloud.Spec(obj)
-	secret, err := c.cloud.Secret(ctx, kube, obj, spec)
-	if err != nil {
-		return none, err
-	}
 	b, err := json.Marshal(spec)
 	if err != nil {
 		return none, errors.Wrap(err, "cannot hash the provider config's spec")
 	}
-	v := version{uid: obj.GetUID(), generation: obj.GetGeneration(), spec: sha256.Sum256(b), secret: sha256.Sum256(secret)}
+	v := version{uid: obj.GetUID(), generation: obj.GetGeneration(), spec: sha256.Sum256(b)}
+	if e, ok := c.fresh(r, v); ok {
+		return e.session, nil
+	}
+	secret, err := c.cloud.Secret(ctx, kube, obj, spec)
+	if err != nil {
+		return none, err
+	}
+	v.secret = sha256.Sum256(secret)
 	if e, ok := c.lookup(r, v); ok {
 		return e.session, nil
 	}
+	read := c.clock()
 	// Built without the lock so one slow provider config does not hold up
 	// the others.
 	s, err := c.cloud.Build(ctx, spec, secret)
 	if err != nil {
 		return none, err
 	}
-	return c.store(r, &entry[S]{version: v, session: s}).session, nil
+	return c.store(r, &entry[S]{version: v, session: s, read: read}).session, nil
 }
 
-// lookup returns r's entry if it was built from version v.
+func (c *Cache[Spec, S]) clock() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now()
+}
+
+// fresh returns r's entry if it was built from the provider config v
+// names (whatever the Secret's content) and its Secret was read less than
+// SecretRefresh ago.
+func (c *Cache[Spec, S]) fresh(r ref, v version) (*entry[S], bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[r]
+	if !ok {
+		return nil, false
+	}
+	built := e.version
+	built.secret = v.secret
+	if built != v || c.now().Sub(e.read) >= SecretRefresh {
+		return nil, false
+	}
+	return e, true
+}
+
+// lookup returns r's entry if it was built from version v, noting that its
+// Secret was read just now.
 func (c *Cache[Spec, S]) lookup(r ref, v version) (*entry[S], bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -146,16 +205,21 @@ func (c *Cache[Spec, S]) lookup(r ref, v version) (*entry[S], bool) {
 	if !ok || e.version != v {
 		return nil, false
 	}
+	e.read = c.now()
 	return e, true
 }
 
 // store makes e r's entry, dropping the one built from an older version, and
 // returns it. If a concurrent Get stored the same version first, its entry
 // is returned instead, so all callers share one credential cache.
+// Entries are never changed once stored but for their read time.
 func (c *Cache[Spec, S]) store(r ref, e *entry[S]) *entry[S] {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old, ok := c.entries[r]; ok && old.version == e.version {
+		if e.read.After(old.read) {
+			old.read = e.read
+		}
 		return old
 	}
 	c.entries[r] = e
