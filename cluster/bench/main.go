@@ -68,6 +68,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, o); err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("interrupted")
+		}
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		stop()
 		os.Exit(1)
@@ -225,7 +228,13 @@ func (e *env) up(ctx context.Context, o options) error {
 	say("starting the local control plane")
 	kubeconfig := filepath.Join(e.state, "kubeconfig")
 	var err error
-	if e.controlPlane, err = e.start("controlplane", nil, bin("controlplane"), "--write-kubeconfig", kubeconfig); err != nil {
+	// envtest's certificates and etcd's data go in the state directory: a
+	// control plane killed before it could clean up leaves nothing behind.
+	tmp := filepath.Join(e.state, "controlplane")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		return err
+	}
+	if e.controlPlane, err = e.start("controlplane", []string{"TMPDIR=" + tmp}, bin("controlplane"), "--write-kubeconfig", kubeconfig); err != nil {
 		return err
 	}
 	if err := waitFor(ctx, e.controlPlane, 120*time.Second, "the control plane's kubeconfig", func() bool {
