@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -92,6 +93,8 @@ type env struct {
 	k                                    *kube
 	t                                    templates
 	providerCmd                          []string
+	// providerDefaults are the provider's flag defaults as --help shows them.
+	providerDefaults string
 }
 
 func run(ctx context.Context, o options) (err error) {
@@ -136,7 +139,7 @@ func run(ctx context.Context, o options) (err error) {
 	if err := e.up(ctx, o); err != nil {
 		return err
 	}
-	r := &report{Machine: machine(), Scenario: o.scenario, ProviderCmd: strings.Join(e.providerCmd, " "), Started: time.Now().UTC().Format(time.RFC3339)}
+	r := &report{Machine: machine(), Scenario: o.scenario, ProviderCmd: strings.Join(e.providerCmd, " "), ProviderDefaults: e.providerDefaults, Started: time.Now().UTC().Format(time.RFC3339)}
 	if err := e.measure(ctx, o, r); err != nil {
 		return err
 	}
@@ -295,6 +298,7 @@ func (e *env) up(ctx context.Context, o options) error {
 	args := []string{"--metrics-bind-address=" + metricsAddr, "--health-probe-bind-address=" + probeAddr}
 	args = append(args, strings.Fields(o.providerArgs)...)
 	e.providerCmd = append([]string{"provider"}, args...)
+	e.providerDefaults = flagDefaults(bin("provider"))
 	if e.provider, err = e.start("provider", []string{"KUBECONFIG=" + kubeconfig}, bin("provider"), args...); err != nil {
 		return err
 	}
@@ -322,6 +326,21 @@ func (e *env) up(ctx context.Context, o options) error {
 		}
 		return true
 	})
+}
+
+var helpFlag = regexp.MustCompile(`^\s+(?:-\w, )?--([a-z-]+)=(\S+)`)
+
+// flagDefaults are the defaults of bin's valued flags, from its --help, so
+// the report says what "the defaults" were when it ran.
+func flagDefaults(bin string) string {
+	out, _ := exec.Command(bin, "--help").CombinedOutput()
+	var fs []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if m := helpFlag.FindStringSubmatch(l); m != nil && !strings.HasSuffix(m[1], "-address") {
+			fs = append(fs, "--"+m[1]+"="+strings.Trim(m[2], `"`))
+		}
+	}
+	return strings.Join(fs, " ")
 }
 
 // controllerName is crossplane-runtime's managed.ControllerName.

@@ -24,7 +24,9 @@ type report struct {
 	Scenario    string      `json:"scenario"`
 	Workload    string      `json:"workload"`
 	ProviderCmd string      `json:"providerCommand"`
-	Started     string      `json:"started"`
+	// ProviderDefaults are the provider's flag defaults (from --help).
+	ProviderDefaults string `json:"providerDefaults"`
+	Started          string `json:"started"`
 
 	Objects         int           `json:"objects"`
 	AllReadySeconds float64       `json:"allReadySeconds"`
@@ -432,6 +434,7 @@ func (r *report) print(out io.Writer) {
 	p("machine:   %d CPUs (%s), %d MiB memory, load average at start %s", m.CPUs, m.CPUModel, m.MemoryMiB, m.LoadAvg)
 	p("build:     %s, %s", m.Commit, m.GoVersion)
 	p("provider:  %s", r.ProviderCmd)
+	p("defaults:  %s", r.ProviderDefaults)
 	p("scenario:  %s: %s", r.Scenario, r.Workload)
 	p("")
 	p("== Apply → Ready (create to the Ready=True the watch saw)")
