@@ -33,6 +33,7 @@ type report struct {
 	Latency         []kindLatency `json:"readyLatency"`
 
 	CreateCalls []opCount    `json:"createCloudCalls"`
+	CreateWork  []ctrlWork   `json:"createReconciles"`
 	Budget      budgetBound  `json:"budget"`
 	CreateUsage []procUsage  `json:"createUsage"`
 	Steady      *steadyState `json:"steadyState,omitempty"`
@@ -69,6 +70,53 @@ type opCount struct {
 	PerResourceMinute float64 `json:"perResourceMinute,omitempty"`
 }
 
+// ctrlWork is what one controller did in a phase: where the provider
+// spent its time.
+type ctrlWork struct {
+	Controller   string  `json:"controller"`
+	Reconciles   float64 `json:"reconciles"`
+	Errors       float64 `json:"errors"`
+	ReconcileP50 num     `json:"reconcileP50Seconds"`
+	ReconcileP99 num     `json:"reconcileP99Seconds"`
+	QueueWaitP99 num     `json:"queueWaitP99Seconds"`
+}
+
+// controllerWork is every controller's reconciles between a and b, with
+// their latency and how long work waited in the controller's queue.
+func controllerWork(a, b scrape) []ctrlWork {
+	n := delta(a, b, "controller_runtime_reconcile_total", labelKey("controller"))
+	errs := delta(a, b, "controller_runtime_reconcile_errors_total", labelKey("controller"))
+	lat := histogramDelta(a, b, "controller_runtime_reconcile_time_seconds", "controller")
+	wait := histogramDelta(a, b, "workqueue_queue_duration_seconds", "name")
+	var out []ctrlWork
+	for _, c := range slices.Sorted(maps.Keys(n)) {
+		w := ctrlWork{Controller: c, Reconciles: n[c], Errors: errs[c], ReconcileP50: num(math.NaN()), ReconcileP99: num(math.NaN()), QueueWaitP99: num(math.NaN())}
+		if h := lat[c]; h != nil {
+			w.ReconcileP50, w.ReconcileP99 = num(h.quantile(.5)), num(h.quantile(.99))
+		}
+		if h := wait[c]; h != nil {
+			w.QueueWaitP99 = num(h.quantile(.99))
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+func printWork(p func(string, ...any), title string, ws []ctrlWork) {
+	p("%s", title)
+	p("controller\treconciles\terrors\treconcile p50 s\tp99 s\tqueue wait p99 s")
+	for _, w := range ws {
+		p("%s\t%.0f\t%.0f\t%s\t%s\t%s", w.Controller, w.Reconciles, w.Errors, f3(float64(w.ReconcileP50)), f3(float64(w.ReconcileP99)), f3(float64(w.QueueWaitP99)))
+	}
+}
+
+func f3(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return f1(x)
+	}
+	return fmt.Sprintf("%.3f", x)
+}
+
 type budgetBound struct {
 	Exported bool        `json:"exported"`
 	Metrics  []string    `json:"metrics,omitempty"`
@@ -100,6 +148,7 @@ type steadyState struct {
 	Clouds        []cloudRate    `json:"clouds"`
 	Requests      []opCount      `json:"requests"`
 	Poll          []pollKind     `json:"pollInterval"`
+	Work          []ctrlWork     `json:"reconciles"`
 	PollHistogram []pollHist     `json:"pollIntervalHistogram,omitempty"`
 	HistogramNote string         `json:"pollIntervalHistogramNote,omitempty"`
 	Usage         []procUsage    `json:"usage"`
@@ -279,6 +328,7 @@ func usageBetween(a, b map[string]usage) []procUsage {
 // provider's cloud-call budgets (if it exports them) put on its duration.
 func (r *report) createPhase(before, after scrape, u0, u1 map[string]usage) {
 	r.CreateCalls = cloudCalls(before, after)
+	r.CreateWork = controllerWork(before, after)
 	r.CreateUsage = usageBetween(u0, u1)
 	seen := map[string]bool{}
 	for _, s := range after.samples {
@@ -346,7 +396,7 @@ func cloudOf(kind string) string {
 // between a and b, with every resource Ready.
 func (r *report) steadyState(counts map[string]int, a, b scrape, ua, ub map[string]usage) {
 	win := b.at.Sub(a.at).Seconds()
-	s := &steadyState{WindowSeconds: win, Resources: counts, Usage: usageBetween(ua, ub)}
+	s := &steadyState{WindowSeconds: win, Resources: counts, Usage: usageBetween(ua, ub), Work: controllerWork(a, b)}
 	perCloud := map[string]int{}
 	for k, n := range counts {
 		perCloud[cloudOf(k)] += n
@@ -469,6 +519,8 @@ func (r *report) print(out io.Writer) {
 		p("%s\t%s\t%s\t%s\t%.0f\t%s\t%.0f", c.Cloud, c.Service, c.Operation, rw(c.Write), c.Requests, f2(c.Requests/float64(r.Objects)), c.Failed)
 	}
 	p("")
+	printWork(p, "reconciles while applying", r.CreateWork)
+	p("")
 	printUsage(p, "processes while applying", r.CreateUsage)
 	s := r.Steady
 	if s == nil {
@@ -501,6 +553,8 @@ func (r *report) print(out io.Writer) {
 			p("%s\t%.0f\t%s\t%s\t%s", h.Kind, h.Observations, f1(float64(h.P50)), f1(float64(h.P99)), f1(float64(h.MaxBucket)))
 		}
 	}
+	p("")
+	printWork(p, "reconciles over the window", s.Work)
 	p("")
 	printUsage(p, "processes over the window", s.Usage)
 }
