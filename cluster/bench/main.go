@@ -139,7 +139,7 @@ func run(ctx context.Context, o options) (err error) {
 	if err := e.up(ctx, o); err != nil {
 		return err
 	}
-	r := &report{Machine: machine(), Scenario: o.scenario, ProviderCmd: strings.Join(e.providerCmd, " "), ProviderDefaults: e.providerDefaults, Started: time.Now().UTC().Format(time.RFC3339)}
+	r := &report{Machine: machine(e.root), Scenario: o.scenario, ProviderCmd: strings.Join(e.providerCmd, " "), ProviderDefaults: e.providerDefaults, Started: time.Now().UTC().Format(time.RFC3339)}
 	if err := e.measure(ctx, o, r); err != nil {
 		return err
 	}
@@ -167,10 +167,12 @@ func runID() string {
 	b := make([]byte, 5)
 	_, _ = rand.Read(b)
 	for i := range b {
-		b[i] = letters[int(b[i])%len(letters)]
+		n := len(letters)
+		if i == 0 {
+			n = 26 // names must start with a letter (RDS, Cloud SQL)
+		}
+		b[i] = letters[int(b[i])%n]
 	}
-	// Names must start with a letter (RDS, Cloud SQL, storage accounts).
-	b[0] = letters[int(b[0])%26]
 	return string(b)
 }
 

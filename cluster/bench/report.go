@@ -190,7 +190,7 @@ func (n num) MarshalJSON() ([]byte, error) {
 	return json.Marshal(f)
 }
 
-func machine() machineInfo {
+func machine(root string) machineInfo {
 	m := machineInfo{CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
@@ -209,7 +209,9 @@ func machine() machineInfo {
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		m.LoadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
 	}
-	if out, err := exec.Command("git", "describe", "--always", "--dirty").Output(); err == nil {
+	git := exec.Command("git", "describe", "--always", "--dirty")
+	git.Dir = root
+	if out, err := git.Output(); err == nil {
 		m.Commit = strings.TrimSpace(string(out))
 	}
 	return m
