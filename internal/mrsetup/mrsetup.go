@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/stowage-dev/stowage/internal/ownership"
 )
@@ -33,6 +34,7 @@ func Setup[T resource.Managed](mgr ctrl.Manager, o controller.Options, gvk schem
 		managed.WithTypedExternalConnector[T](conn),
 		managed.WithLogger(o.Logger.WithValues("controller", name)),
 		managed.WithPollInterval(o.PollInterval),
+		managed.WithPollIntervalHook(jitteredPoll),
 		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))),
 		managed.WithManagementPolicies(),
 		// Every Stowage resource's cloud name is known before Create and the
@@ -66,8 +68,18 @@ func Setup[T resource.Managed](mgr ctrl.Manager, o controller.Options, gvk schem
 			Named(name).
 			WithOptions(o.ForControllerRuntime()).
 			For(obj).
-			Complete(ratelimiter.NewReconciler(name, throttleAware{r: r}, o.GlobalRateLimiter))
+			Complete(RateLimited(name, newPolls(throttleAware{r: r}, gvk.Kind, o.PollInterval), o))
 	}, gvk)
+}
+
+// RateLimited is r under o's global reconcile limit, which the provider sets
+// only when the user asks for one (--max-reconcile-rate): the clouds are
+// protected by the cloud call budget (package cloudbudget) instead.
+func RateLimited(name string, r reconcile.Reconciler, o controller.Options) reconcile.Reconciler {
+	if o.GlobalRateLimiter == nil {
+		return r
+	}
+	return ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter)
 }
 
 // addStateRecorder records how many resources of kind gvk exist, are Ready

@@ -6,6 +6,7 @@ import (
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	"k8s.io/apimachinery/pkg/api/equality"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -33,14 +34,51 @@ func withObservedGeneration(mgr ctrl.Manager) ctrl.Manager {
 type observedClient struct{ client.Client }
 
 func (c observedClient) Status() client.SubResourceWriter {
-	return observedStatusWriter{SubResourceWriter: c.Client.Status()}
+	return observedStatusWriter{SubResourceWriter: c.Client.Status(), reader: c.Client}
 }
 
-type observedStatusWriter struct{ client.SubResourceWriter }
+type observedStatusWriter struct {
+	client.SubResourceWriter
+	// reader reads the informer cache the reconciler read obj from.
+	reader client.Reader
+}
 
 func (w observedStatusWriter) Update(ctx context.Context, obj client.Object, opts ...client.SubResourceUpdateOption) error {
 	SetObservedGeneration(obj)
+	if w.unchanged(ctx, obj) {
+		return nil
+	}
 	return w.SubResourceWriter.Update(ctx, obj, opts...)
+}
+
+// unchanged reports whether obj's status is the one the cache holds for the
+// same resourceVersion. The managed reconciler writes the status after
+// every poll, changed or not; the API server would answer an unchanged one
+// without storing anything, so the write is skipped here rather than spend
+// one API request per resource per poll. Anything that differs, or a cache
+// that cannot answer, writes.
+func (w observedStatusWriter) unchanged(ctx context.Context, obj client.Object) bool {
+	if w.reader == nil {
+		return false
+	}
+	cached, ok := obj.DeepCopyObject().(client.Object)
+	if !ok || w.reader.Get(ctx, client.ObjectKeyFromObject(obj), cached) != nil {
+		return false
+	}
+	if cached.GetResourceVersion() != obj.GetResourceVersion() {
+		return false
+	}
+	a, b := statusOf(obj), statusOf(cached)
+	return a.IsValid() && b.IsValid() && equality.Semantic.DeepEqual(a.Interface(), b.Interface())
+}
+
+// statusOf is obj.Status, or the zero Value if obj has none.
+func statusOf(obj client.Object) reflect.Value {
+	v := reflect.ValueOf(obj)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return reflect.Value{}
+	}
+	return v.Elem().FieldByName("Status")
 }
 
 func (w observedStatusWriter) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
@@ -69,11 +107,7 @@ func SetObservedGeneration(obj client.Object) bool {
 // observedGenerationField is obj.Status.ObservedGeneration, promoted from
 // the embedded xpv2.ObservedStatus, or the zero Value if obj has none.
 func observedGenerationField(obj client.Object) reflect.Value {
-	v := reflect.ValueOf(obj)
-	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
-		return reflect.Value{}
-	}
-	s := v.Elem().FieldByName("Status")
+	s := statusOf(obj)
 	if !s.IsValid() || s.Kind() != reflect.Struct {
 		return reflect.Value{}
 	}

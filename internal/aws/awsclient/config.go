@@ -32,6 +32,19 @@ type Session struct {
 	Config   aws.Config
 	Spec     v1alpha1.ProviderConfigSpec
 	Endpoint *v1alpha1.Endpoint
+	// Account names the AWS account the calls count against (see
+	// accountOf): shared listings and budgets are kept per account.
+	Account string
+}
+
+// Scope names what one listing of this Session's calls covers: its
+// account at its endpoint in region ("" for a global listing).
+func (s Session) Scope(region string) string {
+	ep := ""
+	if s.Endpoint != nil {
+		ep = s.Endpoint.URL
+	}
+	return s.Account + "|" + ep + "|" + region
 }
 
 // S3UsePathStyle reports whether S3 requests should use path-style addressing.
@@ -97,7 +110,9 @@ func newConfig(ctx context.Context, spec v1alpha1.ProviderConfigSpec, secret []b
 	opts := []func(*config.LoadOptions) error{
 		config.WithRegion(region),
 		config.WithHTTPClient(httpClient),
-		config.WithAPIOptions([]func(*middleware.Stack) error{recordCalls}),
+		// Inserted after the retryer in this order: the budget, then the
+		// metrics around the call itself.
+		config.WithAPIOptions([]func(*middleware.Stack) error{recordCalls, budgetCalls(accountOf(spec, secret))}),
 	}
 	switch spec.Credentials.Source {
 	case v1alpha1.CredentialsSourceSecret, "":

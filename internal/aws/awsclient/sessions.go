@@ -36,7 +36,7 @@ func newSessionCache() *sessionCache {
 			if err != nil {
 				return nil, err
 			}
-			return &cachedConfig{spec: spec, cfg: cfg}, nil
+			return &cachedConfig{spec: spec, cfg: cfg, account: accountOf(spec, secret)}, nil
 		},
 	})}
 }
@@ -45,8 +45,9 @@ func newSessionCache() *sessionCache {
 // region. Sessions for other regions are copies with another region, so
 // every region shares one credentials provider (and one AssumeRole).
 type cachedConfig struct {
-	spec v1alpha1.ProviderConfigSpec
-	cfg  aws.Config
+	spec    v1alpha1.ProviderConfigSpec
+	cfg     aws.Config
+	account string
 }
 
 func (e *cachedConfig) session(region string) Session {
@@ -57,7 +58,7 @@ func (e *cachedConfig) session(region string) Session {
 	// Copy is shallow: clip the slice so nothing built from this copy can
 	// append into the array other sessions share.
 	cfg.APIOptions = slices.Clip(cfg.APIOptions)
-	return Session{Config: cfg, Spec: e.spec, Endpoint: e.spec.Endpoint}
+	return Session{Config: cfg, Spec: e.spec, Endpoint: e.spec.Endpoint, Account: e.account}
 }
 
 // Connect is the package's Connect, with this cache.
