@@ -119,3 +119,22 @@ controller_runtime_reconcile_time_seconds_count{controller="c"} %d
 		t.Errorf("p99 = %v, want within (0.5, 1]", got)
 	}
 }
+
+func TestBudgetCounts(t *testing.T) {
+	cases := []struct {
+		labels         map[string]string
+		cloud, service string
+		want           bool
+	}{
+		{map[string]string{"cloud": "aws", "service": "S3"}, "aws", "S3", true},
+		{map[string]string{"cloud": "aws", "service": "S3"}, "aws", "RDS", false},
+		{map[string]string{"cloud": "aws", "service": "S3"}, "gcp", "storage", false},
+		{map[string]string{"cloud": "azure", "service": "arm"}, "azure", "Microsoft.Storage", true},
+		{map[string]string{"cloud": "gcp"}, "gcp", "sqladmin", true},
+	}
+	for _, c := range cases {
+		if got := budgetCounts(c.labels, c.cloud, c.service); got != c.want {
+			t.Errorf("budgetCounts(%v, %s, %s) = %v, want %v", c.labels, c.cloud, c.service, got, c.want)
+		}
+	}
+}

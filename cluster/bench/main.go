@@ -338,7 +338,8 @@ func flagDefaults(bin string) string {
 	out, _ := exec.Command(bin, "--help").CombinedOutput()
 	var fs []string
 	for _, l := range strings.Split(string(out), "\n") {
-		if m := helpFlag.FindStringSubmatch(l); m != nil && !strings.HasSuffix(m[1], "-address") {
+		// --flag=FLAG is a flag without a default.
+		if m := helpFlag.FindStringSubmatch(l); m != nil && !strings.HasSuffix(m[1], "-address") && m[2] != strings.ToUpper(m[1]) {
 			fs = append(fs, "--"+m[1]+"="+strings.Trim(m[2], `"`))
 		}
 	}

@@ -133,6 +133,9 @@ type budgetKey struct {
 	Burst      float64           `json:"burst"`
 	Calls      float64           `json:"calls"`
 	MinSeconds float64           `json:"minSeconds"`
+	// WaitSeconds is the time calls spent waiting for this budget
+	// (stowage_cloud_budget_wait_seconds_total), summed over the calls.
+	WaitSeconds float64 `json:"waitSeconds"`
 }
 
 type procUsage struct {
@@ -149,8 +152,7 @@ type steadyState struct {
 	Requests      []opCount      `json:"requests"`
 	Poll          []pollKind     `json:"pollInterval"`
 	Work          []ctrlWork     `json:"reconciles"`
-	PollHistogram []pollHist     `json:"pollIntervalHistogram,omitempty"`
-	HistogramNote string         `json:"pollIntervalHistogramNote,omitempty"`
+	Intervals     []intervals    `json:"intervalHistograms"`
 	Usage         []procUsage    `json:"usage"`
 }
 
@@ -169,6 +171,35 @@ type pollKind struct {
 	Resources       int     `json:"resources"`
 	Reconciles      float64 `json:"reconciles"`
 	IntervalSeconds num     `json:"intervalSeconds"` // +Inf (null): none in the window
+}
+
+// intervals is one of the provider's interval histograms by kind over the
+// window, or a note saying why there is none.
+type intervals struct {
+	Metric string     `json:"metric"`
+	Note   string     `json:"note,omitempty"`
+	Kinds  []pollHist `json:"kinds,omitempty"`
+}
+
+// intervalMetrics are the histograms of achieved intervals the provider
+// may export: between polls, and between per-object drift reads.
+var intervalMetrics = []string{"stowage_poll_interval_seconds", "stowage_drift_check_interval_seconds"}
+
+func intervalsOf(a, b scrape, metric string) intervals {
+	iv := intervals{Metric: metric}
+	if !b.has(metric + "_bucket") {
+		iv.Note = "not exported by the provider"
+		return iv
+	}
+	hs := histogramDelta(a, b, metric, "kind")
+	for _, k := range slices.Sorted(maps.Keys(hs)) {
+		h := hs[k]
+		iv.Kinds = append(iv.Kinds, pollHist{Kind: k, Observations: h.total(), P50: num(h.quantile(.5)), P99: num(h.quantile(.99)), MaxBucket: num(h.maxBucket())})
+	}
+	if len(iv.Kinds) == 0 {
+		iv.Note = "no observations in the window"
+	}
+	return iv
 }
 
 type pollHist struct {
@@ -342,6 +373,7 @@ func (r *report) createPhase(before, after scrape, u0, u1 map[string]usage) {
 	sort.Strings(r.Budget.Metrics)
 	r.Budget.Exported = len(seen) > 0
 	calls := delta(before, after, requestsMetric, labelKey("cloud", "service"))
+	waits := delta(before, after, "stowage_cloud_budget_wait_seconds_total", labelKey("cloud", "service"))
 	for _, rate := range after.samples {
 		if rate.name != "stowage_cloud_budget_rate" || rate.value <= 0 {
 			continue
@@ -355,15 +387,11 @@ func (r *report) createPhase(before, after scrape, u0, u1 map[string]usage) {
 		// A budget counts the calls of its cloud, and of its service when
 		// it has one. The harness uses one account per cloud.
 		for ck, n := range calls {
-			p := splitKey(ck)
-			if c, ok := rate.labels["cloud"]; ok && c != p[0] {
-				continue
+			if p := splitKey(ck); budgetCounts(rate.labels, p[0], p[1]) {
+				k.Calls += n
 			}
-			if s := rate.labels["service"]; s != "" && s != p[1] {
-				continue
-			}
-			k.Calls += n
 		}
+		k.WaitSeconds = waits[labelKey("cloud", "service")(rate.labels)]
 		k.MinSeconds = math.Max(0, k.Calls-k.Burst) / k.Rate
 		r.Budget.BoundSeconds = math.Max(r.Budget.BoundSeconds, k.MinSeconds)
 		r.Budget.Keys = append(r.Budget.Keys, k)
@@ -371,6 +399,18 @@ func (r *report) createPhase(before, after scrape, u0, u1 map[string]usage) {
 	if r.Budget.BoundSeconds > 0 {
 		r.Budget.Ratio = r.AllReadySeconds / r.Budget.BoundSeconds
 	}
+}
+
+// budgetCounts reports whether a budget with labels counts the calls of
+// cloud and service, as stowage_cloud_api_requests_total labels them. An
+// Azure budget of service "arm" counts every ARM call, whatever resource
+// provider (Microsoft.Storage, ...) the call's label names.
+func budgetCounts(labels map[string]string, cloud, service string) bool {
+	if c, ok := labels["cloud"]; ok && c != cloud {
+		return false
+	}
+	s := labels["service"]
+	return s == "" || strings.EqualFold(s, service) || (cloud == "azure" && strings.EqualFold(s, "arm"))
 }
 
 func sameLabels(a, b map[string]string) bool {
@@ -437,18 +477,8 @@ func (r *report) steadyState(counts map[string]int, a, b scrape, ua, ub map[stri
 		}
 		s.Poll = append(s.Poll, p)
 	}
-	const hist = "stowage_poll_interval_seconds"
-	if !b.has(hist + "_bucket") {
-		s.HistogramNote = "the provider exports no " + hist
-	} else {
-		hs := histogramDelta(a, b, hist, "kind")
-		for _, k := range slices.Sorted(maps.Keys(hs)) {
-			h := hs[k]
-			s.PollHistogram = append(s.PollHistogram, pollHist{Kind: k, Observations: h.total(), P50: num(h.quantile(.5)), P99: num(h.quantile(.99)), MaxBucket: num(h.maxBucket())})
-		}
-		if len(hs) == 0 {
-			s.HistogramNote = "no " + hist + " observations in the window"
-		}
+	for _, m := range intervalMetrics {
+		s.Intervals = append(s.Intervals, intervalsOf(a, b, m))
 	}
 	r.Steady = s
 }
@@ -505,13 +535,13 @@ func (r *report) print(out io.Writer) {
 	}
 	if len(r.Budget.Keys) > 0 {
 		p("")
-		p("budget key\trate /s\tburst\tcalls\tmin s")
+		p("budget key\trate /s\tburst\tcalls\tmin s\tcalls waited s")
 		for _, k := range r.Budget.Keys {
 			var ls []string
 			for _, n := range slices.Sorted(maps.Keys(k.Labels)) {
 				ls = append(ls, n+"="+k.Labels[n])
 			}
-			p("%s\t%s\t%.0f\t%.0f\t%s", strings.Join(ls, ","), f2(k.Rate), k.Burst, k.Calls, f1(k.MinSeconds))
+			p("%s\t%s\t%.0f\t%.0f\t%s\t%s", strings.Join(ls, ","), f2(k.Rate), k.Burst, k.Calls, f1(k.MinSeconds), f1(k.WaitSeconds))
 		}
 	}
 	p("")
@@ -545,13 +575,15 @@ func (r *report) print(out io.Writer) {
 	for _, k := range s.Poll {
 		p("%s\t%d\t%.0f\t%s", k.Kind, k.Resources, k.Reconciles, f1(float64(k.IntervalSeconds)))
 	}
-	if s.HistogramNote != "" {
-		p("stowage_poll_interval_seconds: %s", s.HistogramNote)
-	} else {
+	for _, iv := range s.Intervals {
 		p("")
-		p("stowage_poll_interval_seconds (window)")
+		if iv.Note != "" {
+			p("%s: %s", iv.Metric, iv.Note)
+			continue
+		}
+		p("%s over the window", iv.Metric)
 		p("kind\tobservations\tp50 s\tp99 s\tmax bucket s")
-		for _, h := range s.PollHistogram {
+		for _, h := range iv.Kinds {
 			p("%s\t%.0f\t%s\t%s\t%s", h.Kind, h.Observations, f1(float64(h.P50)), f1(float64(h.P99)), f1(float64(h.MaxBucket)))
 		}
 	}
