@@ -104,7 +104,9 @@ func controllerWork(a, b scrape) []ctrlWork {
 
 func printWork(p func(string, ...any), title string, ws []ctrlWork) {
 	p("%s", title)
-	p("controller\treconciles\terrors\treconcile p50 s\tp99 s\tqueue wait p99 s")
+	// controller-runtime's buckets grow tenfold from 1 ms: a quantile past
+	// 1 s is only "between 1 and 10 s".
+	p("controller\treconciles\terrors\treconcile p50 s\tp99 s\tqueue wait p99 s (decade buckets)")
 	for _, w := range ws {
 		p("%s\t%.0f\t%.0f\t%s\t%s\t%s", w.Controller, w.Reconciles, w.Errors, f3(float64(w.ReconcileP50)), f3(float64(w.ReconcileP99)), f3(float64(w.QueueWaitP99)))
 	}
@@ -188,7 +190,7 @@ var intervalMetrics = []string{"stowage_poll_interval_seconds", "stowage_drift_c
 func intervalsOf(a, b scrape, metric string) intervals {
 	iv := intervals{Metric: metric}
 	if !b.has(metric + "_bucket") {
-		iv.Note = "not exported by the provider"
+		iv.Note = "not exported by the provider (or nothing observed yet)"
 		return iv
 	}
 	hs := histogramDelta(a, b, metric, "kind")
