@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -89,5 +90,51 @@ func TestPollHistogram(t *testing.T) {
 	}
 	if got := h.maxBucket(); got != 120 {
 		t.Errorf("max bucket = %v, want 120", got)
+	}
+}
+
+func TestParseHistogram(t *testing.T) {
+	text := func(n0, n1, inf int) string {
+		return fmt.Sprintf(`# TYPE controller_runtime_reconcile_time_seconds histogram
+controller_runtime_reconcile_time_seconds_bucket{controller="c",le="0.5"} %d
+controller_runtime_reconcile_time_seconds_bucket{controller="c",le="1"} %d
+controller_runtime_reconcile_time_seconds_bucket{controller="c",le="+Inf"} %d
+controller_runtime_reconcile_time_seconds_sum{controller="c"} 1
+controller_runtime_reconcile_time_seconds_count{controller="c"} %d
+`, n0, n1, inf, inf)
+	}
+	a, err := parseMetrics(strings.NewReader(text(1, 1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := parseMetrics(strings.NewReader(text(11, 21, 21)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := histogramDelta(a, b, "controller_runtime_reconcile_time_seconds", "controller")["c"]
+	if h == nil || h.total() != 20 {
+		t.Fatalf("histogram = %+v, want 20 observations", h)
+	}
+	if got := h.quantile(.99); got <= 0.5 || got > 1 {
+		t.Errorf("p99 = %v, want within (0.5, 1]", got)
+	}
+}
+
+func TestBudgetCounts(t *testing.T) {
+	cases := []struct {
+		labels         map[string]string
+		cloud, service string
+		want           bool
+	}{
+		{map[string]string{"cloud": "aws", "service": "S3"}, "aws", "S3", true},
+		{map[string]string{"cloud": "aws", "service": "S3"}, "aws", "RDS", false},
+		{map[string]string{"cloud": "aws", "service": "S3"}, "gcp", "storage", false},
+		{map[string]string{"cloud": "azure", "service": "arm"}, "azure", "Microsoft.Storage", true},
+		{map[string]string{"cloud": "gcp"}, "gcp", "sqladmin", true},
+	}
+	for _, c := range cases {
+		if got := budgetCounts(c.labels, c.cloud, c.service); got != c.want {
+			t.Errorf("budgetCounts(%v, %s, %s) = %v, want %v", c.labels, c.cloud, c.service, got, c.want)
+		}
 	}
 }

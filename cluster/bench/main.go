@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -68,6 +69,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, o); err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("interrupted")
+		}
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		stop()
 		os.Exit(1)
@@ -89,6 +93,8 @@ type env struct {
 	k                                    *kube
 	t                                    templates
 	providerCmd                          []string
+	// providerDefaults are the provider's flag defaults as --help shows them.
+	providerDefaults string
 }
 
 func run(ctx context.Context, o options) (err error) {
@@ -133,7 +139,7 @@ func run(ctx context.Context, o options) (err error) {
 	if err := e.up(ctx, o); err != nil {
 		return err
 	}
-	r := &report{Machine: machine(), Scenario: o.scenario, ProviderCmd: strings.Join(e.providerCmd, " "), Started: time.Now().UTC().Format(time.RFC3339)}
+	r := &report{Machine: machine(e.root), Scenario: o.scenario, ProviderCmd: strings.Join(e.providerCmd, " "), ProviderDefaults: e.providerDefaults, Started: time.Now().UTC().Format(time.RFC3339)}
 	if err := e.measure(ctx, o, r); err != nil {
 		return err
 	}
@@ -161,10 +167,12 @@ func runID() string {
 	b := make([]byte, 5)
 	_, _ = rand.Read(b)
 	for i := range b {
-		b[i] = letters[int(b[i])%len(letters)]
+		n := len(letters)
+		if i == 0 {
+			n = 26 // names must start with a letter (RDS, Cloud SQL)
+		}
+		b[i] = letters[int(b[i])%n]
 	}
-	// Names must start with a letter (RDS, Cloud SQL, storage accounts).
-	b[0] = letters[int(b[0])%26]
 	return string(b)
 }
 
@@ -225,7 +233,13 @@ func (e *env) up(ctx context.Context, o options) error {
 	say("starting the local control plane")
 	kubeconfig := filepath.Join(e.state, "kubeconfig")
 	var err error
-	if e.controlPlane, err = e.start("controlplane", nil, bin("controlplane"), "--write-kubeconfig", kubeconfig); err != nil {
+	// envtest's certificates and etcd's data go in the state directory: a
+	// control plane killed before it could clean up leaves nothing behind.
+	tmp := filepath.Join(e.state, "controlplane")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		return err
+	}
+	if e.controlPlane, err = e.start("controlplane", []string{"TMPDIR=" + tmp}, bin("controlplane"), "--write-kubeconfig", kubeconfig); err != nil {
 		return err
 	}
 	if err := waitFor(ctx, e.controlPlane, 120*time.Second, "the control plane's kubeconfig", func() bool {
@@ -286,6 +300,7 @@ func (e *env) up(ctx context.Context, o options) error {
 	args := []string{"--metrics-bind-address=" + metricsAddr, "--health-probe-bind-address=" + probeAddr}
 	args = append(args, strings.Fields(o.providerArgs)...)
 	e.providerCmd = append([]string{"provider"}, args...)
+	e.providerDefaults = flagDefaults(bin("provider"))
 	if e.provider, err = e.start("provider", []string{"KUBECONFIG=" + kubeconfig}, bin("provider"), args...); err != nil {
 		return err
 	}
@@ -313,6 +328,22 @@ func (e *env) up(ctx context.Context, o options) error {
 		}
 		return true
 	})
+}
+
+var helpFlag = regexp.MustCompile(`^\s+(?:-\w, )?--([a-z-]+)=(\S+)`)
+
+// flagDefaults are the defaults of bin's valued flags, from its --help, so
+// the report says what "the defaults" were when it ran.
+func flagDefaults(bin string) string {
+	out, _ := exec.Command(bin, "--help").CombinedOutput()
+	var fs []string
+	for _, l := range strings.Split(string(out), "\n") {
+		// --flag=FLAG is a flag without a default.
+		if m := helpFlag.FindStringSubmatch(l); m != nil && !strings.HasSuffix(m[1], "-address") && m[2] != strings.ToUpper(m[1]) {
+			fs = append(fs, "--"+m[1]+"="+strings.Trim(m[2], `"`))
+		}
+	}
+	return strings.Join(fs, " ")
 }
 
 // controllerName is crossplane-runtime's managed.ControllerName.

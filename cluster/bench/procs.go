@@ -32,7 +32,7 @@ func start(stateDir, name string, env []string, bin string, args ...string) (*pr
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = f, f
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(withoutProviderEnvars(os.Environ()), env...)
 	// Its own group: a Ctrl-C at the terminal reaches the harness only, and
 	// stop can end the process with everything it forked.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -47,6 +47,19 @@ func start(stateDir, name string, env []string, bin string, args ...string) (*pr
 		close(p.done)
 	}()
 	return p, nil
+}
+
+// withoutProviderEnvars drops the variables that set the provider's flags
+// (kingpin's DefaultEnvars: PROVIDER_POLL, ...), so a developer's
+// environment cannot change the defaults the benchmark runs with.
+func withoutProviderEnvars(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "PROVIDER_") && !strings.HasPrefix(kv, "LEADER_ELECTION=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 func (p *proc) pid() int { return p.cmd.Process.Pid }

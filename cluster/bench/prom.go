@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"sort"
@@ -37,10 +38,19 @@ func scrapeMetrics(url string) (scrape, error) {
 	if resp.StatusCode != http.StatusOK {
 		return scrape{}, fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(resp.Body)
+	s, err := parseMetrics(resp.Body)
 	if err != nil {
 		return scrape{}, fmt.Errorf("cannot parse %s: %w", url, err)
+	}
+	return s, nil
+}
+
+// parseMetrics reads the Prometheus text format.
+func parseMetrics(r io.Reader) (scrape, error) {
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(r)
+	if err != nil {
+		return scrape{}, err
 	}
 	s := scrape{at: time.Now()}
 	for name, f := range fams {
@@ -71,10 +81,16 @@ func scrapeMetrics(url string) (scrape, error) {
 				add(name, nil, m.GetUntyped().GetValue())
 			case dto.MetricType_HISTOGRAM:
 				h := m.GetHistogram()
+				inf := false
 				for _, b := range h.GetBucket() {
+					inf = inf || math.IsInf(b.GetUpperBound(), 1)
 					add(name+"_bucket", map[string]string{"le": formatLE(b.GetUpperBound())}, float64(b.GetCumulativeCount()))
 				}
-				add(name+"_bucket", map[string]string{"le": "+Inf"}, float64(h.GetSampleCount()))
+				// The text format lists the +Inf bucket; a parsed
+				// histogram may not keep it.
+				if !inf {
+					add(name+"_bucket", map[string]string{"le": "+Inf"}, float64(h.GetSampleCount()))
+				}
 				add(name+"_count", nil, float64(h.GetSampleCount()))
 				add(name+"_sum", nil, h.GetSampleSum())
 			}

@@ -24,13 +24,16 @@ type report struct {
 	Scenario    string      `json:"scenario"`
 	Workload    string      `json:"workload"`
 	ProviderCmd string      `json:"providerCommand"`
-	Started     string      `json:"started"`
+	// ProviderDefaults are the provider's flag defaults (from --help).
+	ProviderDefaults string `json:"providerDefaults"`
+	Started          string `json:"started"`
 
 	Objects         int           `json:"objects"`
 	AllReadySeconds float64       `json:"allReadySeconds"`
 	Latency         []kindLatency `json:"readyLatency"`
 
 	CreateCalls []opCount    `json:"createCloudCalls"`
+	CreateWork  []ctrlWork   `json:"createReconciles"`
 	Budget      budgetBound  `json:"budget"`
 	CreateUsage []procUsage  `json:"createUsage"`
 	Steady      *steadyState `json:"steadyState,omitempty"`
@@ -67,6 +70,55 @@ type opCount struct {
 	PerResourceMinute float64 `json:"perResourceMinute,omitempty"`
 }
 
+// ctrlWork is what one controller did in a phase: where the provider
+// spent its time.
+type ctrlWork struct {
+	Controller   string  `json:"controller"`
+	Reconciles   float64 `json:"reconciles"`
+	Errors       float64 `json:"errors"`
+	ReconcileP50 num     `json:"reconcileP50Seconds"`
+	ReconcileP99 num     `json:"reconcileP99Seconds"`
+	QueueWaitP99 num     `json:"queueWaitP99Seconds"`
+}
+
+// controllerWork is every controller's reconciles between a and b, with
+// their latency and how long work waited in the controller's queue.
+func controllerWork(a, b scrape) []ctrlWork {
+	n := delta(a, b, "controller_runtime_reconcile_total", labelKey("controller"))
+	errs := delta(a, b, "controller_runtime_reconcile_errors_total", labelKey("controller"))
+	lat := histogramDelta(a, b, "controller_runtime_reconcile_time_seconds", "controller")
+	wait := histogramDelta(a, b, "workqueue_queue_duration_seconds", "name")
+	var out []ctrlWork
+	for _, c := range slices.Sorted(maps.Keys(n)) {
+		w := ctrlWork{Controller: c, Reconciles: n[c], Errors: errs[c], ReconcileP50: num(math.NaN()), ReconcileP99: num(math.NaN()), QueueWaitP99: num(math.NaN())}
+		if h := lat[c]; h != nil {
+			w.ReconcileP50, w.ReconcileP99 = num(h.quantile(.5)), num(h.quantile(.99))
+		}
+		if h := wait[c]; h != nil {
+			w.QueueWaitP99 = num(h.quantile(.99))
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+func printWork(p func(string, ...any), title string, ws []ctrlWork) {
+	p("%s", title)
+	// controller-runtime's buckets grow tenfold from 1 ms: a quantile past
+	// 1 s is only "between 1 and 10 s".
+	p("controller\treconciles\terrors\treconcile p50 s\tp99 s\tqueue wait p99 s (decade buckets)")
+	for _, w := range ws {
+		p("%s\t%.0f\t%.0f\t%s\t%s\t%s", w.Controller, w.Reconciles, w.Errors, f3(float64(w.ReconcileP50)), f3(float64(w.ReconcileP99)), f3(float64(w.QueueWaitP99)))
+	}
+}
+
+func f3(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return f1(x)
+	}
+	return fmt.Sprintf("%.3f", x)
+}
+
 type budgetBound struct {
 	Exported bool        `json:"exported"`
 	Metrics  []string    `json:"metrics,omitempty"`
@@ -83,6 +135,9 @@ type budgetKey struct {
 	Burst      float64           `json:"burst"`
 	Calls      float64           `json:"calls"`
 	MinSeconds float64           `json:"minSeconds"`
+	// WaitSeconds is the time calls spent waiting for this budget
+	// (stowage_cloud_budget_wait_seconds_total), summed over the calls.
+	WaitSeconds float64 `json:"waitSeconds"`
 }
 
 type procUsage struct {
@@ -98,8 +153,8 @@ type steadyState struct {
 	Clouds        []cloudRate    `json:"clouds"`
 	Requests      []opCount      `json:"requests"`
 	Poll          []pollKind     `json:"pollInterval"`
-	PollHistogram []pollHist     `json:"pollIntervalHistogram,omitempty"`
-	HistogramNote string         `json:"pollIntervalHistogramNote,omitempty"`
+	Work          []ctrlWork     `json:"reconciles"`
+	Intervals     []intervals    `json:"intervalHistograms"`
 	Usage         []procUsage    `json:"usage"`
 }
 
@@ -118,6 +173,35 @@ type pollKind struct {
 	Resources       int     `json:"resources"`
 	Reconciles      float64 `json:"reconciles"`
 	IntervalSeconds num     `json:"intervalSeconds"` // +Inf (null): none in the window
+}
+
+// intervals is one of the provider's interval histograms by kind over the
+// window, or a note saying why there is none.
+type intervals struct {
+	Metric string     `json:"metric"`
+	Note   string     `json:"note,omitempty"`
+	Kinds  []pollHist `json:"kinds,omitempty"`
+}
+
+// intervalMetrics are the histograms of achieved intervals the provider
+// may export: between polls, and between per-object drift reads.
+var intervalMetrics = []string{"stowage_poll_interval_seconds", "stowage_drift_check_interval_seconds"}
+
+func intervalsOf(a, b scrape, metric string) intervals {
+	iv := intervals{Metric: metric}
+	if !b.has(metric + "_bucket") {
+		iv.Note = "not exported by the provider (or nothing observed yet)"
+		return iv
+	}
+	hs := histogramDelta(a, b, metric, "kind")
+	for _, k := range slices.Sorted(maps.Keys(hs)) {
+		h := hs[k]
+		iv.Kinds = append(iv.Kinds, pollHist{Kind: k, Observations: h.total(), P50: num(h.quantile(.5)), P99: num(h.quantile(.99)), MaxBucket: num(h.maxBucket())})
+	}
+	if len(iv.Kinds) == 0 {
+		iv.Note = "no observations in the window"
+	}
+	return iv
 }
 
 type pollHist struct {
@@ -139,7 +223,7 @@ func (n num) MarshalJSON() ([]byte, error) {
 	return json.Marshal(f)
 }
 
-func machine() machineInfo {
+func machine(root string) machineInfo {
 	m := machineInfo{CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
@@ -158,7 +242,9 @@ func machine() machineInfo {
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		m.LoadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
 	}
-	if out, err := exec.Command("git", "describe", "--always", "--dirty").Output(); err == nil {
+	git := exec.Command("git", "describe", "--always", "--dirty")
+	git.Dir = root
+	if out, err := git.Output(); err == nil {
 		m.Commit = strings.TrimSpace(string(out))
 	}
 	return m
@@ -277,6 +363,7 @@ func usageBetween(a, b map[string]usage) []procUsage {
 // provider's cloud-call budgets (if it exports them) put on its duration.
 func (r *report) createPhase(before, after scrape, u0, u1 map[string]usage) {
 	r.CreateCalls = cloudCalls(before, after)
+	r.CreateWork = controllerWork(before, after)
 	r.CreateUsage = usageBetween(u0, u1)
 	seen := map[string]bool{}
 	for _, s := range after.samples {
@@ -288,6 +375,7 @@ func (r *report) createPhase(before, after scrape, u0, u1 map[string]usage) {
 	sort.Strings(r.Budget.Metrics)
 	r.Budget.Exported = len(seen) > 0
 	calls := delta(before, after, requestsMetric, labelKey("cloud", "service"))
+	waits := delta(before, after, "stowage_cloud_budget_wait_seconds_total", labelKey("cloud", "service"))
 	for _, rate := range after.samples {
 		if rate.name != "stowage_cloud_budget_rate" || rate.value <= 0 {
 			continue
@@ -301,15 +389,11 @@ func (r *report) createPhase(before, after scrape, u0, u1 map[string]usage) {
 		// A budget counts the calls of its cloud, and of its service when
 		// it has one. The harness uses one account per cloud.
 		for ck, n := range calls {
-			p := splitKey(ck)
-			if c, ok := rate.labels["cloud"]; ok && c != p[0] {
-				continue
+			if p := splitKey(ck); budgetCounts(rate.labels, p[0], p[1]) {
+				k.Calls += n
 			}
-			if s := rate.labels["service"]; s != "" && s != p[1] {
-				continue
-			}
-			k.Calls += n
 		}
+		k.WaitSeconds = waits[labelKey("cloud", "service")(rate.labels)]
 		k.MinSeconds = math.Max(0, k.Calls-k.Burst) / k.Rate
 		r.Budget.BoundSeconds = math.Max(r.Budget.BoundSeconds, k.MinSeconds)
 		r.Budget.Keys = append(r.Budget.Keys, k)
@@ -317,6 +401,18 @@ func (r *report) createPhase(before, after scrape, u0, u1 map[string]usage) {
 	if r.Budget.BoundSeconds > 0 {
 		r.Budget.Ratio = r.AllReadySeconds / r.Budget.BoundSeconds
 	}
+}
+
+// budgetCounts reports whether a budget with labels counts the calls of
+// cloud and service, as stowage_cloud_api_requests_total labels them. An
+// Azure budget of service "arm" counts every ARM call, whatever resource
+// provider (Microsoft.Storage, ...) the call's label names.
+func budgetCounts(labels map[string]string, cloud, service string) bool {
+	if c, ok := labels["cloud"]; ok && c != cloud {
+		return false
+	}
+	s := labels["service"]
+	return s == "" || strings.EqualFold(s, service) || (cloud == "azure" && strings.EqualFold(s, "arm"))
 }
 
 func sameLabels(a, b map[string]string) bool {
@@ -344,7 +440,7 @@ func cloudOf(kind string) string {
 // between a and b, with every resource Ready.
 func (r *report) steadyState(counts map[string]int, a, b scrape, ua, ub map[string]usage) {
 	win := b.at.Sub(a.at).Seconds()
-	s := &steadyState{WindowSeconds: win, Resources: counts, Usage: usageBetween(ua, ub)}
+	s := &steadyState{WindowSeconds: win, Resources: counts, Usage: usageBetween(ua, ub), Work: controllerWork(a, b)}
 	perCloud := map[string]int{}
 	for k, n := range counts {
 		perCloud[cloudOf(k)] += n
@@ -383,18 +479,8 @@ func (r *report) steadyState(counts map[string]int, a, b scrape, ua, ub map[stri
 		}
 		s.Poll = append(s.Poll, p)
 	}
-	const hist = "stowage_poll_interval_seconds"
-	if !b.has(hist + "_bucket") {
-		s.HistogramNote = "the provider exports no " + hist
-	} else {
-		hs := histogramDelta(a, b, hist, "kind")
-		for _, k := range slices.Sorted(maps.Keys(hs)) {
-			h := hs[k]
-			s.PollHistogram = append(s.PollHistogram, pollHist{Kind: k, Observations: h.total(), P50: num(h.quantile(.5)), P99: num(h.quantile(.99)), MaxBucket: num(h.maxBucket())})
-		}
-		if len(hs) == 0 {
-			s.HistogramNote = "no " + hist + " observations in the window"
-		}
+	for _, m := range intervalMetrics {
+		s.Intervals = append(s.Intervals, intervalsOf(a, b, m))
 	}
 	r.Steady = s
 }
@@ -432,6 +518,7 @@ func (r *report) print(out io.Writer) {
 	p("machine:   %d CPUs (%s), %d MiB memory, load average at start %s", m.CPUs, m.CPUModel, m.MemoryMiB, m.LoadAvg)
 	p("build:     %s, %s", m.Commit, m.GoVersion)
 	p("provider:  %s", r.ProviderCmd)
+	p("defaults:  %s", r.ProviderDefaults)
 	p("scenario:  %s: %s", r.Scenario, r.Workload)
 	p("")
 	p("== Apply → Ready (create to the Ready=True the watch saw)")
@@ -450,13 +537,13 @@ func (r *report) print(out io.Writer) {
 	}
 	if len(r.Budget.Keys) > 0 {
 		p("")
-		p("budget key\trate /s\tburst\tcalls\tmin s")
+		p("budget key\trate /s\tburst\tcalls\tmin s\tcalls waited s")
 		for _, k := range r.Budget.Keys {
 			var ls []string
 			for _, n := range slices.Sorted(maps.Keys(k.Labels)) {
 				ls = append(ls, n+"="+k.Labels[n])
 			}
-			p("%s\t%s\t%.0f\t%.0f\t%s", strings.Join(ls, ","), f2(k.Rate), k.Burst, k.Calls, f1(k.MinSeconds))
+			p("%s\t%s\t%.0f\t%.0f\t%s\t%s", strings.Join(ls, ","), f2(k.Rate), k.Burst, k.Calls, f1(k.MinSeconds), f1(k.WaitSeconds))
 		}
 	}
 	p("")
@@ -465,6 +552,8 @@ func (r *report) print(out io.Writer) {
 	for _, c := range r.CreateCalls {
 		p("%s\t%s\t%s\t%s\t%.0f\t%s\t%.0f", c.Cloud, c.Service, c.Operation, rw(c.Write), c.Requests, f2(c.Requests/float64(r.Objects)), c.Failed)
 	}
+	p("")
+	printWork(p, "reconciles while applying", r.CreateWork)
 	p("")
 	printUsage(p, "processes while applying", r.CreateUsage)
 	s := r.Steady
@@ -488,16 +577,20 @@ func (r *report) print(out io.Writer) {
 	for _, k := range s.Poll {
 		p("%s\t%d\t%.0f\t%s", k.Kind, k.Resources, k.Reconciles, f1(float64(k.IntervalSeconds)))
 	}
-	if s.HistogramNote != "" {
-		p("stowage_poll_interval_seconds: %s", s.HistogramNote)
-	} else {
+	for _, iv := range s.Intervals {
 		p("")
-		p("stowage_poll_interval_seconds (window)")
+		if iv.Note != "" {
+			p("%s: %s", iv.Metric, iv.Note)
+			continue
+		}
+		p("%s over the window", iv.Metric)
 		p("kind\tobservations\tp50 s\tp99 s\tmax bucket s")
-		for _, h := range s.PollHistogram {
+		for _, h := range iv.Kinds {
 			p("%s\t%.0f\t%s\t%s\t%s", h.Kind, h.Observations, f1(float64(h.P50)), f1(float64(h.P99)), f1(float64(h.MaxBucket)))
 		}
 	}
+	p("")
+	printWork(p, "reconciles over the window", s.Work)
 	p("")
 	printUsage(p, "processes over the window", s.Usage)
 }
