@@ -61,16 +61,16 @@ metrics: {serviceMonitor: {enabled: true, labels: {release: prometheus}}}
 		"PlainManifests": {
 			manifest: "cluster/manifests/stowage.yaml",
 			kinds:    []string{"ClusterRole", "ClusterRoleBinding", "Deployment", "Namespace", "Role", "RoleBinding", "Service", "ServiceAccount"},
-			args:     []string{"--poll=1m", "--sync=1h", "--max-reconcile-rate=10", "--poll-state-metric=5s", "--metrics-bind-address=:8080", "--health-probe-bind-address=:8081"},
+			args:     []string{"--poll=1m", "--sync=1h", "--drift-check-interval=10m", "--kube-api-qps=500", "--kube-api-burst=1000", "--poll-state-metric=5s", "--metrics-bind-address=:8080", "--health-probe-bind-address=:8081"},
 		},
 		"Defaults": {
 			kinds: []string{"ClusterRole", "ClusterRoleBinding", "Deployment", "Role", "RoleBinding", "Service", "ServiceAccount"},
-			args:  []string{"--poll=1m", "--sync=1h", "--max-reconcile-rate=10", "--poll-state-metric=5s", "--metrics-bind-address=:8080", "--health-probe-bind-address=:8081"},
+			args:  []string{"--poll=1m", "--sync=1h", "--drift-check-interval=10m", "--kube-api-qps=500", "--kube-api-burst=1000", "--poll-state-metric=5s", "--metrics-bind-address=:8080", "--health-probe-bind-address=:8081"},
 		},
 		"Options": {
 			values: []string{options},
 			kinds:  []string{"ClusterRole", "ClusterRoleBinding", "Deployment", "Role", "RoleBinding", "Service", "ServiceAccount", "ServiceMonitor"},
-			args: []string{"--poll=5m", "--sync=1h", "--max-reconcile-rate=10", "--poll-state-metric=5s", "--metrics-bind-address=:8080", "--health-probe-bind-address=:8081",
+			args: []string{"--poll=5m", "--sync=1h", "--drift-check-interval=10m", "--kube-api-qps=500", "--kube-api-burst=1000", "--poll-state-metric=5s", "--metrics-bind-address=:8080", "--health-probe-bind-address=:8081",
 				"--leader-election", "--allow-namespaced-ambient-credentials", "--sync=30m"},
 		},
 	}

@@ -56,7 +56,7 @@ func TestProviderStarts(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var logs strings.Builder
-	cmd := exec.CommandContext(ctx, bin, "--poll=1m", "--sync=1h", "--max-reconcile-rate=10", "--poll-state-metric=5s",
+	cmd := exec.CommandContext(ctx, bin, "--poll=1m", "--sync=1h", "--drift-check-interval=10m", "--kube-api-qps=500", "--kube-api-burst=1000", "--poll-state-metric=5s",
 		fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", metricsPort), fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", probePort))
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
