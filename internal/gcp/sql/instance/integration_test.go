@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -122,7 +123,8 @@ func isGet(c testenv.Call, name string) bool {
 // isListing reports whether c starts a listing of the project's instances
 // (its first page): what the provider's polls are served from.
 func isListing(c testenv.Call) bool {
-	return isListPage(c) && !strings.Contains(c.Query, "pageToken=")
+	q, err := url.ParseQuery(c.Query)
+	return isListPage(c) && err == nil && q.Get("pageToken") == ""
 }
 
 // isListPage reports whether c reads a page of the project's instances.
