@@ -112,9 +112,23 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Database) (managed.
 	if meta.WasDeleted(cr) {
 		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
 	}
+	op := cr.Status.AtProvider.Operation
 	busy, err := e.operation(ctx, cr)
 	if err != nil {
 		return managed.ExternalObservation{}, err
+	}
+	if op != "" && !busy {
+		// The operation ended after the listing may have been taken: read
+		// what it made, not what was there before it.
+		d, err = e.api.GetDatabase(ctx, e.project, inst, name)
+		if gcperr.IsNotFound(err) {
+			return managed.ExternalObservation{}, nil
+		}
+		if err != nil {
+			return managed.ExternalObservation{}, sqlapi.Fail(ctx, err, "cannot get database %q of Cloud SQL instance %q", name, inst)
+		}
+		e.last = d
+		cr.Status.AtProvider.SelfLink = d.SelfLink
 	}
 	p := &cr.Spec.ForProvider
 	li := compare.LateInit(&p.Charset, compare.NonEmpty(&d.Charset))

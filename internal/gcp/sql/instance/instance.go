@@ -212,12 +212,22 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Instance) (managed.
 		// password Secrets, which are often deleted first.
 		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
 	}
-	lateInit := lateInitialize(&cr.Spec.ForProvider, db)
-
+	op := cr.Status.AtProvider.Operation
 	busy, err := e.operation(ctx, cr)
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
+	if op != "" && !busy {
+		// The operation ended after the listing may have been taken: read
+		// what it made, not what was there before it.
+		if db, err = e.get(ctx, name); err != nil || db == nil {
+			return managed.ExternalObservation{}, err
+		}
+		e.last = db
+		cr.Status.AtProvider = observation(db, cr.Status.AtProvider.Operation)
+		cr.SetConditions(condition(db.State))
+	}
+	lateInit := lateInitialize(&cr.Spec.ForProvider, db)
 	if db.State == "RUNNABLE" {
 		if e.pw, err = e.passwords().State(ctx, cr, passwordRef(cr)); err != nil {
 			return managed.ExternalObservation{}, err
