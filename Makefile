@@ -2,6 +2,7 @@
 #
 #   make sandbox   local control plane + local clouds + provider + examples, Ready
 #   make test      unit and integration tests (builds the control plane once)
+#   make bench     benchmark: time to Ready, steady-state cloud calls, RSS (BENCH_FLAGS='--mrs=1000 --mix=aws')
 
 SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
@@ -17,7 +18,7 @@ IMAGE        ?= ghcr.io/stowage-dev/provider-stowage:v0.1.0
 
 export KUBEBUILDER_ASSETS := $(ASSETS)
 
-.PHONY: all build test vet generate check-generate tools control-plane moto sandbox sandbox-stop run image package help
+.PHONY: all build test vet generate check-generate tools control-plane moto sandbox sandbox-stop bench run image package help
 
 all: build
 
@@ -67,6 +68,11 @@ sandbox: control-plane moto build ## Run Stowage locally: control plane, local c
 
 sandbox-stop: ## Stop everything `make sandbox` started.
 	cluster/local/sandbox.sh down
+
+BENCH_FLAGS ?=
+bench: control-plane moto build ## Benchmark on local processes (cluster/bench); flags in BENCH_FLAGS, e.g. '--mrs=1000 --mix=aws' or '--scenario=claims'.
+	go build -o $(BIN)/bench ./cluster/bench
+	$(BIN)/bench $(BENCH_FLAGS)
 
 run: build ## Run the provider against the current kubeconfig (real clouds).
 	$(BIN)/provider --debug

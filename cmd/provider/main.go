@@ -43,15 +43,16 @@ func main() {
 		pollInterval   = app.Flag("poll", "How often each resource is checked against the cloud for drift.").Default("1m").Duration()
 		pollStateEvery = app.Flag("poll-state-metric", "How often resource state metrics are recorded.").Default("5s").Duration()
 		maxReconcile   = app.Flag("max-reconcile-rate", "Global maximum reconciles per second, applied only when set: the clouds are protected by --cloud-api-rate instead. Also the per-controller concurrency and the API server client's rate (5 per reconcile).").Default("10").Int()
-		cloudRate      = app.Flag("cloud-api-rate", "Cloud API calls per second allowed per cloud account and service (an AWS account's region and service, an Azure subscription, a Google project's API); 0 for no limit.").Default(strconv.Itoa(cloudbudget.DefaultRate)).Float64()
-		cloudBurst     = app.Flag("cloud-api-burst", "Cloud API calls allowed at once per cloud account and service, above --cloud-api-rate.").Default(strconv.Itoa(cloudbudget.DefaultBurst)).Int()
+		cloudRate      = app.Flag("cloud-api-rate", "Cloud API calls per second allowed per cloud account and service (an AWS account's region and service, an Azure subscription, a Google project's API), for every service; 0 for no limit. By default each service's published limit (RDS 12/s, Azure Resource Manager 25/s), 25/s where none is published.").Float64()
+		cloudBurst     = app.Flag("cloud-api-burst", "Cloud API calls allowed at once per cloud account and service, with --cloud-api-rate. By default the published burst (RDS 300, ARM 250), 250 where none is published.").Default(strconv.Itoa(cloudbudget.Unpublished.Burst)).Int()
 		driftCheck     = app.Flag("drift-check-interval", "How often each resource's settings that no cloud listing returns (an S3 bucket's versioning, encryption, public access block and tags) are read for drift; existence and everything a listing returns are checked every --poll.").Default(cloudlist.DefaultDriftCheck.String()).Duration()
 		metricsAddr    = app.Flag("metrics-bind-address", "Address the Prometheus metrics endpoint binds to; 0 disables it.").Default(":8080").String()
 		probeAddr      = app.Flag("health-probe-bind-address", "Address the /healthz and /readyz probes bind to.").Default(":8081").String()
 		allowAmbient   = app.Flag("allow-namespaced-ambient-credentials", "Let namespaced ProviderConfigs use the provider's own identity (InjectedIdentity, Environment), not only Secrets.").Default("false").Bool()
 	)
-	var reconcileRateSet bool
+	var reconcileRateSet, cloudRateSet bool
 	app.GetFlag("max-reconcile-rate").IsSetByUser(&reconcileRateSet)
+	app.GetFlag("cloud-api-rate").IsSetByUser(&cloudRateSet)
 	kingpin.MustParse(app.Parse(os.Args[1:]))
 
 	// Structured JSON logs by default; human-readable ones with --debug.
@@ -99,7 +100,9 @@ func main() {
 	metricOptions, err := mrsetup.MetricOptions(metrics.Registry, *pollStateEvery)
 	kingpin.FatalIfError(err, "Cannot register managed resource metrics")
 
-	cloudbudget.Configure(*cloudRate, *cloudBurst)
+	if cloudRateSet {
+		cloudbudget.Override(*cloudRate, *cloudBurst)
+	}
 	cloudlist.DriftCheck = *driftCheck
 	mrsetup.SetPollBuckets(*pollInterval)
 
@@ -121,7 +124,7 @@ func main() {
 
 	kingpin.FatalIfError(stowage.Setup(mgr, o), "Cannot set up Stowage controllers")
 	log.Info("Starting provider", "poll", pollInterval.String(), "driftCheck", driftCheck.String(),
-		"cloudAPIRate", *cloudRate, "cloudAPIBurst", *cloudBurst, "maxReconcileRate", *maxReconcile, "reconcileRateLimited", reconcileRateSet)
+		"cloudAPIRate", *cloudRate, "cloudAPIBurst", *cloudBurst, "cloudAPIRateSet", cloudRateSet, "maxReconcileRate", *maxReconcile, "reconcileRateLimited", reconcileRateSet)
 	kingpin.FatalIfError(mgr.Start(ctrl.SetupSignalHandler()), "Cannot start controller manager")
 }
 

@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
@@ -409,6 +410,11 @@ func (r *reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	res, err := r.reconcile(ctx, req)
 	if kerrors.IsConflict(err) {
 		return reconcile.Result{RequeueAfter: 100 * time.Millisecond}, nil
+	}
+	if err == nil && r.poll > 0 && res.RequeueAfter >= r.poll {
+		// A routine poll of a Ready claim waits behind what users ask for
+		// (controller-runtime's priority queue), as managed resources' do.
+		res.Priority = ptr.To(handler.LowPriority)
 	}
 	return res, err
 }

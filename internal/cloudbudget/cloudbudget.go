@@ -22,15 +22,30 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 )
 
-// Defaults: Azure Resource Manager's published token bucket for a
-// subscription's reads (250 tokens, 25 a second), the strictest of the
-// clouds' documented general limits that fits every one of them. The burst
-// lets a hundred claims applied together go out at once; the rate bounds a
-// thousand-resource import to what an account tolerates.
-const (
-	DefaultRate  = 25
-	DefaultBurst = 250
-)
+// A Limit is a token bucket's shape: calls a second and calls at once.
+type Limit struct {
+	Rate  float64
+	Burst int
+}
+
+// Published are the limits clouds document for one account (an AWS account
+// in a region, an Azure subscription), which Stowage keeps to by default.
+var Published = map[[2]string]Limit{
+	// Amazon RDS: "up to 300 requests in a burst and a sustained 12
+	// requests per second" per account and region (RDS User Guide, Request
+	// throttling for the Amazon RDS API).
+	{"aws", "RDS"}: {Rate: 12, Burst: 300},
+	// Azure Resource Manager's token bucket for a subscription's reads in a
+	// region: 250 tokens, 25 a second (ARM request limits and throttling).
+	// Writes have a smaller one (200, 10 a second) that ARM counts apart.
+	{"azure", "arm"}: {Rate: 25, Burst: 250},
+}
+
+// Unpublished is the limit of a service whose cloud documents none for
+// the calls Stowage makes (S3's bucket configuration calls, Google's
+// Cloud SQL Admin and Cloud Storage bucket calls under default quotas):
+// ARM's read bucket, the strictest general limit documented above.
+var Unpublished = Limit{Rate: 25, Burst: 250}
 
 // recovery is how long after the last throttling a halved rate takes to
 // climb back to the configured rate.
@@ -64,47 +79,69 @@ func init() {
 
 // A Budget holds the token bucket of every key it has seen.
 type Budget struct {
-	rate  float64
-	burst int
+	// override, when set, is every key's limit; else each service has
+	// its published limit, or Unpublished.
+	override *Limit
 
 	mu      sync.Mutex
 	buckets map[Key]*bucket
 }
 
 type bucket struct {
-	l *rate.Limiter
+	l    *rate.Limiter
+	full float64 // the configured rate
 
 	mu        sync.Mutex
 	throttled time.Time // the last throttling, zero if none
 	floor     float64   // the rate right after it
 }
 
-// New returns a Budget of perSecond calls with burst calls at once for
-// every key. A perSecond of zero or less means no limit.
-func New(perSecond float64, burst int) *Budget {
-	return &Budget{rate: perSecond, burst: max(burst, 1), buckets: map[Key]*bucket{}}
+// New returns a Budget that gives each service its published limit.
+func New() *Budget {
+	return &Budget{buckets: map[Key]*bucket{}}
 }
+
+// NewWithLimit returns a Budget of perSecond calls with burst calls at once
+// for every key. A perSecond of zero or less means no limit.
+func NewWithLimit(perSecond float64, burst int) *Budget {
+	return &Budget{override: &Limit{Rate: perSecond, Burst: max(burst, 1)}, buckets: map[Key]*bucket{}}
+}
+
+// limit is k's configured limit.
+func (b *Budget) limit(k Key) Limit {
+	if b.override != nil {
+		return *b.override
+	}
+	if l, ok := Published[[2]string{k.Cloud, k.Service}]; ok {
+		return l
+	}
+	return Unpublished
+}
+
+// off reports whether k has no limit.
+func (b *Budget) off(k Key) bool { return b == nil || b.limit(k).Rate <= 0 }
 
 func (b *Budget) bucket(k Key) *bucket {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	bk, ok := b.buckets[k]
 	if !ok {
-		bk = &bucket{l: rate.NewLimiter(rate.Limit(b.rate), b.burst)}
+		l := b.limit(k)
+		bk = &bucket{l: rate.NewLimiter(rate.Limit(l.Rate), l.Burst), full: l.Rate}
 		b.buckets[k] = bk
-		rateGauge.WithLabelValues(k.Cloud, k.Account, k.Service).Set(b.rate)
-		burstGauge.WithLabelValues(k.Cloud, k.Account, k.Service).Set(float64(b.burst))
+		rateGauge.WithLabelValues(k.Cloud, k.Account, k.Service).Set(l.Rate)
+		burstGauge.WithLabelValues(k.Cloud, k.Account, k.Service).Set(float64(l.Burst))
 	}
 	return bk
 }
 
 // Wait blocks until k's budget allows one more call, or ctx ends.
 func (b *Budget) Wait(ctx context.Context, k Key) error {
-	if b == nil || b.rate <= 0 {
+	if b.off(k) {
 		return nil
 	}
 	bk := b.bucket(k)
-	bk.recover(b.rate, k)
+	bk.recover(k)
 	start := time.Now()
 	err := bk.l.Wait(ctx)
 	if d := time.Since(start); d > time.Millisecond {
@@ -116,13 +153,13 @@ func (b *Budget) Wait(ctx context.Context, k Key) error {
 // Throttled tells k's budget that the cloud throttled a call: its rate
 // halves, down to a sixteenth of the configured rate.
 func (b *Budget) Throttled(k Key) {
-	if b == nil || b.rate <= 0 {
+	if b.off(k) {
 		return
 	}
 	bk := b.bucket(k)
 	bk.mu.Lock()
 	defer bk.mu.Unlock()
-	r := max(float64(bk.l.Limit())/2, b.rate/16)
+	r := max(float64(bk.l.Limit())/2, bk.full/16)
 	bk.l.SetLimit(rate.Limit(r))
 	bk.throttled, bk.floor = time.Now(), r
 	rateGauge.WithLabelValues(k.Cloud, k.Account, k.Service).Set(r)
@@ -130,7 +167,8 @@ func (b *Budget) Throttled(k Key) {
 
 // recover raises a throttled bucket's rate linearly back to full over the
 // recovery period after its last throttling.
-func (bk *bucket) recover(full float64, k Key) {
+func (bk *bucket) recover(k Key) {
+	full := bk.full
 	bk.mu.Lock()
 	defer bk.mu.Unlock()
 	if bk.throttled.IsZero() {
@@ -149,18 +187,31 @@ func (bk *bucket) recover(full float64, k Key) {
 	}
 }
 
+// Spare reports whether k's budget has at least half its burst unused:
+// enough that work which can wait, such as a drift check, may spend some
+// without holding up what users asked for.
+func (b *Budget) Spare(k Key) bool {
+	if b.off(k) {
+		return true
+	}
+	bk := b.bucket(k)
+	return bk.l.Tokens() >= float64(bk.l.Burst())/2
+}
+
 // Limit is k's current rate in calls a second, and its burst.
 func (b *Budget) Limit(k Key) (float64, int) {
-	if b == nil || b.rate <= 0 {
+	if b.off(k) {
 		return 0, 0
 	}
 	bk := b.bucket(k)
 	return float64(bk.l.Limit()), bk.l.Burst()
 }
 
-// Default is the provider's budget, shared by every cloud client. The
-// provider sets it from its flags before any controller starts.
-var Default = New(DefaultRate, DefaultBurst)
+// Default is the provider's budget, shared by every cloud client: each
+// service's published limit unless the provider's flags set one for all
+// (Override), before any controller starts.
+var Default = New()
 
-// Configure replaces Default. A perSecond of zero or less means no limit.
-func Configure(perSecond float64, burst int) { Default = New(perSecond, burst) }
+// Override makes Default one limit for every key. A perSecond of zero or
+// less means no limit.
+func Override(perSecond float64, burst int) { Default = NewWithLimit(perSecond, burst) }

@@ -32,10 +32,15 @@ var (
 		Name: "stowage_cloud_listing_observations_total",
 		Help: "Managed resource observations served from a shared listing, by kind.",
 	}, []string{"kind"})
+	driftChecks = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "stowage_drift_check_interval_seconds",
+		Help:    "Time between two per-object reads of the settings no listing returns, of a resource whose spec did not change, by kind: the achieved drift check interval.",
+		Buckets: []float64{60, 300, 540, 600, 660, 900, 1200, 1800, 3600, 7200},
+	}, []string{"kind"})
 )
 
 func init() {
-	metrics.Registry.MustRegister(listings, served)
+	metrics.Registry.MustRegister(listings, served, driftChecks)
 }
 
 // A ListFunc lists every object of one kind in one scope, following every

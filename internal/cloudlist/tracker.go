@@ -1,6 +1,8 @@
 package cloudlist
 
 import (
+	"encoding/json"
+	"hash/fnv"
 	"sync"
 	"time"
 
@@ -31,6 +33,9 @@ func NewTracker(poll time.Duration) *Tracker {
 // It lives in memory only. After a restart every resource starts unknown,
 // which costs a per-object read, never a wrong answer.
 type Tracker struct {
+	// Kind names the managed resources' kind in the drift check metric;
+	// set it where drift checks are made.
+	Kind string
 	// MaxAge is the oldest listing a settled resource is served from.
 	MaxAge time.Duration
 	// DriftCheck is how often the per-object reads of what no listing
@@ -44,7 +49,8 @@ type Tracker struct {
 type record struct {
 	wrote, observed time.Time
 	seen            bool
-	verifiedGen     int64
+	memo            any
+	verifiedSpec    uint64
 	verifiedAt      time.Time
 }
 
@@ -99,16 +105,37 @@ func (t *Tracker) Seen(mg resource.Object) {
 func (t *Tracker) WasSeen(mg resource.Object) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.get(mg.GetUID()).seen
+	r, ok := t.m[mg.GetUID()]
+	return ok && r.seen
 }
 
-// Verified records that per-object reads (or writes that set every field)
-// just made mg's object match its spec at its current generation.
-func (t *Tracker) Verified(mg resource.Object) {
+// Verified records that per-object reads just found mg's object as spec
+// (its spec.forProvider) asks. The spec itself is remembered (hashed), not
+// its generation: late initialisation changes the generation to a spec the
+// object already matches.
+func (t *Tracker) Verified(mg resource.Object, spec any) {
+	h, ok := hash(spec)
+	if !ok {
+		return
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	r := t.get(mg.GetUID())
-	r.verifiedGen, r.verifiedAt = mg.GetGeneration(), time.Now()
+	now := time.Now()
+	if !r.verifiedAt.IsZero() && r.verifiedSpec == h && t.Kind != "" {
+		driftChecks.WithLabelValues(t.Kind).Observe(now.Sub(r.verifiedAt).Seconds())
+	}
+	r.verifiedSpec, r.verifiedAt = h, now
+}
+
+// SpecChanged reports whether mg's spec is not the one its object was last
+// verified against (or it never was): its object must be read in full.
+func (t *Tracker) SpecChanged(mg resource.Object, spec any) bool {
+	h, ok := hash(spec)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r, found := t.m[mg.GetUID()]
+	return !ok || !found || r.verifiedAt.IsZero() || r.verifiedSpec != h
 }
 
 // Unverified forgets that mg's object matched its spec, so its next
@@ -120,12 +147,46 @@ func (t *Tracker) Unverified(mg resource.Object) {
 }
 
 // DriftCheckDue reports whether mg's object must be read in full now: it
-// never was, its spec changed since, or the drift check interval passed.
-func (t *Tracker) DriftCheckDue(mg resource.Object) bool {
+// never was, its spec is no longer the one verified, or the drift check
+// interval passed.
+func (t *Tracker) DriftCheckDue(mg resource.Object, spec any) bool {
+	h, ok := hash(spec)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r := t.get(mg.GetUID())
-	return r.verifiedAt.IsZero() || r.verifiedGen != mg.GetGeneration() || time.Since(r.verifiedAt) >= t.DriftCheck
+	r, found := t.m[mg.GetUID()]
+	return !ok || !found || r.verifiedAt.IsZero() || r.verifiedSpec != h || time.Since(r.verifiedAt) >= t.DriftCheck
+}
+
+// hash is a digest of spec's JSON.
+func hash(spec any) (uint64, bool) {
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return 0, false
+	}
+	h := fnv.New64a()
+	_, _ = h.Write(b)
+	return h.Sum64(), true
+}
+
+// Remember keeps v for mg's next observation to Recall: what a write just
+// made of its object, which the observation need not read back.
+func (t *Tracker) Remember(mg resource.Object, v any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.get(mg.GetUID()).memo = v
+}
+
+// Recall returns, once, what was remembered for mg.
+func (t *Tracker) Recall(mg resource.Object) (any, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r, ok := t.m[mg.GetUID()]
+	if !ok || r.memo == nil {
+		return nil, false
+	}
+	v := r.memo
+	r.memo = nil
+	return v, true
 }
 
 // Forget drops mg's record: its object is gone and so is the resource.

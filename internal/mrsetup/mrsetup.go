@@ -64,18 +64,22 @@ func Setup[T resource.Managed](mgr ctrl.Manager, o controller.Options, gvk schem
 		if err := addStateRecorder(mgr, o, gvk); err != nil {
 			return err
 		}
-		var rec reconcile.Reconciler = newPolls(throttleAware{r: r}, gvk.Kind, o.PollInterval)
-		if o.GlobalRateLimiter != nil {
-			// Only when the user asked for a reconcile limit: the clouds are
-			// protected by the cloud call budget (package cloudbudget).
-			rec = ratelimiter.NewReconciler(name, rec, o.GlobalRateLimiter)
-		}
 		return ctrl.NewControllerManagedBy(mgr).
 			Named(name).
 			WithOptions(o.ForControllerRuntime()).
 			For(obj).
-			Complete(rec)
+			Complete(RateLimited(name, newPolls(throttleAware{r: r}, gvk.Kind, o.PollInterval), o))
 	}, gvk)
+}
+
+// RateLimited is r under o's global reconcile limit, which the provider sets
+// only when the user asks for one (--max-reconcile-rate): the clouds are
+// protected by the cloud call budget (package cloudbudget) instead.
+func RateLimited(name string, r reconcile.Reconciler, o controller.Options) reconcile.Reconciler {
+	if o.GlobalRateLimiter == nil {
+		return r
+	}
+	return ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter)
 }
 
 // addStateRecorder records how many resources of kind gvk exist, are Ready

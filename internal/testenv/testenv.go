@@ -15,7 +15,6 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -29,6 +28,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/stowage-dev/stowage/apis"
+	"github.com/stowage-dev/stowage/internal/cloudlist"
 	"github.com/stowage-dev/stowage/internal/mrsetup"
 )
 
@@ -139,8 +139,13 @@ func (e *Env) StartManagerAs(ctx context.Context, cfg *rest.Config, opts ctrl.Op
 		Logger:                  logging.NewLogrLogger(zl),
 		MaxConcurrentReconciles: 5,
 		PollInterval:            poll,
-		GlobalRateLimiter:       ratelimiter.NewGlobal(100),
 		Features:                &feature.Flags{},
+	}
+	if cloudlist.DriftCheck == cloudlist.DefaultDriftCheck {
+		// Tests change settings behind the provider's back and wait a few
+		// polls for the revert, not the ten minutes a drift check takes in
+		// production; a test package may set its own.
+		cloudlist.DriftCheck = 4 * poll
 	}
 	if o.MetricOptions, err = metricOptions(); err != nil {
 		return err

@@ -23,11 +23,7 @@ func budgetCalls(account string) func(*middleware.Stack) error {
 	return func(stack *middleware.Stack) error {
 		return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc("StowageCloudBudget",
 			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-				k := cloudbudget.Key{
-					Cloud:   cloudmetrics.AWS,
-					Account: account + "/" + awsmiddleware.GetRegion(ctx),
-					Service: awsmiddleware.GetServiceID(ctx),
-				}
+				k := budgetKey(account, awsmiddleware.GetRegion(ctx), awsmiddleware.GetServiceID(ctx))
 				if err := cloudbudget.Default.Wait(ctx, k); err != nil {
 					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
 				}
@@ -38,6 +34,17 @@ func budgetCalls(account string) func(*middleware.Stack) error {
 				return out, md, err
 			}), "Retry", middleware.After)
 	}
+}
+
+// budgetKey is the budget of service's calls for account in region.
+func budgetKey(account, region, service string) cloudbudget.Key {
+	return cloudbudget.Key{Cloud: cloudmetrics.AWS, Account: account + "/" + region, Service: service}
+}
+
+// BudgetKey is the budget this Session's calls to service (an SDK service
+// ID: S3, RDS) count against.
+func (s Session) BudgetKey(service string) cloudbudget.Key {
+	return budgetKey(s.Account, s.Config.Region, service)
 }
 
 // accountOf names the AWS account a provider config's calls count against,

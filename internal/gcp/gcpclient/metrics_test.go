@@ -120,7 +120,7 @@ func TestSessionWaitsForBudget(t *testing.T) {
 	saved := cloudbudget.Default
 	t.Cleanup(func() { cloudbudget.Default = saved })
 	const perSecond = 40
-	cloudbudget.Default = cloudbudget.New(perSecond, 1)
+	cloudbudget.Default = cloudbudget.NewWithLimit(perSecond, 1)
 	key := cloudbudget.Key{Cloud: "gcp", Account: "p", Service: "sqladmin"}
 
 	ctx := context.Background()
@@ -168,7 +168,7 @@ func TestSessionWaitsForBudget(t *testing.T) {
 	// An attempt waits for the budget before it is sent: with a budget
 	// that allows nothing more for a long while, a call whose context ends
 	// first never reaches the cloud.
-	cloudbudget.Default = cloudbudget.New(0.001, 1)
+	cloudbudget.Default = cloudbudget.NewWithLimit(0.001, 1)
 	if _, err := sql.Instances.Get("p", "ok").Context(ctx).Do(); err != nil {
 		t.Fatal(err)
 	}

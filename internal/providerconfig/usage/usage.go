@@ -5,7 +5,6 @@ package usage
 import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/providerconfig"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -15,6 +14,7 @@ import (
 	awsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/v1alpha1"
 	azurev1alpha1 "github.com/stowage-dev/stowage/apis/azure/v1alpha1"
 	gcpv1alpha1 "github.com/stowage-dev/stowage/apis/gcp/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/mrsetup"
 )
 
 // A cloud is one cloud's provider config kinds.
@@ -58,5 +58,5 @@ func setup(mgr ctrl.Manager, o controller.Options, obj client.Object, gvk schema
 		WithOptions(o.ForControllerRuntime()).
 		For(obj).
 		Watches(c.usage, &resource.EnqueueRequestForProviderConfig{Kind: gvk.Kind}).
-		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+		Complete(mrsetup.RateLimited(name, r, o))
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -24,6 +25,7 @@ import (
 	"github.com/stowage-dev/stowage/apis/aws/rds/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/aws/awsclient"
 	"github.com/stowage-dev/stowage/internal/aws/awserr"
+	"github.com/stowage-dev/stowage/internal/cloudlist"
 	"github.com/stowage-dev/stowage/internal/compare"
 	"github.com/stowage-dev/stowage/internal/mrsetup"
 	"github.com/stowage-dev/stowage/internal/ownership"
@@ -71,6 +73,8 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		aws:      awsclient.NewConnector(mgr, o, func(s awsclient.Session) API { return rds.NewFromConfig(s.Config) }),
 		recorder: mrsetup.Recorder(mgr, gvk),
 		cluster:  ownership.NewCluster(mgr.GetAPIReader()),
+		list:     cloudlist.NewLister[rdstypes.DBInstance](gvk.Kind),
+		track:    cloudlist.NewTracker(o.PollInterval),
 	}
 	return mrsetup.Setup[*v1alpha1.DBInstance](mgr, o, gvk, &v1alpha1.DBInstance{}, c)
 }
@@ -79,14 +83,17 @@ type connector struct {
 	aws      *awsclient.Connector[API]
 	recorder event.Recorder
 	cluster  ownership.ClusterID
+	list     *cloudlist.Lister[rdstypes.DBInstance]
+	track    *cloudlist.Tracker
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.DBInstance) (managed.TypedExternalClient[*v1alpha1.DBInstance], error) {
-	api, _, err := c.aws.Connect(ctx, cr, ptr.Deref(cr.Spec.ForProvider.Region, ""))
+	api, s, err := c.aws.Connect(ctx, cr, ptr.Deref(cr.Spec.ForProvider.Region, ""))
 	if err != nil {
 		return nil, err
 	}
-	return &external{api: api, kube: c.aws.Kube(), recorder: c.recorder, cluster: c.cluster}, nil
+	return &external{api: api, kube: c.aws.Kube(), recorder: c.recorder, cluster: c.cluster,
+		list: c.list, track: c.track, scope: s.Scope(s.Config.Region)}, nil
 }
 
 // external is built anew for every reconcile, so it may carry what Observe
@@ -96,6 +103,11 @@ type external struct {
 	kube     client.Client
 	recorder event.Recorder
 	cluster  ownership.ClusterID
+	// list serves Observe from one DescribeDBInstances listing of the
+	// account and region (scope) per poll; nil reads every instance itself.
+	list  *cloudlist.Lister[rdstypes.DBInstance]
+	track *cloudlist.Tracker
+	scope string
 
 	last *rdstypes.DBInstance
 	pw   password.State
@@ -152,7 +164,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.DBInstance) (manage
 	if name == "" {
 		return managed.ExternalObservation{}, nil
 	}
-	db, err := e.describe(ctx, name)
+	db, err := e.observe(ctx, cr, name)
 	if err != nil || db == nil {
 		return managed.ExternalObservation{}, err
 	}
@@ -240,6 +252,68 @@ func refusedError(refused []difference) error {
 	return errors.New(strings.Join(msgs, "; "))
 }
 
+// observe finds the instance named name, or nil when RDS has none. A
+// listing of the account and region serves instances seen before:
+// DescribeDBInstances returns every field of every instance, tags
+// included, 100 to a page. Read on their own are instances never seen (an
+// instance made outside the provider a moment ago must be found before
+// anything is created), instances being deleted (their deletion should not
+// wait on a listing) and instances a listing lacks after they were seen,
+// which are not taken as gone on a listing's word.
+func (e *external) observe(ctx context.Context, cr *v1alpha1.DBInstance, name string) (*rdstypes.DBInstance, error) {
+	if e.list == nil || meta.WasDeleted(cr) || !(e.track.WasSeen(cr) || cr.Status.AtProvider.ARN != "") {
+		return e.describeTracked(ctx, cr, name)
+	}
+	settled := cr.GetCondition(xpv2.TypeReady).Status == corev1.ConditionTrue
+	db, found, err := e.list.Get(ctx, e.scope, e.track.NotBefore(cr, settled), strings.ToLower(name), e.listAll)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return e.describeTracked(ctx, cr, name)
+	}
+	return &db, nil
+}
+
+// describeTracked reads the instance on its own and tells the tracker
+// whether it was there.
+func (e *external) describeTracked(ctx context.Context, cr *v1alpha1.DBInstance, name string) (*rdstypes.DBInstance, error) {
+	db, err := e.describe(ctx, name)
+	switch {
+	case err != nil || e.track == nil:
+	case db != nil:
+		e.track.Seen(cr)
+	case meta.WasDeleted(cr):
+		e.track.Forget(cr)
+	}
+	return db, err
+}
+
+// listAll lists every instance of the account and region, keyed by its
+// identifier (RDS keeps them lower case).
+func (e *external) listAll(ctx context.Context) (map[string]rdstypes.DBInstance, error) {
+	all := map[string]rdstypes.DBInstance{}
+	p := rds.NewDescribeDBInstancesPaginator(e.api, &rds.DescribeDBInstancesInput{MaxRecords: aws.Int32(100)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, xperrors.Wrap(err, "cannot list DB instances")
+		}
+		for _, db := range out.DBInstances {
+			all[strings.ToLower(ptr.Deref(db.DBInstanceIdentifier, ""))] = db
+		}
+	}
+	return all, nil
+}
+
+// wrote tells the tracker an instance was written, so the next observation
+// waits for a listing that shows the write.
+func (e *external) wrote(cr *v1alpha1.DBInstance) {
+	if e.track != nil {
+		e.track.Wrote(cr)
+	}
+}
+
 // describe reads the instance, or returns nil when RDS has none of that name.
 func (e *external) describe(ctx context.Context, name string) (*rdstypes.DBInstance, error) {
 	out, err := e.api.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: &name})
@@ -307,6 +381,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 		return managed.ExternalCreation{}, err
 	}
 	_, err = e.api.CreateDBInstance(ctx, createInput(name, p, pw.Value, owner))
+	e.wrote(cr)
 	switch {
 	case err == nil, awserr.HasCode(err, "DBInstanceAlreadyExists", "DBInstanceAlreadyExistsFault"):
 		// Created now, or by a previous Create whose status write was lost;
@@ -408,6 +483,7 @@ func (e *external) apply(ctx context.Context, cr *v1alpha1.DBInstance, name stri
 			return managed.ExternalUpdate{}, err
 		}
 	}
+	defer e.wrote(cr)
 	if in := modifyInput(name, cr.Spec.ForProvider, c, ds, e.pw); in != nil {
 		if _, err := e.api.ModifyDBInstance(ctx, in); err != nil {
 			return managed.ExternalUpdate{}, apiError(err, "cannot modify DB instance "+name)
@@ -539,6 +615,7 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.DBInstance) (managed
 		in.FinalDBSnapshotIdentifier = aws.String(ptr.Deref(p.FinalDBSnapshotIdentifier, finalSnapshotID(name, string(cr.GetUID()))))
 	}
 	_, err := e.api.DeleteDBInstance(ctx, in)
+	e.wrote(cr)
 	switch {
 	case err == nil, isNotFound(err):
 		return managed.ExternalDelete{}, nil

@@ -346,17 +346,24 @@ func TestDBInstanceInSyncMakesNoWrites(t *testing.T) {
 	if w := writesTo(name); len(w) != 0 {
 		t.Errorf("an instance in sync got %d write calls, want 0: %v", len(w), actions(w))
 	}
-	cs := callsTo(name)
-	if len(cs) == 0 {
-		t.Fatal("no reads of the instance during several polls: is it being observed at all?")
+	// Polls are served from listings of every instance of the account and
+	// region, one per poll at most, never from reads of this one.
+	if cs := callsTo(name); len(cs) != 0 {
+		t.Errorf("an instance in sync was read on its own %d times during 5 polls, want 0 (a listing serves them): %v", len(cs), actions(cs))
 	}
-	for _, c := range cs {
-		if c.Action() != "DescribeDBInstances" {
-			t.Errorf("unexpected call %s", c.Action())
+	var listings int
+	for _, c := range counter.Calls() {
+		switch {
+		case c.Action() == "DescribeDBInstances" && !c.Form.Has("DBInstanceIdentifier"):
+			listings++
+		case !strings.HasSuffix(c.Form.Get("DBInstanceIdentifier"), ns):
+			// Another test's instance, being deleted.
+		default:
+			t.Errorf("unexpected call %s during polls", c.Action())
 		}
 	}
-	if len(cs) > 8 {
-		t.Errorf("%d DescribeDBInstances in 5 polls: more than one read per poll", len(cs))
+	if listings < 5 || listings > 8 {
+		t.Errorf("%d listings during 5 polls, want one a poll", listings)
 	}
 }
 
@@ -781,7 +788,8 @@ func TestDBInstanceEngineDowngradeRefused(t *testing.T) {
 	}
 }
 
-// watchPolls waits until the provider has read instance id at least n more
+// watchPolls waits until the provider has read instance id (or listed the
+// instances) at least n more
 // times, checking at each look that the resource stays Synced, and returns
 // the calls about id made meanwhile. Counting reads, not time, makes sure n
 // polls really happened.
@@ -789,7 +797,9 @@ func watchPolls(ctx context.Context, t *testing.T, d *v1alpha1.DBInstance, n int
 	t.Helper()
 	id := meta.GetExternalName(d)
 	since, err := counter.WaitFor(ctx, timeout, len(counter.Calls()), n, func(c testenv.Call) bool {
-		return c.Action() == "DescribeDBInstances" && c.Form.Get("DBInstanceIdentifier") == id
+		// A poll reads the instance on its own or, once seen, from a
+		// listing of every instance (no identifier).
+		return c.Action() == "DescribeDBInstances" && (c.Form.Get("DBInstanceIdentifier") == id || !c.Form.Has("DBInstanceIdentifier"))
 	})
 	if err != nil {
 		t.Fatalf("polls of %s: %v", id, err)
@@ -923,4 +933,68 @@ func writesOf(cs []testenv.Call) []testenv.Call {
 		}
 	}
 	return out
+}
+
+// Instances in sync are observed from one listing of the account and region
+// per poll, however many there are: no instance is read on its own.
+func TestDBInstancesShareOneListing(t *testing.T) {
+	ctx, ns := setup(t)
+	var ds []*v1alpha1.DBInstance
+	for i := range 4 {
+		p := postgres()
+		p.VPCSecurityGroupIDs = nil
+		d := newDB(ns, fmt.Sprintf("shared-%d-%s", i, ns), p)
+		if err := env.Client.Create(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		ds = append(ds, d)
+	}
+	for _, d := range ds {
+		settled(ctx, t, d)
+	}
+	counter.Reset()
+	before, err := testenv.Polls(v1alpha1.DBInstanceKind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	isListing := func(c testenv.Call) bool {
+		return c.Action() == "DescribeDBInstances" && !c.Form.Has("DBInstanceIdentifier")
+	}
+	if _, err := counter.WaitFor(ctx, timeout, 0, 6, isListing); err != nil {
+		t.Fatalf("listings: %v", err)
+	}
+	after, err := testenv.Polls(v1alpha1.DBInstanceKind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listings, reads int
+	for _, c := range counter.Calls() {
+		switch {
+		case isListing(c):
+			listings++
+		case !strings.HasSuffix(c.Form.Get("DBInstanceIdentifier"), ns):
+			// Another test's instance, being deleted.
+		case c.Action() == "DescribeDBInstances":
+			reads++
+		default:
+			t.Errorf("unexpected call %s while the instances are in sync", c.Action())
+		}
+	}
+	polls := int(after - before)
+	t.Logf("%d polls of 4 instances served by %d listings, %d reads of one instance", polls, listings, reads)
+	if reads != 0 {
+		t.Errorf("%d reads of single instances, want 0: listings serve instances in sync", reads)
+	}
+	// Four instances poll together: each listing serves about four polls.
+	if polls < 2*listings {
+		t.Errorf("%d polls for %d listings: listings are not shared", polls, listings)
+	}
+	for _, d := range ds {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(d), d); err != nil {
+			t.Fatal(err)
+		}
+		if c := d.GetCondition(xpv2.TypeSynced); c.Status != corev1.ConditionTrue {
+			t.Errorf("%s: Synced %s: %s", d.Name, c.Status, c.Message)
+		}
+	}
 }

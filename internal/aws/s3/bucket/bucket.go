@@ -2,6 +2,7 @@
 package bucket
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,12 +20,15 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/aws/awsclient"
 	"github.com/stowage-dev/stowage/internal/aws/awserr"
+	"github.com/stowage-dev/stowage/internal/cloudbudget"
+	"github.com/stowage-dev/stowage/internal/cloudlist"
 	"github.com/stowage-dev/stowage/internal/compare"
 	"github.com/stowage-dev/stowage/internal/contract"
 	"github.com/stowage-dev/stowage/internal/mrsetup"
@@ -36,6 +40,7 @@ type API interface {
 	HeadBucket(ctx context.Context, in *s3.HeadBucketInput, opts ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
 	CreateBucket(ctx context.Context, in *s3.CreateBucketInput, opts ...func(*s3.Options)) (*s3.CreateBucketOutput, error)
 	DeleteBucket(ctx context.Context, in *s3.DeleteBucketInput, opts ...func(*s3.Options)) (*s3.DeleteBucketOutput, error)
+	ListBuckets(ctx context.Context, in *s3.ListBucketsInput, opts ...func(*s3.Options)) (*s3.ListBucketsOutput, error)
 	GetBucketVersioning(ctx context.Context, in *s3.GetBucketVersioningInput, opts ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error)
 	PutBucketVersioning(ctx context.Context, in *s3.PutBucketVersioningInput, opts ...func(*s3.Options)) (*s3.PutBucketVersioningOutput, error)
 	GetBucketEncryption(ctx context.Context, in *s3.GetBucketEncryptionInput, opts ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error)
@@ -55,7 +60,10 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		}),
 		recorder: mrsetup.Recorder(mgr, gvk),
 		cluster:  ownership.NewCluster(mgr.GetAPIReader()),
+		list:     cloudlist.NewLister[listed](gvk.Kind),
+		track:    cloudlist.NewTracker(o.PollInterval),
 	}
+	c.track.Kind = gvk.Kind
 	return mrsetup.Setup[*v1alpha1.Bucket](mgr, o, gvk, &v1alpha1.Bucket{}, c)
 }
 
@@ -63,6 +71,8 @@ type connector struct {
 	aws      *awsclient.Connector[API]
 	recorder event.Recorder
 	cluster  ownership.ClusterID
+	list     *cloudlist.Lister[listed]
+	track    *cloudlist.Tracker
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Bucket) (managed.TypedExternalClient[*v1alpha1.Bucket], error) {
@@ -70,7 +80,7 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Bucket) (managed.T
 	if err != nil {
 		return nil, err
 	}
-	return &external{api: api, session: s, recorder: c.recorder, cluster: c.cluster}, nil
+	return &external{api: api, session: s, recorder: c.recorder, cluster: c.cluster, list: c.list, track: c.track}, nil
 }
 
 // external is built anew for every reconcile, so it may carry what Observe
@@ -80,7 +90,17 @@ type external struct {
 	session  awsclient.Session
 	recorder event.Recorder
 	cluster  ownership.ClusterID
-	last     *observed
+	// list serves existence from one ListBuckets of the account per poll;
+	// track says when the per-bucket reads are due. Both nil: every
+	// Observe reads the bucket itself.
+	list  *cloudlist.Lister[listed]
+	track *cloudlist.Tracker
+	last  *observed
+}
+
+// listed is what ListBuckets says of a bucket.
+type listed struct {
+	Region string // empty where S3 (or its emulator) does not say
 }
 
 // kind is the Bucket kind as owner tags name it.
@@ -105,8 +125,14 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 	if name == "" {
 		return managed.ExternalObservation{}, nil
 	}
-	o, err := e.read(ctx, name)
+	if obs, ok, err := e.fromListing(ctx, cr, name); ok || err != nil {
+		return obs, err
+	}
+	o, err := e.readOrRecall(ctx, cr, name)
 	if isNotFound(err) {
+		if e.track != nil && meta.WasDeleted(cr) {
+			e.track.Forget(cr)
+		}
 		return managed.ExternalObservation{}, nil
 	}
 	if err != nil {
@@ -144,6 +170,13 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 	cr.SetConditions(xpv2.Available())
 
 	ds := diff(cr.Spec.ForProvider, o, owner)
+	if e.track != nil {
+		e.track.Seen(cr)
+		if len(ds) == 0 {
+			// As late-initialised: the spec written next is the one verified.
+			e.track.Verified(cr, cr.Spec.ForProvider)
+		}
+	}
 	return managed.ExternalObservation{
 		ResourceExists:          true,
 		ResourceUpToDate:        len(ds) == 0,
@@ -151,6 +184,105 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 		ConnectionDetails:       e.connectionDetails(name, region),
 		Diff:                    compare.Describe(ds),
 	}, nil
+}
+
+// fromListing observes the bucket from the account's shared ListBuckets
+// listing when that is enough, and reports whether it was. It is enough
+// for a bucket seen before whose settings the per-bucket reads found as the
+// spec asks within the drift check interval: ListBuckets returns names
+// (and regions), not versioning, encryption, public access block or tags.
+// Read directly are a bucket never seen (one made outside the provider a
+// moment ago must be found before anything is created), one being
+// deleted, one whose spec changed, one due a drift check and one the
+// listing lacks after it was seen.
+func (e *external) fromListing(ctx context.Context, cr *v1alpha1.Bucket, name string) (managed.ExternalObservation, bool, error) {
+	if e.list == nil || meta.WasDeleted(cr) {
+		return managed.ExternalObservation{}, false, nil
+	}
+	seen := e.track.WasSeen(cr) || cr.Status.AtProvider.ARN != ""
+	if !seen || e.track.SpecChanged(cr, cr.Spec.ForProvider) {
+		return managed.ExternalObservation{}, false, nil
+	}
+	// A drift check waits while the account's S3 budget is busy, so that
+	// checking what exists never holds up creating or changing something:
+	// with many buckets per account the achieved drift check interval
+	// stretches (stowage_drift_check_interval_seconds) instead.
+	if e.track.DriftCheckDue(cr, cr.Spec.ForProvider) && cloudbudget.Default.Spare(e.session.BudgetKey("S3")) {
+		return managed.ExternalObservation{}, false, nil
+	}
+	settled := cr.GetCondition(xpv2.TypeReady).Status == corev1.ConditionTrue
+	b, found, err := e.list.Get(ctx, e.session.Scope(""), e.track.NotBefore(cr, settled), name, e.listAll)
+	if err != nil || !found {
+		// Gone after being seen: S3 says, not the listing.
+		return managed.ExternalObservation{}, false, err
+	}
+	region := cmp.Or(b.Region, cr.Status.AtProvider.Region, e.session.Config.Region)
+	cr.Status.AtProvider.ARN = "arn:aws:s3:::" + name
+	cr.Status.AtProvider.Region = region
+	cr.Status.AtProvider.Endpoint = e.session.S3Endpoint(region)
+	cr.SetConditions(xpv2.Available())
+	return managed.ExternalObservation{
+		ResourceExists:    true,
+		ResourceUpToDate:  true,
+		ConnectionDetails: e.connectionDetails(name, region),
+	}, true, nil
+}
+
+// listAll lists every bucket of the account. ListBuckets is one call for
+// up to 10,000 buckets; the paginator follows continuation tokens beyond.
+func (e *external) listAll(ctx context.Context) (map[string]listed, error) {
+	all := map[string]listed{}
+	p := s3.NewListBucketsPaginator(e.api, &s3.ListBucketsInput{MaxBuckets: aws.Int32(10000)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, xperrors.Wrap(err, "cannot list buckets")
+		}
+		for _, b := range out.Buckets {
+			all[ptr.Deref(b.Name, "")] = listed{Region: ptr.Deref(b.BucketRegion, "")}
+		}
+	}
+	return all, nil
+}
+
+// wrote tells the tracker the bucket was written, so the next observation
+// waits for a listing that shows the write.
+func (e *external) wrote(cr *v1alpha1.Bucket) {
+	if e.track != nil {
+		e.track.Wrote(cr)
+	}
+}
+
+// created is what Create just made of a new bucket: every setting it wrote,
+// and whether that included the encryption.
+type created struct {
+	observed
+	encryptionKnown bool
+}
+
+// readOrRecall reads the bucket, unless Create just made it: then what
+// Create wrote stands for what a read would find, and only the default
+// encryption S3 chose is read (one call, not five). S3 bucket settings are
+// eventually consistent, so reading them back at once could return the
+// state before the write anyway; the drift check reads them in full later.
+func (e *external) readOrRecall(ctx context.Context, cr *v1alpha1.Bucket, name string) (observed, error) {
+	if e.track == nil || meta.WasDeleted(cr) {
+		return e.read(ctx, name)
+	}
+	v, ok := e.track.Recall(cr)
+	c, isCreated := v.(created)
+	if !ok || !isCreated {
+		return e.read(ctx, name)
+	}
+	if c.encryptionKnown {
+		return c.observed, nil
+	}
+	enc, err := e.encryption(ctx, name)
+	if err != nil {
+		return observed{}, err
+	}
+	c.Encryption = enc
+	return c.observed, nil
 }
 
 // read makes one consistent view of the bucket. S3 keeps each part of a
@@ -171,20 +303,8 @@ func (e *external) read(ctx context.Context, name string) (observed, error) {
 	}
 	o.Versioning = string(v.Status)
 
-	enc, err := e.api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: &name})
-	switch {
-	case awserr.HasCode(err, "ServerSideEncryptionConfigurationNotFoundError"):
-	case err != nil:
-		return observed{}, xperrors.Wrap(err, "cannot get bucket encryption")
-	case enc.ServerSideEncryptionConfiguration != nil && len(enc.ServerSideEncryptionConfiguration.Rules) > 0:
-		r := enc.ServerSideEncryptionConfiguration.Rules[0]
-		if d := r.ApplyServerSideEncryptionByDefault; d != nil {
-			o.Encryption = &v1alpha1.ServerSideEncryption{
-				Algorithm:        v1alpha1.SSEAlgorithm(d.SSEAlgorithm),
-				KMSMasterKeyID:   compare.NonEmpty(d.KMSMasterKeyID),
-				BucketKeyEnabled: ptr.To(ptr.Deref(r.BucketKeyEnabled, false)),
-			}
-		}
+	if o.Encryption, err = e.encryption(ctx, name); err != nil {
+		return observed{}, err
 	}
 
 	off := ptr.To(false)
@@ -208,6 +328,26 @@ func (e *external) read(ctx context.Context, name string) (observed, error) {
 		return observed{}, err
 	}
 	return o, nil
+}
+
+// encryption reads the bucket's default encryption; nil when it has none.
+func (e *external) encryption(ctx context.Context, name string) (*v1alpha1.ServerSideEncryption, error) {
+	enc, err := e.api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: &name})
+	switch {
+	case awserr.HasCode(err, "ServerSideEncryptionConfigurationNotFoundError"):
+	case err != nil:
+		return nil, xperrors.Wrap(err, "cannot get bucket encryption")
+	case enc.ServerSideEncryptionConfiguration != nil && len(enc.ServerSideEncryptionConfiguration.Rules) > 0:
+		r := enc.ServerSideEncryptionConfiguration.Rules[0]
+		if d := r.ApplyServerSideEncryptionByDefault; d != nil {
+			return &v1alpha1.ServerSideEncryption{
+				Algorithm:        v1alpha1.SSEAlgorithm(d.SSEAlgorithm),
+				KMSMasterKeyID:   compare.NonEmpty(d.KMSMasterKeyID),
+				BucketKeyEnabled: ptr.To(ptr.Deref(r.BucketKeyEnabled, false)),
+			}, nil
+		}
+	}
+	return nil, nil
 }
 
 // tags reads every tag of the bucket, owner tags included; nil when it has
@@ -241,6 +381,8 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(region)}
 	}
 	_, err = e.api.CreateBucket(ctx, in)
+	defer e.wrote(cr)
+	isNew := err == nil
 	switch {
 	case awserr.HasCode(err, "BucketAlreadyOwnedByYou"):
 		// A previous Create got this far before the status was written, or
@@ -269,8 +411,21 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	p := cr.Spec.ForProvider
 	all := map[string]bool{partPAB: true, partVersioning: p.Versioning != nil && *p.Versioning == v1alpha1.VersioningEnabled,
 		partEncryption: p.ServerSideEncryption != nil, partTags: true}
-	if err := e.apply(ctx, name, p, all, desiredTags(p, nil, owner)); err != nil {
+	tags := desiredTags(p, nil, owner)
+	if err := e.apply(ctx, name, p, all, tags); err != nil {
 		return managed.ExternalCreation{}, err
+	}
+	if isNew && e.track != nil {
+		// A bucket made just now has nothing but what was written here.
+		c := created{observed: observed{Region: region, PAB: desiredPAB(p.PublicAccessBlock), Tags: tags},
+			encryptionKnown: all[partEncryption]}
+		if all[partVersioning] {
+			c.Versioning = string(*p.Versioning)
+		}
+		if c.encryptionKnown {
+			c.Encryption = p.ServerSideEncryption.DeepCopy()
+		}
+		e.track.Remember(cr, c)
 	}
 	return managed.ExternalCreation{ConnectionDetails: e.connectionDetails(name, region)}, nil
 }
@@ -296,6 +451,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 		return managed.ExternalUpdate{}, nil
 	}
 	e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Updating bucket: "+compare.Describe(ds)))
+	defer e.wrote(cr)
 	ps := parts(ds)
 	if prev, ok := ownership.Foreign(cr, e.last.Tags); ok && ps[partTags] {
 		e.recorder.Event(cr, event.Normal("AdoptExternalResource", fmt.Sprintf("Bucket %q was tagged as owned by %s (an explicit crossplane.io/external-name import, or an earlier resource of this name in this cluster); it is now tagged as this resource's", name, prev)))
@@ -352,6 +508,7 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	name := meta.GetExternalName(cr)
 	cr.SetConditions(xpv2.Deleting())
 	_, err := e.api.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &name})
+	e.wrote(cr)
 	switch {
 	case err == nil, isNotFound(err):
 		return managed.ExternalDelete{}, nil

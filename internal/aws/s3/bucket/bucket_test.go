@@ -18,6 +18,8 @@ import (
 
 	"github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
 	awsclient "github.com/stowage-dev/stowage/internal/aws/awsclient"
+	"github.com/stowage-dev/stowage/internal/cloudbudget"
+	"github.com/stowage-dev/stowage/internal/cloudlist"
 	"github.com/stowage-dev/stowage/internal/ownership"
 )
 
@@ -346,5 +348,65 @@ func TestDelete(t *testing.T) {
 				t.Errorf("%s\nDelete error: -want, +got:\n%s", tc.reason, diff)
 			}
 		})
+	}
+}
+
+func (f *fakeS3) ListBuckets(context.Context, *s3.ListBucketsInput, ...func(*s3.Options)) (*s3.ListBucketsOutput, error) {
+	if err := f.call("ListBuckets"); err != nil {
+		return nil, err
+	}
+	if !f.exists {
+		return &s3.ListBucketsOutput{}, nil
+	}
+	return &s3.ListBucketsOutput{Buckets: []s3types.Bucket{{Name: ptr.To("assets")}}}, nil
+}
+
+// A bucket whose drift check is due is read in full only while the
+// account's S3 budget has spare calls; otherwise the listing serves it and
+// the check waits.
+func TestDriftCheckWaitsForSpareBudget(t *testing.T) {
+	defer func(d *cloudbudget.Budget) { cloudbudget.Default = d }(cloudbudget.Default)
+	f := &fakeS3{exists: true, versioning: s3types.BucketVersioningStatusEnabled, tags: owner.Tags()}
+	e := newExternal(f)
+	e.list = cloudlist.NewLister[listed]("Bucket")
+	e.track = &cloudlist.Tracker{MaxAge: time.Minute, DriftCheck: time.Nanosecond}
+	cr := bucketCR(v1alpha1.BucketParameters{Versioning: ptr.To(v1alpha1.VersioningEnabled)})
+
+	// Seen and verified by a first, full read.
+	if _, err := e.Observe(context.Background(), cr); err != nil {
+		t.Fatal(err)
+	}
+	if !e.track.WasSeen(cr) || e.track.SpecChanged(cr, cr.Spec.ForProvider) {
+		t.Fatalf("after a full read: seen %v, spec changed %v", e.track.WasSeen(cr), e.track.SpecChanged(cr, cr.Spec.ForProvider))
+	}
+
+	// The drift check is due (every nanosecond) and the budget is spent.
+	cloudbudget.Override(0.001, 2)
+	k := e.session.BudgetKey("S3")
+	for range 2 {
+		if err := cloudbudget.Default.Wait(context.Background(), k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.calls = nil
+	obs, err := e.Observe(context.Background(), cr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !obs.ResourceExists || !obs.ResourceUpToDate {
+		t.Errorf("served from the listing: exists=%v upToDate=%v, want true true", obs.ResourceExists, obs.ResourceUpToDate)
+	}
+	if diff := cmp.Diff([]string{"ListBuckets"}, f.calls); diff != "" {
+		t.Errorf("a due drift check with no spare budget: -want, +got calls:\n%s", diff)
+	}
+
+	// With spare budget the check runs.
+	cloudbudget.Override(1000, 100)
+	f.calls = nil
+	if _, err := e.Observe(context.Background(), cr); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.calls) == 0 || f.calls[0] != "HeadBucket" {
+		t.Errorf("a due drift check with spare budget made calls %v, want a full read", f.calls)
 	}
 }

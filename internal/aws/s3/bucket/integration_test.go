@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,14 +27,16 @@ import (
 	"github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
 	awsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/aws/s3/bucket"
+	"github.com/stowage-dev/stowage/internal/cloudlist"
 	"github.com/stowage-dev/stowage/internal/providerconfig"
 	"github.com/stowage-dev/stowage/internal/providerconfig/usage"
 	"github.com/stowage-dev/stowage/internal/testenv"
 )
 
 const (
-	poll    = time.Second
-	timeout = 60 * time.Second
+	poll       = time.Second
+	driftCheck = 4 * time.Second
+	timeout    = 60 * time.Second
 )
 
 var (
@@ -53,6 +56,9 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 	}
+	// Settings no listing returns are read every few polls here, not every
+	// ten minutes, so drift tests finish.
+	cloudlist.DriftCheck = driftCheck
 	h, err := testenv.StartAWS(poll, func(mgr ctrl.Manager, o controller.Options) error {
 		if err := usage.Setup(mgr, o); err != nil {
 			return err
@@ -132,11 +138,15 @@ func writesTo(name string) []testenv.Call {
 func watchPolls(ctx context.Context, t *testing.T, name string, n int) {
 	t.Helper()
 	if _, err := counter.WaitFor(ctx, timeout, len(counter.Calls()), n, func(c testenv.Call) bool {
-		return c.Method == http.MethodHead && c.Path == "/"+name
+		return c.Method == http.MethodHead && c.Path == "/"+name || isListing(c)
 	}); err != nil {
 		t.Fatalf("polls of bucket %s: %v", name, err)
 	}
 }
+
+// isListing reports whether c is a ListBuckets, which serves the polls of
+// every bucket seen before between their drift checks.
+func isListing(c testenv.Call) bool { return c.Method == http.MethodGet && c.Path == "/" }
 
 func TestBucketLifecycle(t *testing.T) {
 	ctx, ns := setup(t)
@@ -259,12 +269,73 @@ func TestBucketInSyncMakesNoWrites(t *testing.T) {
 	}
 	reads := 0
 	for _, c := range counter.Calls() {
-		if strings.HasPrefix(c.Path, "/"+name) {
+		if strings.HasPrefix(c.Path, "/"+name) || isListing(c) {
 			reads++
 		}
 	}
 	if reads == 0 {
 		t.Error("no reads of the bucket during several polls: is it being observed at all?")
+	}
+}
+
+// Buckets in sync are observed from one ListBuckets of the account per
+// poll, however many there are; each bucket's own settings are read once
+// per drift check interval, not once per poll.
+func TestBucketsShareOneListing(t *testing.T) {
+	ctx, ns := setup(t)
+	var bs []*v1alpha1.Bucket
+	for i := range 4 {
+		b := newBucket(ns, fmt.Sprintf("shared-%d-%s", i, ns), v1alpha1.BucketParameters{Versioning: ptr.To(v1alpha1.VersioningEnabled)})
+		if err := env.Client.Create(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		bs = append(bs, b)
+	}
+	for _, b := range bs {
+		waitReady(ctx, t, b)
+	}
+	counter.Reset()
+	before, err := testenv.Polls(v1alpha1.BucketKind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := counter.WaitFor(ctx, timeout, 0, 8, isListing); err != nil {
+		t.Fatalf("listings: %v", err)
+	}
+	elapsed := time.Since(start)
+	after, err := testenv.Polls(v1alpha1.BucketKind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listings, heads, reads int
+	for _, c := range counter.Calls() {
+		switch {
+		case isListing(c):
+			listings++
+		case !strings.HasSuffix(strings.SplitN(strings.TrimPrefix(c.Path, "/"), "/", 2)[0], ns):
+			// Another test's bucket, being deleted.
+		case c.Method == http.MethodHead:
+			heads++
+			reads++
+		case c.Method == http.MethodGet:
+			reads++
+		default:
+			t.Errorf("unexpected call %s %s while the buckets are in sync", c.Method, c.Path)
+		}
+	}
+	polls := int(after - before)
+	t.Logf("%d polls of 4 buckets in %v: %d listings, %d drift checks (%d reads of one bucket)", polls, elapsed.Round(time.Millisecond), listings, heads, reads)
+	if polls < 2*listings {
+		t.Errorf("%d polls for %d listings: listings are not shared", polls, listings)
+	}
+	// A drift check is five reads of one bucket; each bucket makes one
+	// every drift check interval, and maybe one more that began before.
+	if most := 4 * (int(elapsed/driftCheck) + 1); heads > most {
+		t.Errorf("%d drift checks of 4 buckets in %v, want at most %d: one a bucket every %v", heads, elapsed, most, driftCheck)
+	}
+	if polls <= heads {
+		t.Errorf("%d polls and %d drift checks: every poll read its bucket", polls, heads)
 	}
 }
 
@@ -730,5 +801,52 @@ func TestNamespaceTeardownWithNamespacedProviderConfig(t *testing.T) {
 	}
 	if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &name}); err == nil {
 		t.Errorf("bucket %s still exists after its namespace was deleted", name)
+	}
+}
+
+// Creating a bucket costs one read to find the name free, the writes, and
+// one read of the default encryption S3 chose: what Create wrote is not
+// read back (S3's bucket settings are eventually consistent; the drift
+// check reads them in full later).
+func TestBucketCreationCalls(t *testing.T) {
+	ctx, ns := setup(t)
+	name := "calls-" + ns
+	counter.Reset()
+	b := newBucket(ns, name, v1alpha1.BucketParameters{Versioning: ptr.To(v1alpha1.VersioningEnabled), Tags: map[string]string{"team": "shop"}})
+	if err := env.Client.Create(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(ctx, t, b)
+	// Late initialisation writes the spec back: wait for it to settle.
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(b), b); err != nil {
+			return err
+		}
+		if b.Spec.ForProvider.PublicAccessBlock == nil || b.Spec.ForProvider.Region == nil {
+			return fmt.Errorf("not late-initialised yet")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range counter.Calls() {
+		if strings.HasPrefix(c.Path, "/"+name) {
+			q := c.Query
+			if i := strings.IndexByte(q, '='); i >= 0 {
+				q = q[:i]
+			}
+			got = append(got, strings.TrimSuffix(c.Method+" "+q, " "))
+		}
+	}
+	// Calls until the first drift check (every 4 s in these tests).
+	want := []string{"HEAD", "PUT", "PUT tagging", "PUT publicAccessBlock", "PUT versioning", "GET encryption"}
+	if len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
+		t.Errorf("calls creating a bucket: %v, want %v first", got, want)
+	}
+	for _, c := range got[min(len(got), len(want)):] {
+		if c != "HEAD" && !strings.HasPrefix(c, "GET") {
+			t.Errorf("a write after creating: %s (all: %v)", c, got)
+		}
 	}
 }

@@ -1,0 +1,511 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+const requestsMetric = "stowage_cloud_api_requests_total"
+
+// report holds every figure the harness prints; --json writes it as is.
+type report struct {
+	Machine     machineInfo `json:"machine"`
+	Scenario    string      `json:"scenario"`
+	Workload    string      `json:"workload"`
+	ProviderCmd string      `json:"providerCommand"`
+	Started     string      `json:"started"`
+
+	Objects         int           `json:"objects"`
+	AllReadySeconds float64       `json:"allReadySeconds"`
+	Latency         []kindLatency `json:"readyLatency"`
+
+	CreateCalls []opCount    `json:"createCloudCalls"`
+	Budget      budgetBound  `json:"budget"`
+	CreateUsage []procUsage  `json:"createUsage"`
+	Steady      *steadyState `json:"steadyState,omitempty"`
+}
+
+type machineInfo struct {
+	CPUs      int    `json:"cpus"`
+	CPUModel  string `json:"cpuModel"`
+	MemoryMiB int64  `json:"memoryMiB"`
+	LoadAvg   string `json:"loadAverageAtStart"`
+	GoVersion string `json:"goVersion"`
+	Commit    string `json:"commit"`
+}
+
+// kindLatency is apply → Ready of one kind (or "all").
+type kindLatency struct {
+	Kind  string  `json:"kind"`
+	Count int     `json:"count"`
+	P50   float64 `json:"p50Seconds"`
+	P90   float64 `json:"p90Seconds"`
+	P99   float64 `json:"p99Seconds"`
+	Max   float64 `json:"maxSeconds"`
+}
+
+type opCount struct {
+	Cloud     string  `json:"cloud"`
+	Service   string  `json:"service"`
+	Operation string  `json:"operation"`
+	Write     bool    `json:"write"`
+	Requests  float64 `json:"requests"`
+	Failed    float64 `json:"failed"` // any outcome but success
+	// PerResourceMinute: requests per managed resource of its cloud and
+	// minute of the window (steady state only).
+	PerResourceMinute float64 `json:"perResourceMinute,omitempty"`
+}
+
+type budgetBound struct {
+	Exported bool        `json:"exported"`
+	Metrics  []string    `json:"metrics,omitempty"`
+	Keys     []budgetKey `json:"keys,omitempty"`
+	// BoundSeconds is the least time the budgets allow for the calls the
+	// measured phase made; Ratio is the measured time to all Ready over it.
+	BoundSeconds float64 `json:"boundSeconds"`
+	Ratio        float64 `json:"ratio,omitempty"`
+}
+
+type budgetKey struct {
+	Labels     map[string]string `json:"labels"`
+	Rate       float64           `json:"rate"`
+	Burst      float64           `json:"burst"`
+	Calls      float64           `json:"calls"`
+	MinSeconds float64           `json:"minSeconds"`
+}
+
+type procUsage struct {
+	Name    string  `json:"name"`
+	RSSMiB  float64 `json:"rssMiB"`
+	PeakMiB float64 `json:"peakRssMiB"`
+	Cores   float64 `json:"cpuCores"`
+}
+
+type steadyState struct {
+	WindowSeconds float64        `json:"windowSeconds"`
+	Resources     map[string]int `json:"resources"` // by kind
+	Clouds        []cloudRate    `json:"clouds"`
+	Requests      []opCount      `json:"requests"`
+	Poll          []pollKind     `json:"pollInterval"`
+	PollHistogram []pollHist     `json:"pollIntervalHistogram,omitempty"`
+	HistogramNote string         `json:"pollIntervalHistogramNote,omitempty"`
+	Usage         []procUsage    `json:"usage"`
+}
+
+type cloudRate struct {
+	Cloud     string  `json:"cloud"`
+	Resources int     `json:"resources"`
+	Reads     float64 `json:"readsPerResourceMinute"`
+	Writes    float64 `json:"writesPerResourceMinute"`
+	Failed    float64 `json:"failedRequests"`
+}
+
+// pollKind is the poll interval a kind achieved: its resources over its
+// reconciles per second.
+type pollKind struct {
+	Kind            string  `json:"kind"`
+	Resources       int     `json:"resources"`
+	Reconciles      float64 `json:"reconciles"`
+	IntervalSeconds num     `json:"intervalSeconds"` // +Inf (null): none in the window
+}
+
+type pollHist struct {
+	Kind         string  `json:"kind"`
+	Observations float64 `json:"observations"`
+	P50          num     `json:"p50Seconds"`
+	P99          num     `json:"p99Seconds"`
+	MaxBucket    num     `json:"maxBucketSeconds"` // +Inf (null): past the last bound
+}
+
+// num is a float that JSON writes as null when it is infinite or NaN.
+type num float64
+
+func (n num) MarshalJSON() ([]byte, error) {
+	f := float64(n)
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(f)
+}
+
+func machine() machineInfo {
+	m := machineInfo{CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPUModel = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kib int64
+		if _, err := fmt.Sscanf(string(b), "MemTotal: %d kB", &kib); err == nil {
+			m.MemoryMiB = kib / 1024
+		}
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		m.LoadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
+	if out, err := exec.Command("git", "describe", "--always", "--dirty").Output(); err == nil {
+		m.Commit = strings.TrimSpace(string(out))
+	}
+	return m
+}
+
+func seconds(d time.Duration) float64 { return d.Seconds() }
+
+// quantile is the nearest-rank q-quantile of sorted xs.
+func quantile(sorted []float64, q float64) float64 {
+	if len(sorted) == 0 {
+		return math.NaN()
+	}
+	i := int(math.Ceil(q*float64(len(sorted)))) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+func latencyOf(kind string, xs []float64) kindLatency {
+	sort.Float64s(xs)
+	return kindLatency{Kind: kind, Count: len(xs), P50: quantile(xs, .5), P90: quantile(xs, .9), P99: quantile(xs, .99), Max: xs[len(xs)-1]}
+}
+
+// ready records the latencies of the measured objects and the time from
+// the first create to the last Ready.
+func (r *report) ready(entries []entry) {
+	r.Objects = len(entries)
+	first, last := entries[0].applied, entries[0].ready
+	byKind := map[string][]float64{}
+	var all []float64
+	for _, e := range entries {
+		if e.applied.Before(first) {
+			first = e.applied
+		}
+		if e.ready.After(last) {
+			last = e.ready
+		}
+		d := seconds(e.ready.Sub(e.applied))
+		byKind[e.kind] = append(byKind[e.kind], d)
+		all = append(all, d)
+	}
+	r.AllReadySeconds = seconds(last.Sub(first))
+	kinds := make([]string, 0, len(byKind))
+	for k := range byKind {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		r.Latency = append(r.Latency, latencyOf(k, byKind[k]))
+	}
+	if len(kinds) > 1 {
+		r.Latency = append(r.Latency, latencyOf("all", all))
+	}
+}
+
+// isWrite classifies a call by its operation label. AWS labels are SDK
+// operation names (HeadBucket, CreateDBInstance): only Describe, List, Get
+// and Head read. Azure and Google labels start with the HTTP method
+// ("GET servers", "POST storageAccounts/listKeys"): GET and HEAD read, and
+// so does an ARM POST to a list action.
+func isWrite(cloud, op string) bool {
+	if cloud == "aws" {
+		for _, p := range []string{"Describe", "List", "Get", "Head"} {
+			if strings.HasPrefix(op, p) {
+				return false
+			}
+		}
+		return true
+	}
+	method, path, _ := strings.Cut(op, " ")
+	switch method {
+	case "GET", "HEAD":
+		return false
+	case "POST":
+		last := path[strings.LastIndex(path, "/")+1:]
+		return !strings.HasPrefix(strings.ToLower(last), "list")
+	}
+	return true
+}
+
+// cloudCalls is the requests made between a and b by operation.
+func cloudCalls(a, b scrape) []opCount {
+	all := delta(a, b, requestsMetric, labelKey("cloud", "service", "operation"))
+	failed := delta(a, b, requestsMetric, func(l map[string]string) string {
+		if l["outcome"] == "success" {
+			return ""
+		}
+		return labelKey("cloud", "service", "operation")(l)
+	})
+	var out []opCount
+	for k, n := range all {
+		p := splitKey(k)
+		out = append(out, opCount{Cloud: p[0], Service: p[1], Operation: p[2], Write: isWrite(p[0], p[2]), Requests: n, Failed: failed[k]})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		x, y := out[i], out[j]
+		if x.Cloud != y.Cloud {
+			return x.Cloud < y.Cloud
+		}
+		if x.Write != y.Write {
+			return !x.Write
+		}
+		return x.Requests > y.Requests
+	})
+	return out
+}
+
+func usageBetween(a, b map[string]usage) []procUsage {
+	var out []procUsage
+	for _, c := range []string{"provider", "moto_server", "localclouds", "kube-apiserver", "etcd"} {
+		u0, u1 := a[c], b[c]
+		out = append(out, procUsage{Name: c, RSSMiB: float64(u1.rssKiB) / 1024, PeakMiB: float64(u1.hwmKiB) / 1024, Cores: cores(u0, u1)})
+	}
+	return out
+}
+
+// createPhase records what the measured phase cost, and the bound the
+// provider's cloud-call budgets (if it exports them) put on its duration.
+func (r *report) createPhase(before, after scrape, u0, u1 map[string]usage) {
+	r.CreateCalls = cloudCalls(before, after)
+	r.CreateUsage = usageBetween(u0, u1)
+	seen := map[string]bool{}
+	for _, s := range after.samples {
+		if strings.HasPrefix(s.name, "stowage_cloud_budget_") && !seen[s.name] {
+			seen[s.name] = true
+			r.Budget.Metrics = append(r.Budget.Metrics, s.name)
+		}
+	}
+	sort.Strings(r.Budget.Metrics)
+	r.Budget.Exported = len(seen) > 0
+	calls := delta(before, after, requestsMetric, labelKey("cloud", "service"))
+	for _, rate := range after.samples {
+		if rate.name != "stowage_cloud_budget_rate" || rate.value <= 0 {
+			continue
+		}
+		k := budgetKey{Labels: rate.labels, Rate: rate.value}
+		for _, b := range after.samples {
+			if b.name == "stowage_cloud_budget_burst" && sameLabels(b.labels, rate.labels) {
+				k.Burst = b.value
+			}
+		}
+		// A budget counts the calls of its cloud, and of its service when
+		// it has one. The harness uses one account per cloud.
+		for ck, n := range calls {
+			p := splitKey(ck)
+			if c, ok := rate.labels["cloud"]; ok && c != p[0] {
+				continue
+			}
+			if s := rate.labels["service"]; s != "" && s != p[1] {
+				continue
+			}
+			k.Calls += n
+		}
+		k.MinSeconds = math.Max(0, k.Calls-k.Burst) / k.Rate
+		r.Budget.BoundSeconds = math.Max(r.Budget.BoundSeconds, k.MinSeconds)
+		r.Budget.Keys = append(r.Budget.Keys, k)
+	}
+	if r.Budget.BoundSeconds > 0 {
+		r.Budget.Ratio = r.AllReadySeconds / r.Budget.BoundSeconds
+	}
+}
+
+func sameLabels(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func cloudOf(kind string) string {
+	for _, c := range mixes {
+		if strings.HasSuffix(kind, "."+c+".stowage.dev") {
+			return c
+		}
+	}
+	return "other"
+}
+
+// steadyState records what the provider asks of the clouds and the machine
+// between a and b, with every resource Ready.
+func (r *report) steadyState(counts map[string]int, a, b scrape, ua, ub map[string]usage) {
+	win := b.at.Sub(a.at).Seconds()
+	s := &steadyState{WindowSeconds: win, Resources: counts, Usage: usageBetween(ua, ub)}
+	perCloud := map[string]int{}
+	for k, n := range counts {
+		perCloud[cloudOf(k)] += n
+	}
+	rates := map[string]*cloudRate{}
+	for c, n := range perCloud {
+		rates[c] = &cloudRate{Cloud: c, Resources: n}
+	}
+	for _, op := range cloudCalls(a, b) {
+		cr := rates[op.Cloud]
+		if cr == nil {
+			cr = &cloudRate{Cloud: op.Cloud}
+			rates[op.Cloud] = cr
+		}
+		if cr.Resources > 0 {
+			op.PerResourceMinute = op.Requests / float64(cr.Resources) / (win / 60)
+		}
+		if op.Write {
+			cr.Writes += op.PerResourceMinute
+		} else {
+			cr.Reads += op.PerResourceMinute
+		}
+		cr.Failed += op.Failed
+		s.Requests = append(s.Requests, op)
+	}
+	for _, c := range slices.Sorted(maps.Keys(rates)) {
+		s.Clouds = append(s.Clouds, *rates[c])
+	}
+
+	reconciles := delta(a, b, "controller_runtime_reconcile_total", labelKey("controller"))
+	for _, k := range slices.Sorted(maps.Keys(counts)) {
+		n := reconciles[controllerName(k)]
+		p := pollKind{Kind: k, Resources: counts[k], Reconciles: n, IntervalSeconds: num(math.Inf(1))}
+		if n > 0 {
+			p.IntervalSeconds = num(float64(counts[k]) / (n / win))
+		}
+		s.Poll = append(s.Poll, p)
+	}
+	const hist = "stowage_poll_interval_seconds"
+	if !b.has(hist + "_bucket") {
+		s.HistogramNote = "the provider exports no " + hist
+	} else {
+		hs := histogramDelta(a, b, hist, "kind")
+		for _, k := range slices.Sorted(maps.Keys(hs)) {
+			h := hs[k]
+			s.PollHistogram = append(s.PollHistogram, pollHist{Kind: k, Observations: h.total(), P50: num(h.quantile(.5)), P99: num(h.quantile(.99)), MaxBucket: num(h.maxBucket())})
+		}
+		if len(hs) == 0 {
+			s.HistogramNote = "no " + hist + " observations in the window"
+		}
+	}
+	r.Steady = s
+}
+
+func f1(x float64) string {
+	switch {
+	case math.IsInf(x, 1):
+		return "∞"
+	case math.IsNaN(x):
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", x)
+}
+
+func f2(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return f1(x)
+	}
+	return fmt.Sprintf("%.2f", x)
+}
+
+func rw(write bool) string {
+	if write {
+		return "write"
+	}
+	return "read"
+}
+
+func (r *report) print(out io.Writer) {
+	w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	defer w.Flush()
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	m := r.Machine
+	p("Stowage benchmark  %s", r.Started)
+	p("machine:   %d CPUs (%s), %d MiB memory, load average at start %s", m.CPUs, m.CPUModel, m.MemoryMiB, m.LoadAvg)
+	p("build:     %s, %s", m.Commit, m.GoVersion)
+	p("provider:  %s", r.ProviderCmd)
+	p("scenario:  %s: %s", r.Scenario, r.Workload)
+	p("")
+	p("== Apply → Ready (create to the Ready=True the watch saw)")
+	p("time to all Ready:\t%.1f s\t(%d objects)", r.AllReadySeconds, r.Objects)
+	if r.Budget.Exported && r.Budget.BoundSeconds > 0 {
+		p("budget bound:\t%.1f s\tmeasured / bound = %.2f", r.Budget.BoundSeconds, r.Budget.Ratio)
+	} else if r.Budget.Exported {
+		p("budget bound:\t0 s\t(the calls fit in the budgets' bursts; budget metrics: %s)", strings.Join(r.Budget.Metrics, ", "))
+	} else {
+		p("budget bound:\tno budget exported")
+	}
+	p("")
+	p("kind\tcount\tp50 s\tp90 s\tp99 s\tmax s")
+	for _, l := range r.Latency {
+		p("%s\t%d\t%s\t%s\t%s\t%s", l.Kind, l.Count, f2(l.P50), f2(l.P90), f2(l.P99), f2(l.Max))
+	}
+	if len(r.Budget.Keys) > 0 {
+		p("")
+		p("budget key\trate /s\tburst\tcalls\tmin s")
+		for _, k := range r.Budget.Keys {
+			var ls []string
+			for _, n := range slices.Sorted(maps.Keys(k.Labels)) {
+				ls = append(ls, n+"="+k.Labels[n])
+			}
+			p("%s\t%s\t%.0f\t%.0f\t%s", strings.Join(ls, ","), f2(k.Rate), k.Burst, k.Calls, f1(k.MinSeconds))
+		}
+	}
+	p("")
+	p("cloud calls while applying (per measured object)")
+	p("cloud\tservice\toperation\tkind\tcalls\tper object\tfailed")
+	for _, c := range r.CreateCalls {
+		p("%s\t%s\t%s\t%s\t%.0f\t%s\t%.0f", c.Cloud, c.Service, c.Operation, rw(c.Write), c.Requests, f2(c.Requests/float64(r.Objects)), c.Failed)
+	}
+	p("")
+	printUsage(p, "processes while applying", r.CreateUsage)
+	s := r.Steady
+	if s == nil {
+		return
+	}
+	p("")
+	p("== Steady state over %.0f s, every resource Ready", s.WindowSeconds)
+	p("cloud\tresources\treads/res-min\twrites/res-min\tfailed")
+	for _, c := range s.Clouds {
+		p("%s\t%d\t%s\t%s\t%.0f", c.Cloud, c.Resources, f2(c.Reads), f2(c.Writes), c.Failed)
+	}
+	p("")
+	p("cloud\tservice\toperation\tkind\trequests\tper res-min\tfailed")
+	for _, c := range s.Requests {
+		p("%s\t%s\t%s\t%s\t%.0f\t%s\t%.0f", c.Cloud, c.Service, c.Operation, rw(c.Write), c.Requests, f2(c.PerResourceMinute), c.Failed)
+	}
+	p("")
+	p("achieved poll interval (resources / reconciles per second)")
+	p("kind\tresources\treconciles\tinterval s")
+	for _, k := range s.Poll {
+		p("%s\t%d\t%.0f\t%s", k.Kind, k.Resources, k.Reconciles, f1(float64(k.IntervalSeconds)))
+	}
+	if s.HistogramNote != "" {
+		p("stowage_poll_interval_seconds: %s", s.HistogramNote)
+	} else {
+		p("")
+		p("stowage_poll_interval_seconds (window)")
+		p("kind\tobservations\tp50 s\tp99 s\tmax bucket s")
+		for _, h := range s.PollHistogram {
+			p("%s\t%.0f\t%s\t%s\t%s", h.Kind, h.Observations, f1(float64(h.P50)), f1(float64(h.P99)), f1(float64(h.MaxBucket)))
+		}
+	}
+	p("")
+	printUsage(p, "processes over the window", s.Usage)
+}
+
+func printUsage(p func(string, ...any), title string, us []procUsage) {
+	p("%s", title)
+	p("process\tRSS MiB\tpeak RSS MiB\tCPU cores")
+	for _, u := range us {
+		p("%s\t%.0f\t%.0f\t%.3f", u.Name, u.RSSMiB, u.PeakMiB, u.Cores)
+	}
+}
