@@ -151,22 +151,19 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Database) (managed.
 // find reads database name of instance inst for cr's Observe from the
 // instance's shared listing (databases.list returns the same resource as
 // databases.get), taken after cr's last write and, while an operation of
-// cr's runs, after its previous observation. A database being deleted is
-// read directly; so is one the listing lacks that cr has seen, before it is
-// taken as gone.
+// cr's runs, after its previous observation. It reads the database
+// directly when the resource is being deleted, when it never saw its
+// database (nothing in the tracker or the status), and when the listing
+// lacks the database it saw, before that is taken as gone.
 func (e *external) find(ctx context.Context, cr *v1alpha1.Database, inst, name string) (*sqladmin.Database, error) {
-	if !meta.WasDeleted(cr) {
+	if !meta.WasDeleted(cr) && (e.tracker.WasSeen(cr) || cr.Status.AtProvider.SelfLink != "") {
 		settled := cr.Status.AtProvider.Operation == ""
 		d, found, err := e.lists.Database(ctx, e.api, e.scope, e.project, inst, name, e.tracker.NotBefore(cr, settled))
 		if err != nil {
 			return nil, sqlapi.Fail(ctx, err, "cannot list the databases of Cloud SQL instance %q", inst)
 		}
 		if found {
-			e.tracker.Seen(cr)
 			return d, nil
-		}
-		if !e.tracker.WasSeen(cr) && cr.Status.AtProvider.SelfLink == "" {
-			return nil, nil
 		}
 	}
 	d, err := e.api.GetDatabase(ctx, e.project, inst, name)

@@ -161,31 +161,38 @@ func (e *external) get(ctx context.Context, name string) (*sqladmin.DatabaseInst
 // listing (instances.list returns the same resource as instances.get),
 // taken after cr's last write and, while the instance is changing
 // (PENDING_CREATE, MAINTENANCE, an operation running), after cr's previous
-// observation, so every poll of it sees something new. An instance being
-// deleted is read directly; so is one the listing lacks that cr has seen,
-// before it is taken as gone.
+// observation, so every poll of it sees something new. It reads the
+// instance directly when the resource is being deleted, when it never saw
+// its instance (nothing in the tracker or the status: a new resource, or
+// an import, whose instance a listing up to half a poll old may lack), and
+// when the listing lacks an instance it saw, before that is taken as gone.
 func (e *external) find(ctx context.Context, cr *v1alpha1.Instance, name string) (*sqladmin.DatabaseInstance, error) {
-	if meta.WasDeleted(cr) {
-		db, err := e.get(ctx, name)
-		if err == nil && db == nil {
-			e.tracker.Forget(cr)
-		}
-		return db, err
+	if meta.WasDeleted(cr) || !(e.tracker.WasSeen(cr) || cr.Status.AtProvider.State != "") {
+		return e.getTracked(ctx, cr, name)
 	}
 	settled := cr.Status.AtProvider.State == "RUNNABLE" && cr.Status.AtProvider.Operation == ""
 	db, found, err := e.lists.Instance(ctx, e.api, e.scope, e.project, name, e.tracker.NotBefore(cr, settled))
 	if err != nil {
 		return nil, fail(ctx, err, "cannot list the Cloud SQL instances of project %q", e.project)
 	}
-	if !found && (e.tracker.WasSeen(cr) || cr.Status.AtProvider.State != "") {
-		if db, err = e.get(ctx, name); err != nil {
-			return nil, err
-		}
-	}
-	if db != nil {
-		e.tracker.Seen(cr)
+	if !found {
+		return e.getTracked(ctx, cr, name)
 	}
 	return db, nil
+}
+
+// getTracked reads instance name directly and tells the tracker whether
+// it was there.
+func (e *external) getTracked(ctx context.Context, cr *v1alpha1.Instance, name string) (*sqladmin.DatabaseInstance, error) {
+	db, err := e.get(ctx, name)
+	switch {
+	case err != nil:
+	case db != nil:
+		e.tracker.Seen(cr)
+	case meta.WasDeleted(cr):
+		e.tracker.Forget(cr)
+	}
+	return db, err
 }
 
 func (e *external) Observe(ctx context.Context, cr *v1alpha1.Instance) (managed.ExternalObservation, error) {

@@ -158,22 +158,19 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.User) (managed.Exte
 
 // find reads user name of instance inst for cr's Observe from the
 // instance's shared listing (users.list returns the same resource as
-// users.get), taken after cr's last write. A user being deleted is read
-// directly; so is one the listing lacks that cr has seen, before it is
-// taken as gone.
+// users.get), taken after cr's last write. It reads the user directly when
+// the resource is being deleted, when it never saw its user (nothing in the
+// tracker or the status), and when the listing lacks the user it saw,
+// before that is taken as gone.
 func (e *external) find(ctx context.Context, cr *v1alpha1.User, inst, name string) (*sqladmin.User, error) {
 	host := ptr.Deref(cr.Spec.ForProvider.Host, "")
-	if !meta.WasDeleted(cr) {
+	if !meta.WasDeleted(cr) && (e.tracker.WasSeen(cr) || cr.Status.AtProvider.Type != "" || cr.Status.AtProvider.Host != "") {
 		u, found, err := e.lists.User(ctx, e.api, e.scope, e.project, inst, name, host, e.tracker.NotBefore(cr, true))
 		if err != nil {
 			return nil, sqlapi.Fail(ctx, err, "cannot list the users of Cloud SQL instance %q", inst)
 		}
 		if found {
-			e.tracker.Seen(cr)
 			return u, nil
-		}
-		if !e.tracker.WasSeen(cr) && cr.Status.AtProvider.Type == "" && cr.Status.AtProvider.Host == "" {
-			return nil, nil
 		}
 	}
 	u, err := e.api.GetUser(ctx, e.project, inst, name, host)

@@ -262,13 +262,14 @@ func scope(s gcpclient.Session) string {
 // returns), taken after cr's last write. It is nil, with no error, when
 // Cloud Storage has no such bucket.
 //
-// A bucket being deleted is read directly. So is one the listing lacks:
-// bucket names are global, so a bucket missing from this project's listing
-// may be gone, or another project's (an import, or a name someone else
-// holds), and only a direct read tells which. That read costs nothing for
-// buckets of the project that exist, which every listing holds.
+// It reads the bucket directly when the resource is being deleted, when it
+// never saw its bucket (nothing in the tracker or the status: a new
+// resource, or an import), and when the listing lacks it: bucket names are
+// global, so a bucket missing from this project's listing may be gone, or
+// another project's (an import, or a name someone else holds), and only a
+// direct read tells which.
 func (e *external) find(ctx context.Context, cr *v1alpha1.Bucket, name string) (*storage.BucketAttrs, error) {
-	if !meta.WasDeleted(cr) {
+	if !meta.WasDeleted(cr) && (e.tracker.WasSeen(cr) || cr.Status.AtProvider.URL != "") {
 		a, found, err := e.lister.Get(ctx, scope(e.session), e.tracker.NotBefore(cr, true), name, func(ctx context.Context) (map[string]*storage.BucketAttrs, error) {
 			items, err := e.api.List(ctx, e.session.ProjectID)
 			if err != nil {
@@ -289,7 +290,6 @@ func (e *external) find(ctx context.Context, cr *v1alpha1.Bucket, name string) (
 			return nil, e.cloudErr(ctx, err, "cannot list the buckets of project %q", e.session.ProjectID)
 		}
 		if found {
-			e.tracker.Seen(cr)
 			return a, nil
 		}
 	}

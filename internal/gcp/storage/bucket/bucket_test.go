@@ -189,11 +189,21 @@ func TestObserveAndUpdate(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "spec.forProvider.location is europe-west1 but bucket \"assets\" is in US: a bucket cannot move") {
 		t.Errorf("Update: %v, want an error naming spec.forProvider.location", err)
 	}
-	if diff := cmp.Diff([]string{"List", "Update"}, f.calls); diff != "" {
+	// A bucket the resource never saw is read by itself.
+	if diff := cmp.Diff([]string{"Attrs", "Update"}, f.calls); diff != "" {
 		t.Errorf("calls: -want +got:\n%s", diff)
 	}
 	if f.updated == nil || f.updated.VersioningEnabled != true || f.updated.StorageClass != "" {
 		t.Errorf("update %+v: want only versioning", f.updated)
+	}
+
+	// Once seen, it is observed from the project's listing.
+	f.calls = nil
+	if _, err := e.Observe(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"List"}, f.calls); diff != "" {
+		t.Errorf("calls observing a bucket seen before: -want +got:\n%s", diff)
 	}
 
 	// A stale metageneration is reported, to be read again.
