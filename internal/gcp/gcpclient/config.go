@@ -157,10 +157,10 @@ func newSession(ctx context.Context, spec v1alpha1.ProviderConfigSpec, secret []
 	if s.ProjectID == "" {
 		return Session{}, errors.New("no project: set spec.projectID (or project_id in the service-account key)")
 	}
-	if s.sqlAdminHTTP, err = newHTTPClient(ctx, serviceSQLAdmin, s.Options); err != nil {
+	if s.sqlAdminHTTP, err = newHTTPClient(ctx, s.ProjectID, serviceSQLAdmin, s.Options); err != nil {
 		return Session{}, errors.Wrap(err, "cannot build the Cloud SQL Admin HTTP client")
 	}
-	if s.storageHTTP, err = newHTTPClient(ctx, serviceStorage, s.Options); err != nil {
+	if s.storageHTTP, err = newHTTPClient(ctx, s.ProjectID, serviceStorage, s.Options); err != nil {
 		return Session{}, errors.Wrap(err, "cannot build the Cloud Storage HTTP client")
 	}
 	return s, nil

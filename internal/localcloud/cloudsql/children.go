@@ -293,7 +293,7 @@ func (c *call) listBackupRuns(project, inst string) (any, error) {
 	for _, b := range slices.Backward(in.backupRuns) {
 		items = append(items, c.s.viewRun(b))
 	}
-	page, next, err := paginate(items, c.q("maxResults"), c.q("pageToken"), 500)
+	page, next, err := paginate(items, c.q("maxResults"), c.q("pageToken"), 500, c.s.opts.PageSize)
 	if err != nil {
 		return nil, err
 	}

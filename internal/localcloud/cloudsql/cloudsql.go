@@ -4,7 +4,10 @@
 // sql#user, sql#backupRun, sql#backup), enums and Google JSON error bodies.
 //
 // What it emulates:
-//   - Instances insert/get/patch/delete/list (paged with nextPageToken).
+//   - Instances insert/get/patch/delete/list (paged with maxResults,
+//     pageToken and nextPageToken, at most 500 items a page unless
+//     maxResults asks for up to 1000, or Options.PageSize). A listed
+//     instance is the same resource instances.get returns.
 //     An instance is PENDING_CREATE until its CREATE operation is DONE, then
 //     RUNNABLE with its IP addresses, a real self-signed server CA
 //     certificate and the defaults Cloud SQL fills in (edition, disk,
@@ -54,6 +57,12 @@ type Options struct {
 	// BaseURL is the URL clients reach the API at, for selfLinks; when
 	// empty, it is taken from each request's Host.
 	BaseURL string
+	// PageSize is the most items a page of instances.list (and of the
+	// other paged lists) holds, whatever maxResults asks: Cloud SQL
+	// returns at most 500 without maxResults and 1000 with it ("the
+	// service may return fewer than this value"). Zero means Cloud SQL's
+	// own limits; tests set a few to see clients follow nextPageToken.
+	PageSize int
 }
 
 // A Cloud is a local Cloud SQL Admin API behind the fault injector.
@@ -84,6 +93,14 @@ func (c *Cloud) Reset() {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
 	c.s.reset()
+}
+
+// SetPageSize sets Options.PageSize from now on: the most items a page
+// of instances.list holds; zero for Cloud SQL's own limits.
+func (c *Cloud) SetPageSize(n int) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	c.s.opts.PageSize = n
 }
 
 // Password returns the password of a user of an instance, which the API

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/option"
 	sqladmin "google.golang.org/api/sqladmin/v1"
@@ -372,3 +373,101 @@ func TestFaults(t *testing.T) {
 		t.Errorf("stats %+v", s)
 	}
 }
+
+// TestListsAsGet checks instances.list pages by Options.PageSize without
+// maxResults, and every list (instances, databases, users) returns the
+// resources their get returns, in the list kinds Cloud SQL names.
+func TestListsAsGet(t *testing.T) {
+	clk := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	cloud := New(Options{OperationDelay: delay, Now: clk.Now, PageSize: 2})
+	srv := httptest.NewServer(cloud)
+	t.Cleanup(srv.Close)
+	svc, err := sqladmin.NewService(context.Background(), option.WithEndpoint(srv.URL+"/"), option.WithoutAuthentication())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"a", "b", "c", "d", "e"} {
+		create(t, svc, clk, postgres(n))
+	}
+	// One instance still being created is listed as it is got.
+	if _, err := svc.Instances.Insert(project, postgres("f")).Do(); err != nil {
+		t.Fatal(err)
+	}
+	var pages []int
+	var listed []*sqladmin.DatabaseInstance
+	if err := svc.Instances.List(project).Pages(context.Background(), func(r *sqladmin.InstancesListResponse) error {
+		if r.Kind != "sql#instancesList" {
+			t.Errorf("kind %q", r.Kind)
+		}
+		pages = append(pages, len(r.Items))
+		listed = append(listed, r.Items...)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]int{2, 2, 2}, pages); d != "" {
+		t.Errorf("page sizes (-want +got):\n%s", d)
+	}
+	ignore := cmpopts.IgnoreFields(sqladmin.DatabaseInstance{}, "ServerResponse")
+	for _, l := range listed {
+		got, err := svc.Instances.Get(project, l.Name).Do()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(got, l, ignore); d != "" {
+			t.Errorf("listed %s differs from its get (-get +list):\n%s", l.Name, d)
+		}
+	}
+	// maxResults asks for fewer; above 1000 it is coerced, never refused.
+	r, err := svc.Instances.List(project).MaxResults(1).Do()
+	if err != nil || len(r.Items) != 1 || r.NextPageToken == "" {
+		t.Errorf("maxResults 1: %d items, next %q, %v", len(r.Items), r.NextPageToken, err)
+	}
+	if _, err := svc.Instances.List(project).MaxResults(5000).Do(); err != nil {
+		t.Errorf("maxResults 5000: %v", err)
+	}
+	if _, err := svc.Instances.List("another-project").Do(); err != nil {
+		t.Errorf("another project: %v", err)
+	}
+
+	if _, err := svc.Databases.Insert(project, "a", &sqladmin.Database{Name: "orders"}).Do(); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(delay)
+	ds, err := svc.Databases.List(project, "a").Do()
+	if err != nil || ds.Kind != "sql#databasesList" {
+		t.Fatalf("databases: %+v %v", ds, err)
+	}
+	for _, d := range ds.Items {
+		got, err := svc.Databases.Get(project, "a", d.Name).Do()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(got, d, cmpopts.IgnoreFields(sqladmin.Database{}, "ServerResponse")); diff != "" {
+			t.Errorf("listed database %s differs from its get (-get +list):\n%s", d.Name, diff)
+		}
+	}
+	us, err := svc.Users.List(project, "a").Do()
+	if err != nil || us.Kind != "sql#usersList" || len(us.Items) == 0 {
+		t.Fatalf("users: %+v %v", us, err)
+	}
+	for _, u := range us.Items {
+		got, err := svc.Users.Get(project, "a", u.Name).Do()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(got, u, cmpopts.IgnoreFields(sqladmin.User{}, "ServerResponse")); diff != "" {
+			t.Errorf("listed user %s differs from its get (-get +list):\n%s", u.Name, diff)
+		}
+	}
+	// The databases and users of an instance Cloud SQL does not have are
+	// a 404, as their get is.
+	if _, err := svc.Databases.List(project, "nowhere").Do(); !isCode(err, http.StatusNotFound) {
+		t.Errorf("databases of a missing instance: %v", err)
+	}
+	if _, err := svc.Users.List(project, "nowhere").Do(); !isCode(err, http.StatusNotFound) {
+		t.Errorf("users of a missing instance: %v", err)
+	}
+}
+
+func isCode(err error, code int) bool { c, _ := apiErr(err); return c == code }

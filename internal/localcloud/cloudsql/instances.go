@@ -95,7 +95,7 @@ func (c *call) listInstances(project string) (any, error) {
 	for i, k := range names {
 		items[i] = view(c.s.instances[k])
 	}
-	page, next, err := paginate(items, c.q("maxResults"), c.q("pageToken"), 500)
+	page, next, err := paginate(items, c.q("maxResults"), c.q("pageToken"), 500, c.s.opts.PageSize)
 	if err != nil {
 		return nil, err
 	}

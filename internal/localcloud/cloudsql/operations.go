@@ -120,23 +120,31 @@ func (c *call) listOperations(project string) (any, error) {
 			items = append(items, copyOp(o.op))
 		}
 	}
-	page, next, err := paginate(items, c.q("maxResults"), c.q("pageToken"), 500)
+	page, next, err := paginate(items, c.q("maxResults"), c.q("pageToken"), 500, c.s.opts.PageSize)
 	if err != nil {
 		return nil, err
 	}
 	return &sqladmin.OperationsListResponse{Kind: "sql#operationsList", Items: page, NextPageToken: next}, nil
 }
 
+// maxPage is the most items Cloud SQL returns a page, whatever maxResults
+// asks ("values above 1000 are coerced to 1000").
+const maxPage = 1000
+
 // paginate returns one page of items after the opaque token, and the token
-// of the next page.
-func paginate[T any](items []T, maxResults, token string, def int) ([]T, string, error) {
+// of the next page: def items without maxResults, at most maxPage, and at
+// most size when size is set (Options.PageSize).
+func paginate[T any](items []T, maxResults, token string, def, size int) ([]T, string, error) {
 	n := def
 	if maxResults != "" {
 		v, err := strconv.Atoi(maxResults)
 		if err != nil || v <= 0 {
 			return nil, "", badRequest("Invalid value for maxResults: " + maxResults)
 		}
-		n = v
+		n = min(v, maxPage)
+	}
+	if size > 0 {
+		n = min(n, size)
 	}
 	from := 0
 	if token != "" {

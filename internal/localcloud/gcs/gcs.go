@@ -53,13 +53,30 @@ type Server struct {
 	fake    *fakestorage.Server
 	handler http.Handler
 
-	mu      sync.Mutex
-	buckets map[string]*bucketMeta
-	now     func() time.Time
+	mu       sync.Mutex
+	buckets  map[string]*bucketMeta
+	now      func() time.Time
+	pageSize int
+}
+
+// maxPage is the most buckets Cloud Storage returns a page: "the service
+// will use this parameter or 1,000 items, whichever is smaller".
+const maxPage = 1000
+
+// SetPageSize makes a page of buckets.list hold at most n buckets from
+// now on, whatever maxResults asks; zero for Cloud Storage's own limit.
+// Tests set a few to see clients follow nextPageToken.
+func (s *Server) SetPageSize(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pageSize = n
 }
 
 // bucketMeta is what this package keeps of a bucket beside fake-gcs-server.
 type bucketMeta struct {
+	// project the bucket was inserted in; "" for a bucket made behind
+	// this package's back, which every project's listing shows.
+	project        string
 	fields         map[string]any // the kept fields, as JSON values
 	metageneration int64
 	updated        time.Time
@@ -116,7 +133,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case (p == api || p == api+"/") && r.Method == http.MethodPost:
 		s.insert(w, r)
 	case (p == api || p == api+"/") && r.Method == http.MethodGet:
-		s.forwardOverlay(w, r, "")
+		s.list(w, r)
 	case strings.HasPrefix(p, api+"/") && !strings.Contains(strings.TrimPrefix(p, api+"/"), "/"):
 		name, err := url.PathUnescape(strings.TrimPrefix(p, api+"/"))
 		if err != nil {
@@ -198,7 +215,7 @@ func (s *Server) insert(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	rec := s.call(http.MethodPost, api+"?"+r.URL.RawQuery, fwd, r)
 	if rec.Code == http.StatusOK {
-		s.buckets[name] = &bucketMeta{fields: fields, metageneration: 1, updated: now}
+		s.buckets[name] = &bucketMeta{project: r.URL.Query().Get("project"), fields: fields, metageneration: 1, updated: now}
 	}
 	s.answer(w, rec)
 }
@@ -299,6 +316,76 @@ func (s *Server) forwardOverlay(w http.ResponseWriter, r *http.Request, name str
 	rec := httptest.NewRecorder()
 	s.fake.HTTPHandler().ServeHTTP(rec, r)
 	s.answer(w, rec)
+}
+
+// list serves buckets.list as Cloud Storage does: the buckets of the
+// project the required project parameter names (fake-gcs-server lists
+// every bucket, of any project), by name, with the prefix asked, in pages
+// of maxResults (at most 1000, and at most the page size set), each bucket
+// as buckets.get returns it. The page token names the next page's first
+// bucket, as fake-gcs-server's does.
+func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	project := q.Get("project")
+	if project == "" {
+		writeError(w, http.StatusBadRequest, "required", "Required parameter: project")
+		return
+	}
+	n := maxPage
+	if v := q.Get("maxResults"); v != "" {
+		m, err := strconv.Atoi(v)
+		if err != nil || m < 0 {
+			writeError(w, http.StatusBadRequest, "invalid", "Invalid unsigned integer value: '"+v+"'.")
+			return
+		}
+		if m > 0 {
+			n = min(m, maxPage)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pageSize > 0 {
+		n = min(n, s.pageSize)
+	}
+	fq := url.Values{"project": {project}}
+	if v := q.Get("prefix"); v != "" {
+		fq.Set("prefix", v)
+	}
+	rec := s.call(http.MethodGet, api+"?"+fq.Encode(), nil, r)
+	var doc struct {
+		Items []map[string]any `json:"items"`
+	}
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &doc) != nil {
+		s.answer(w, rec)
+		return
+	}
+	token := q.Get("pageToken")
+	var items []any
+	next := ""
+	for _, b := range doc.Items {
+		name, _ := b["name"].(string)
+		if name < token {
+			continue
+		}
+		if m := s.buckets[name]; m != nil && m.project != "" && m.project != project {
+			continue
+		}
+		if len(items) == n {
+			next = name
+			break
+		}
+		s.overlay(b)
+		items = append(items, b)
+	}
+	out := map[string]any{"kind": "storage#buckets"}
+	if len(items) > 0 {
+		out["items"] = items
+	}
+	if next != "" {
+		out["nextPageToken"] = next
+	}
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	_ = json.NewEncoder(w).Encode(out)
 }
 
 // meta is what is kept of bucket name; a bucket made behind this package's

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"cloud.google.com/go/storage"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/api/googleapi"
+	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
 
 	"github.com/stowage-dev/stowage/internal/localcloud/fault"
@@ -215,5 +217,72 @@ func TestBucketErrors(t *testing.T) {
 	}
 	if _, err := c.Bucket("taken").Attrs(ctx); !errors.Is(err, storage.ErrBucketNotExist) {
 		t.Errorf("after Reset: %v, want storage.ErrBucketNotExist", err)
+	}
+}
+
+// TestBucketList checks buckets.list lists the project's buckets only, in
+// pages of the size set, each bucket as buckets.get returns it, and wants
+// a project, as Cloud Storage does.
+func TestBucketList(t *testing.T) {
+	s, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lists atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == "/storage/v1/b" {
+			lists.Add(1)
+		}
+		s.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() { srv.Close(); s.Stop() })
+	c, err := storage.NewClient(context.Background(), option.WithEndpoint(srv.URL+"/storage/v1/"), option.WithoutAuthentication())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	ctx := context.Background()
+	for _, n := range []string{"e", "a", "c", "b", "d"} {
+		if err := c.Bucket("list-"+n).Create(ctx, "p", &storage.BucketAttrs{Location: "EU", Labels: map[string]string{"n": n}, VersioningEnabled: n == "c"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Bucket("list-other").Create(ctx, "q", nil); err != nil {
+		t.Fatal(err)
+	}
+	s.SetPageSize(2)
+	var names []string
+	it := c.Buckets(ctx, "p")
+	for {
+		a, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, a.Name)
+		got, err := c.Bucket(a.Name).Attrs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(got, a); d != "" {
+			t.Errorf("listed %s differs from its get (-get +list):\n%s", a.Name, d)
+		}
+	}
+	if d := cmp.Diff([]string{"list-a", "list-b", "list-c", "list-d", "list-e"}, names); d != "" {
+		t.Errorf("project p's buckets (-want +got):\n%s", d)
+	}
+	if n := lists.Load(); n != 3 {
+		t.Errorf("%d pages for 5 buckets 2 a page, want 3", n)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/storage/v1/b", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a list without a project: %d, want 400", resp.StatusCode)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/stowage-dev/stowage/apis/gcp/sql/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/cloudlist"
 	"github.com/stowage-dev/stowage/internal/compare"
 	"github.com/stowage-dev/stowage/internal/contract"
 	"github.com/stowage-dev/stowage/internal/gcp/gcpclient"
@@ -28,6 +29,7 @@ import (
 // API is the part of the Cloud SQL Admin API a Database needs.
 type API interface {
 	GetDatabase(ctx context.Context, project, instance, name string) (*sqladmin.Database, error)
+	ListDatabases(ctx context.Context, project, instance string) ([]*sqladmin.Database, error)
 	InsertDatabase(ctx context.Context, project, instance string, d *sqladmin.Database) (*sqladmin.Operation, error)
 	PatchDatabase(ctx context.Context, project, instance, name string, d *sqladmin.Database) (*sqladmin.Operation, error)
 	DeleteDatabase(ctx context.Context, project, instance, name string) (*sqladmin.Operation, error)
@@ -40,6 +42,8 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 	c := &connector{
 		gcp:      gcpclient.NewConnector(mgr, o, func(ctx context.Context, s gcpclient.Session) (API, error) { return sqlapi.New(ctx, s) }),
 		recorder: mrsetup.Recorder(mgr, gvk),
+		lists:    sqlapi.NewListings(),
+		tracker:  cloudlist.NewTracker(o.PollInterval),
 	}
 	return mrsetup.Setup[*v1alpha1.Database](mgr, o, gvk, &v1alpha1.Database{}, c)
 }
@@ -47,6 +51,8 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 type connector struct {
 	gcp      *gcpclient.Connector[API]
 	recorder event.Recorder
+	lists    *sqlapi.Listings
+	tracker  *cloudlist.Tracker
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Database) (managed.TypedExternalClient[*v1alpha1.Database], error) {
@@ -54,13 +60,16 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Database) (managed
 	if err != nil {
 		return nil, err
 	}
-	return &external{api: api, project: s.ProjectID, recorder: c.recorder}, nil
+	return &external{api: api, project: s.ProjectID, recorder: c.recorder, lists: c.lists, scope: sqlapi.Scope(s), tracker: c.tracker}, nil
 }
 
 type external struct {
 	api      API
 	project  string
 	recorder event.Recorder
+	lists    *sqlapi.Listings
+	scope    string
+	tracker  *cloudlist.Tracker
 	last     *sqladmin.Database
 }
 
@@ -93,12 +102,9 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Database) (managed.
 	if err != nil || name == "" {
 		return managed.ExternalObservation{}, err
 	}
-	d, err := e.api.GetDatabase(ctx, e.project, inst, name)
-	if gcperr.IsNotFound(err) {
-		return managed.ExternalObservation{}, nil
-	}
-	if err != nil {
-		return managed.ExternalObservation{}, sqlapi.Fail(ctx, err, "cannot get database %q of Cloud SQL instance %q", name, inst)
+	d, err := e.find(ctx, cr, inst, name)
+	if err != nil || d == nil {
+		return managed.ExternalObservation{}, err
 	}
 	e.last = d
 	cr.Status.AtProvider.SelfLink = d.SelfLink
@@ -106,9 +112,23 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Database) (managed.
 	if meta.WasDeleted(cr) {
 		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
 	}
+	op := cr.Status.AtProvider.Operation
 	busy, err := e.operation(ctx, cr)
 	if err != nil {
 		return managed.ExternalObservation{}, err
+	}
+	if op != "" && !busy {
+		// The operation ended after the listing may have been taken: read
+		// what it made, not what was there before it.
+		d, err = e.api.GetDatabase(ctx, e.project, inst, name)
+		if gcperr.IsNotFound(err) {
+			return managed.ExternalObservation{}, nil
+		}
+		if err != nil {
+			return managed.ExternalObservation{}, sqlapi.Fail(ctx, err, "cannot get database %q of Cloud SQL instance %q", name, inst)
+		}
+		e.last = d
+		cr.Status.AtProvider.SelfLink = d.SelfLink
 	}
 	p := &cr.Spec.ForProvider
 	li := compare.LateInit(&p.Charset, compare.NonEmpty(&d.Charset))
@@ -126,6 +146,38 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Database) (managed.
 		ConnectionDetails:       managed.ConnectionDetails{contract.KeyDatabase: []byte(name)},
 		Diff:                    compare.Describe(ds),
 	}, nil
+}
+
+// find reads database name of instance inst for cr's Observe from the
+// instance's shared listing (databases.list returns the same resource as
+// databases.get), taken after cr's last write and, while an operation of
+// cr's runs, after its previous observation. It reads the database
+// directly when the resource is being deleted, when it never saw its
+// database (nothing in the tracker or the status), and when the listing
+// lacks the database it saw, before that is taken as gone.
+func (e *external) find(ctx context.Context, cr *v1alpha1.Database, inst, name string) (*sqladmin.Database, error) {
+	if !meta.WasDeleted(cr) && (e.tracker.WasSeen(cr) || cr.Status.AtProvider.SelfLink != "") {
+		settled := cr.Status.AtProvider.Operation == ""
+		d, found, err := e.lists.Database(ctx, e.api, e.scope, e.project, inst, name, e.tracker.NotBefore(cr, settled))
+		if err != nil {
+			return nil, sqlapi.Fail(ctx, err, "cannot list the databases of Cloud SQL instance %q", inst)
+		}
+		if found {
+			return d, nil
+		}
+	}
+	d, err := e.api.GetDatabase(ctx, e.project, inst, name)
+	if gcperr.IsNotFound(err) {
+		if meta.WasDeleted(cr) {
+			e.tracker.Forget(cr)
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, sqlapi.Fail(ctx, err, "cannot get database %q of Cloud SQL instance %q", name, inst)
+	}
+	e.tracker.Seen(cr)
+	return d, nil
 }
 
 // operation looks at the operation Stowage last started on the database:
@@ -158,6 +210,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Database) (managed.E
 	}
 	p := cr.Spec.ForProvider
 	_, err = e.api.InsertDatabase(ctx, e.project, inst, &sqladmin.Database{Name: name, Charset: ptr.Deref(p.Charset, ""), Collation: ptr.Deref(p.Collation, "")})
+	e.tracker.Wrote(cr)
 	switch {
 	case err == nil, gcperr.IsConflict(err) && gcperr.HasReason(err, "alreadyExists"):
 		// Databases carry no labels: one of this name in the instance is
@@ -188,6 +241,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Database) (managed.E
 	}
 	e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Updating database: "+compare.Describe(ds)))
 	op, err := e.api.PatchDatabase(ctx, e.project, inst, name, &sqladmin.Database{Collation: *p.Collation})
+	e.tracker.Wrote(cr)
 	switch {
 	case err == nil:
 		cr.Status.AtProvider.Operation = op.Name
@@ -207,6 +261,7 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Database) (managed.E
 	}
 	cr.SetConditions(xpv2.Deleting())
 	_, err = e.api.DeleteDatabase(ctx, e.project, inst, name)
+	e.tracker.Wrote(cr)
 	switch {
 	case err == nil, gcperr.IsNotFound(err):
 	case sqlapi.Busy(err):

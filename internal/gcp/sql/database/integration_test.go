@@ -19,6 +19,7 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/stowage-dev/stowage/apis/gcp/sql/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/gcp/sql/database"
@@ -176,10 +177,11 @@ func TestDatabaseLifecycle(t *testing.T) {
 		t.Errorf("%d CREATE_DATABASE operations, want exactly one", n)
 	}
 
-	// In sync: no writes over five polls.
+	// In sync: no writes over five polls, each served from a listing of
+	// the instance's databases.
 	from := len(counter.Calls())
 	if _, err := counter.WaitFor(ctx, timeout, from, 5, func(c testenv.Call) bool {
-		return c.Method == http.MethodGet && strings.HasSuffix(c.Path, prefix+"/orders")
+		return c.Method == http.MethodGet && strings.HasSuffix(c.Path, prefix)
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +327,7 @@ func TestUserLifecycle(t *testing.T) {
 	prefix := "/instances/" + inst + "/users"
 	from := len(counter.Calls())
 	if _, err := counter.WaitFor(ctx, timeout, from, 5, func(c testenv.Call) bool {
-		return c.Method == http.MethodGet && strings.HasSuffix(c.Path, prefix+"/app")
+		return c.Method == http.MethodGet && strings.HasSuffix(c.Path, prefix)
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +364,7 @@ func TestUserLifecycle(t *testing.T) {
 	}
 	ready(ctx, t, u)
 	if _, err := counter.WaitFor(ctx, timeout, len(counter.Calls()), 3, func(c testenv.Call) bool {
-		return c.Method == http.MethodGet && strings.HasSuffix(c.Path, prefix+"/app")
+		return c.Method == http.MethodGet && strings.HasSuffix(c.Path, prefix)
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -438,6 +440,202 @@ func TestUserImportAndThrottling(t *testing.T) {
 	for _, c := range writesUnder("/instances/"+inst+"/users", counter.Calls()[from:]) {
 		if c.Method == http.MethodPost {
 			t.Errorf("importing a user inserted one: %s", c.Body)
+		}
+	}
+}
+
+// served is how many observations of kind the provider's shared listings
+// have served so far (package cloudlist's metric).
+func served(t *testing.T, kind string) float64 {
+	t.Helper()
+	mfs, err := metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "stowage_cloud_listing_observations_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "kind" && l.GetValue() == kind {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// TestDatabasesAndUsersShareListings checks k databases and k users of one
+// instance are polled from one databases.list and one users.list of the
+// instance, taken about once a poll for all of them, with no read of any
+// database or user by itself; that a change behind the provider's back is
+// reverted; that a database and a user deleted behind its back are read by
+// themselves before they are taken as gone, then made again as before;
+// and that deleting works.
+func TestDatabasesAndUsersShareListings(t *testing.T) {
+	ctx, ns := harness.TestNamespace(t, "sqlscale", 4*time.Minute)
+	inst := "scale-" + ns
+	i := instanceFor(ctx, t, ns, inst, "POSTGRES_16")
+	ready(ctx, t, i)
+	const k = 4
+	var ds []*v1alpha1.Database
+	var us []*v1alpha1.User
+	for n := range k {
+		d := &v1alpha1.Database{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("db%d", n)}, Spec: v1alpha1.DatabaseSpec{ForProvider: v1alpha1.DatabaseParameters{Instance: ptr.To(inst)}}}
+		u := &v1alpha1.User{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("user%d", n)}, Spec: v1alpha1.UserSpec{ForProvider: v1alpha1.UserParameters{Instance: ptr.To(inst)}}}
+		pc(d)
+		pc(u)
+		for _, o := range []client.Object{d, u} {
+			if err := env.Client.Create(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ds, us = append(ds, d), append(us, u)
+	}
+	for n := range k {
+		ready(ctx, t, ds[n])
+		ready(ctx, t, us[n])
+	}
+	// Late initialisation of the databases' charset and collation done.
+	for _, d := range ds {
+		if err := testenv.Eventually(ctx, timeout, func() error {
+			if err := env.Client.Get(ctx, client.ObjectKeyFromObject(d), d); err != nil {
+				return err
+			}
+			if d.Spec.ForProvider.Collation == nil {
+				return fmt.Errorf("%s not late-initialised yet", d.Name)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	dbPath, userPath := "/v1/projects/"+project+"/instances/"+inst+"/databases", "/v1/projects/"+project+"/instances/"+inst+"/users"
+	isList := func(path string) func(testenv.Call) bool {
+		return func(c testenv.Call) bool { return c.Method == http.MethodGet && c.Path == path }
+	}
+	const listings = 6
+	from, start := len(counter.Calls()), time.Now()
+	servedDB, servedUser := served(t, "gcp_sql_database"), served(t, "gcp_sql_user")
+	cs, err := counter.WaitFor(ctx, timeout, from, listings+1, isList(dbPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs, err = counter.WaitFor(ctx, timeout, from, listings+1, isList(userPath)); err != nil {
+		t.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	servedDB, servedUser = served(t, "gcp_sql_database")-servedDB, served(t, "gcp_sql_user")-servedUser
+	var dbLists, userLists int
+	var own, writes []testenv.Call
+	for _, c := range cs {
+		switch {
+		case isList(dbPath)(c):
+			dbLists++
+		case isList(userPath)(c):
+			userLists++
+		case c.Write() && strings.HasPrefix(c.Path, "/v1/projects/"+project+"/instances/"+inst):
+			writes = append(writes, c)
+		case strings.HasPrefix(c.Path, dbPath+"/") || strings.HasPrefix(c.Path, userPath+"/"):
+			own = append(own, c)
+		}
+	}
+	polls := elapsed.Seconds() / poll.Seconds()
+	t.Logf("%d databases and %d users of one instance, %.1f polls: %d databases.list (%.2f a poll, %.0f observations served, %.1f a listing), %d users.list (%.2f a poll, %.0f observations served, %.1f a listing), %d reads of one database or user, %d writes",
+		k, k, polls, dbLists, float64(dbLists)/polls, servedDB, servedDB/float64(dbLists), userLists, float64(userLists)/polls, servedUser, servedUser/float64(userLists), len(own), len(writes))
+	if len(own) != 0 {
+		t.Errorf("%d reads of a single database or user in steady state, want none: %v", len(own), describe(own))
+	}
+	if len(writes) != 0 {
+		t.Errorf("%d writes in steady state, want none: %v", len(writes), describe(writes))
+	}
+	if servedDB < float64(k*dbLists)/2 || servedUser < float64(k*userLists)/2 {
+		t.Errorf("observations served: %v databases from %d listings, %v users from %d: want at least %d a listing", servedDB, dbLists, servedUser, userLists, k/2)
+	}
+
+	// A collation changed behind the provider's back is reverted.
+	if _, err := sql.Databases.Patch(project, inst, "db1", &sqladmin.Database{Collation: "C"}).Do(); err != nil {
+		t.Fatal(err)
+	}
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		got, err := sql.Databases.Get(project, inst, "db1").Do()
+		if err != nil || got.Collation != "en_US.UTF8" {
+			return fmt.Errorf("collation not reverted (%v)", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A database and a user deleted behind the provider's back are read by
+	// themselves before they are taken as gone, then made again.
+	from = len(counter.Calls())
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		_, err := sql.Databases.Delete(project, inst, "db2").Do()
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		_, err := sql.Users.Delete(project, inst).Name("user2").Do()
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{dbPath + "/db2", userPath + "/user2"} {
+		if _, err := counter.WaitFor(ctx, timeout, from, 1, func(c testenv.Call) bool { return c.Method == http.MethodGet && c.Path == path }); err != nil {
+			t.Errorf("%s, missing from its listing, was not read by itself: %v", path, err)
+		}
+	}
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		if _, err := sql.Databases.Get(project, inst, "db2").Do(); err != nil {
+			return fmt.Errorf("database db2 not made again: %v", err)
+		}
+		if _, ok := harness.SQL.Cloud.Password(project, inst, "user2", ""); !ok {
+			return fmt.Errorf("user user2 not made again")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	gen := &corev1.Secret{}
+	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: user.GeneratedPasswordSecret("user2")}, gen); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := harness.SQL.Cloud.Password(project, inst, "user2", ""); got != string(gen.Data[user.GeneratedPasswordKey]) {
+		t.Error("user2 was made again without its password")
+	}
+
+	// Deleting works.
+	for n := range k {
+		for _, o := range []client.Object{ds[n], us[n]} {
+			if err := env.Client.Delete(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for n := range k {
+		for _, o := range []client.Object{ds[n], us[n]} {
+			if err := testenv.WaitGone(ctx, env.Client, o, timeout); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got, err := sql.Databases.List(project, inst).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range got.Items {
+		if strings.HasPrefix(d.Name, "db") {
+			t.Errorf("database %s still in Cloud SQL after its resource went", d.Name)
+		}
+	}
+	for n := range k {
+		if _, ok := harness.SQL.Cloud.Password(project, inst, fmt.Sprintf("user%d", n), ""); ok {
+			t.Errorf("user%d still in Cloud SQL after its resource went", n)
 		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/stowage-dev/stowage/apis/gcp/sql/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/cloudlist"
 	"github.com/stowage-dev/stowage/internal/compare"
 	"github.com/stowage-dev/stowage/internal/contract"
 	"github.com/stowage-dev/stowage/internal/gcp/gcpclient"
@@ -63,6 +64,8 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		gcp:      gcpclient.NewConnector(mgr, o, sqlapi.New),
 		recorder: mrsetup.Recorder(mgr, gvk),
 		cluster:  ownership.NewCluster(mgr.GetAPIReader()),
+		lists:    sqlapi.NewListings(),
+		tracker:  cloudlist.NewTracker(o.PollInterval),
 	}
 	return mrsetup.Setup[*v1alpha1.Instance](mgr, o, gvk, &v1alpha1.Instance{}, c)
 }
@@ -71,6 +74,8 @@ type connector struct {
 	gcp      *gcpclient.Connector[API]
 	recorder event.Recorder
 	cluster  ownership.ClusterID
+	lists    *sqlapi.Listings
+	tracker  *cloudlist.Tracker
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Instance) (managed.TypedExternalClient[*v1alpha1.Instance], error) {
@@ -78,7 +83,8 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Instance) (managed
 	if err != nil {
 		return nil, err
 	}
-	return &external{api: api, project: s.ProjectID, region: s.Region, kube: c.gcp.Kube(), recorder: c.recorder, cluster: c.cluster}, nil
+	return &external{api: api, project: s.ProjectID, region: s.Region, kube: c.gcp.Kube(), recorder: c.recorder, cluster: c.cluster,
+		lists: c.lists, scope: sqlapi.Scope(s), tracker: c.tracker}, nil
 }
 
 // external is built anew for every reconcile, so it may carry what Observe
@@ -90,6 +96,9 @@ type external struct {
 	kube     client.Client
 	recorder event.Recorder
 	cluster  ownership.ClusterID
+	lists    *sqlapi.Listings
+	scope    string
+	tracker  *cloudlist.Tracker
 
 	last *sqladmin.DatabaseInstance
 	pw   password.State
@@ -148,12 +157,50 @@ func (e *external) get(ctx context.Context, name string) (*sqladmin.DatabaseInst
 	return db, nil
 }
 
+// find reads instance name for cr's Observe from the project's shared
+// listing (instances.list returns the same resource as instances.get),
+// taken after cr's last write and, while the instance is changing
+// (PENDING_CREATE, MAINTENANCE, an operation running), after cr's previous
+// observation, so every poll of it sees something new. It reads the
+// instance directly when the resource is being deleted, when it never saw
+// its instance (nothing in the tracker or the status: a new resource, or
+// an import, whose instance a listing up to half a poll old may lack), and
+// when the listing lacks an instance it saw, before that is taken as gone.
+func (e *external) find(ctx context.Context, cr *v1alpha1.Instance, name string) (*sqladmin.DatabaseInstance, error) {
+	if meta.WasDeleted(cr) || !(e.tracker.WasSeen(cr) || cr.Status.AtProvider.State != "") {
+		return e.getTracked(ctx, cr, name)
+	}
+	settled := cr.Status.AtProvider.State == "RUNNABLE" && cr.Status.AtProvider.Operation == ""
+	db, found, err := e.lists.Instance(ctx, e.api, e.scope, e.project, name, e.tracker.NotBefore(cr, settled))
+	if err != nil {
+		return nil, fail(ctx, err, "cannot list the Cloud SQL instances of project %q", e.project)
+	}
+	if !found {
+		return e.getTracked(ctx, cr, name)
+	}
+	return db, nil
+}
+
+// getTracked reads instance name directly and tells the tracker whether
+// it was there.
+func (e *external) getTracked(ctx context.Context, cr *v1alpha1.Instance, name string) (*sqladmin.DatabaseInstance, error) {
+	db, err := e.get(ctx, name)
+	switch {
+	case err != nil:
+	case db != nil:
+		e.tracker.Seen(cr)
+	case meta.WasDeleted(cr):
+		e.tracker.Forget(cr)
+	}
+	return db, err
+}
+
 func (e *external) Observe(ctx context.Context, cr *v1alpha1.Instance) (managed.ExternalObservation, error) {
 	name := meta.GetExternalName(cr)
 	if name == "" {
 		return managed.ExternalObservation{}, nil
 	}
-	db, err := e.get(ctx, name)
+	db, err := e.find(ctx, cr, name)
 	if err != nil || db == nil {
 		return managed.ExternalObservation{}, err
 	}
@@ -172,12 +219,22 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Instance) (managed.
 		// password Secrets, which are often deleted first.
 		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
 	}
-	lateInit := lateInitialize(&cr.Spec.ForProvider, db)
-
+	op := cr.Status.AtProvider.Operation
 	busy, err := e.operation(ctx, cr)
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
+	if op != "" && !busy {
+		// The operation ended after the listing may have been taken: read
+		// what it made, not what was there before it.
+		if db, err = e.get(ctx, name); err != nil || db == nil {
+			return managed.ExternalObservation{}, err
+		}
+		e.last = db
+		cr.Status.AtProvider = observation(db, cr.Status.AtProvider.Operation)
+		cr.SetConditions(condition(db.State))
+	}
+	lateInit := lateInitialize(&cr.Spec.ForProvider, db)
 	if db.State == "RUNNABLE" {
 		if e.pw, err = e.passwords().State(ctx, cr, passwordRef(cr)); err != nil {
 			return managed.ExternalObservation{}, err
@@ -364,6 +421,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Instance) (managed.E
 		return managed.ExternalCreation{}, err
 	}
 	_, err = e.api.InsertInstance(ctx, e.project, insert(name, region, p, owner, pw.Value))
+	e.tracker.Wrote(cr)
 	switch {
 	case err == nil:
 	case gcperr.IsConflict(err) && strings.Contains(gcperr.Message(err), "week"):
@@ -403,6 +461,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Instance) (managed.E
 		}
 		e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Updating Cloud SQL instance: "+compare.Describe(ds)))
 		op, err := e.api.PatchInstance(ctx, e.project, name, patch(cr.Spec.ForProvider, db, owner, ds))
+		e.tracker.Wrote(cr)
 		switch {
 		case gcperr.IsOperationInProgress(err):
 			wait(ctx)
@@ -436,6 +495,7 @@ func (e *external) rotate(ctx context.Context, cr *v1alpha1.Instance, db *sqladm
 	_, _, user, _ := engine(db.DatabaseVersion)
 	e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Setting the root password of Cloud SQL instance "+name+" from its Secret"))
 	op, err := e.api.UpdateUser(ctx, e.project, name, user, rootHost(db.DatabaseVersion), e.pw.Value)
+	e.tracker.Wrote(cr)
 	switch {
 	case gcperr.IsOperationInProgress(err):
 		wait(ctx)
@@ -481,6 +541,7 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Instance) (managed.E
 	p := cr.Spec.ForProvider
 	final := !ptr.Deref(p.SkipFinalBackup, false)
 	_, err := e.api.DeleteInstance(ctx, e.project, name, final, finalBackupDays(p))
+	e.tracker.Wrote(cr)
 	switch {
 	case err == nil, gcperr.IsNotFound(err):
 		wait(ctx)

@@ -16,6 +16,8 @@ import (
 // API is the Cloud SQL Admin calls Stowage makes.
 type API interface {
 	GetInstance(ctx context.Context, project, name string) (*sqladmin.DatabaseInstance, error)
+	// ListInstances lists every instance of project, following every page.
+	ListInstances(ctx context.Context, project string) ([]*sqladmin.DatabaseInstance, error)
 	InsertInstance(ctx context.Context, project string, in *sqladmin.DatabaseInstance) (*sqladmin.Operation, error)
 	PatchInstance(ctx context.Context, project, name string, in *sqladmin.DatabaseInstance) (*sqladmin.Operation, error)
 	// DeleteInstance deletes an instance, taking a final backup kept for
@@ -24,11 +26,15 @@ type API interface {
 	GetOperation(ctx context.Context, project, name string) (*sqladmin.Operation, error)
 
 	GetDatabase(ctx context.Context, project, instance, name string) (*sqladmin.Database, error)
+	// ListDatabases lists every database of an instance.
+	ListDatabases(ctx context.Context, project, instance string) ([]*sqladmin.Database, error)
 	InsertDatabase(ctx context.Context, project, instance string, d *sqladmin.Database) (*sqladmin.Operation, error)
 	PatchDatabase(ctx context.Context, project, instance, name string, d *sqladmin.Database) (*sqladmin.Operation, error)
 	DeleteDatabase(ctx context.Context, project, instance, name string) (*sqladmin.Operation, error)
 
 	GetUser(ctx context.Context, project, instance, name, host string) (*sqladmin.User, error)
+	// ListUsers lists every user of an instance.
+	ListUsers(ctx context.Context, project, instance string) ([]*sqladmin.User, error)
 	InsertUser(ctx context.Context, project, instance string, u *sqladmin.User) (*sqladmin.Operation, error)
 	// UpdateUser sets a user's password.
 	UpdateUser(ctx context.Context, project, instance, name, host, password string) (*sqladmin.Operation, error)
@@ -51,6 +57,15 @@ type client struct{ svc *sqladmin.Service }
 
 func (c *client) GetInstance(ctx context.Context, project, name string) (*sqladmin.DatabaseInstance, error) {
 	return c.svc.Instances.Get(project, name).Context(ctx).Do()
+}
+
+func (c *client) ListInstances(ctx context.Context, project string) ([]*sqladmin.DatabaseInstance, error) {
+	var all []*sqladmin.DatabaseInstance
+	err := c.svc.Instances.List(project).Pages(ctx, func(page *sqladmin.InstancesListResponse) error {
+		all = append(all, page.Items...)
+		return nil
+	})
+	return all, err
 }
 
 func (c *client) InsertInstance(ctx context.Context, project string, in *sqladmin.DatabaseInstance) (*sqladmin.Operation, error) {
@@ -77,6 +92,14 @@ func (c *client) GetDatabase(ctx context.Context, project, instance, name string
 	return c.svc.Databases.Get(project, instance, name).Context(ctx).Do()
 }
 
+func (c *client) ListDatabases(ctx context.Context, project, instance string) ([]*sqladmin.Database, error) {
+	r, err := c.svc.Databases.List(project, instance).Context(ctx).Do()
+	if err != nil {
+		return nil, err
+	}
+	return r.Items, nil
+}
+
 func (c *client) InsertDatabase(ctx context.Context, project, instance string, d *sqladmin.Database) (*sqladmin.Operation, error) {
 	return c.svc.Databases.Insert(project, instance, d).Context(ctx).Do()
 }
@@ -95,6 +118,15 @@ func (c *client) GetUser(ctx context.Context, project, instance, name, host stri
 		call = call.Host(host)
 	}
 	return call.Do()
+}
+
+func (c *client) ListUsers(ctx context.Context, project, instance string) ([]*sqladmin.User, error) {
+	// users.list has no paging: its nextPageToken is documented unused.
+	r, err := c.svc.Users.List(project, instance).Context(ctx).Do()
+	if err != nil {
+		return nil, err
+	}
+	return r.Items, nil
 }
 
 func (c *client) InsertUser(ctx context.Context, project, instance string, u *sqladmin.User) (*sqladmin.Operation, error) {

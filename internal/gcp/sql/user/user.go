@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/stowage-dev/stowage/apis/gcp/sql/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/cloudlist"
 	"github.com/stowage-dev/stowage/internal/contract"
 	"github.com/stowage-dev/stowage/internal/gcp/gcpclient"
 	"github.com/stowage-dev/stowage/internal/gcp/gcperr"
@@ -43,6 +44,7 @@ func GeneratedPasswordSecret(name string) string { return name + "-password" }
 // API is the part of the Cloud SQL Admin API a User needs.
 type API interface {
 	GetUser(ctx context.Context, project, instance, name, host string) (*sqladmin.User, error)
+	ListUsers(ctx context.Context, project, instance string) ([]*sqladmin.User, error)
 	InsertUser(ctx context.Context, project, instance string, u *sqladmin.User) (*sqladmin.Operation, error)
 	UpdateUser(ctx context.Context, project, instance, name, host, password string) (*sqladmin.Operation, error)
 	DeleteUser(ctx context.Context, project, instance, name, host string) (*sqladmin.Operation, error)
@@ -54,6 +56,8 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 	c := &connector{
 		gcp:      gcpclient.NewConnector(mgr, o, func(ctx context.Context, s gcpclient.Session) (API, error) { return sqlapi.New(ctx, s) }),
 		recorder: mrsetup.Recorder(mgr, gvk),
+		lists:    sqlapi.NewListings(),
+		tracker:  cloudlist.NewTracker(o.PollInterval),
 	}
 	return mrsetup.Setup[*v1alpha1.User](mgr, o, gvk, &v1alpha1.User{}, c)
 }
@@ -61,6 +65,8 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 type connector struct {
 	gcp      *gcpclient.Connector[API]
 	recorder event.Recorder
+	lists    *sqlapi.Listings
+	tracker  *cloudlist.Tracker
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.User) (managed.TypedExternalClient[*v1alpha1.User], error) {
@@ -68,7 +74,7 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.User) (managed.Typ
 	if err != nil {
 		return nil, err
 	}
-	return &external{api: api, project: s.ProjectID, kube: c.gcp.Kube(), recorder: c.recorder}, nil
+	return &external{api: api, project: s.ProjectID, kube: c.gcp.Kube(), recorder: c.recorder, lists: c.lists, scope: sqlapi.Scope(s), tracker: c.tracker}, nil
 }
 
 type external struct {
@@ -76,6 +82,9 @@ type external struct {
 	project  string
 	kube     client.Client
 	recorder event.Recorder
+	lists    *sqlapi.Listings
+	scope    string
+	tracker  *cloudlist.Tracker
 	pw       password.State
 }
 
@@ -123,12 +132,9 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.User) (managed.Exte
 	if err != nil || name == "" {
 		return managed.ExternalObservation{}, err
 	}
-	u, err := e.api.GetUser(ctx, e.project, inst, name, ptr.Deref(cr.Spec.ForProvider.Host, ""))
-	if gcperr.IsNotFound(err) {
-		return managed.ExternalObservation{}, nil
-	}
-	if err != nil {
-		return managed.ExternalObservation{}, sqlapi.Fail(ctx, err, "cannot get user %q of Cloud SQL instance %q", name, inst)
+	u, err := e.find(ctx, cr, inst, name)
+	if err != nil || u == nil {
+		return managed.ExternalObservation{}, err
 	}
 	cr.Status.AtProvider = v1alpha1.UserObservation{Type: u.Type, Host: u.Host}
 	cr.SetConditions(xpv2.Available())
@@ -150,6 +156,37 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.User) (managed.Exte
 	return o, nil
 }
 
+// find reads user name of instance inst for cr's Observe from the
+// instance's shared listing (users.list returns the same resource as
+// users.get), taken after cr's last write. It reads the user directly when
+// the resource is being deleted, when it never saw its user (nothing in the
+// tracker or the status), and when the listing lacks the user it saw,
+// before that is taken as gone.
+func (e *external) find(ctx context.Context, cr *v1alpha1.User, inst, name string) (*sqladmin.User, error) {
+	host := ptr.Deref(cr.Spec.ForProvider.Host, "")
+	if !meta.WasDeleted(cr) && (e.tracker.WasSeen(cr) || cr.Status.AtProvider.Type != "" || cr.Status.AtProvider.Host != "") {
+		u, found, err := e.lists.User(ctx, e.api, e.scope, e.project, inst, name, host, e.tracker.NotBefore(cr, true))
+		if err != nil {
+			return nil, sqlapi.Fail(ctx, err, "cannot list the users of Cloud SQL instance %q", inst)
+		}
+		if found {
+			return u, nil
+		}
+	}
+	u, err := e.api.GetUser(ctx, e.project, inst, name, host)
+	if gcperr.IsNotFound(err) {
+		if meta.WasDeleted(cr) {
+			e.tracker.Forget(cr)
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, sqlapi.Fail(ctx, err, "cannot get user %q of Cloud SQL instance %q", name, inst)
+	}
+	e.tracker.Seen(cr)
+	return u, nil
+}
+
 func (e *external) Create(ctx context.Context, cr *v1alpha1.User) (managed.ExternalCreation, error) {
 	name := meta.GetExternalName(cr)
 	inst, err := instanceOf(cr)
@@ -162,6 +199,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.User) (managed.Exter
 		return managed.ExternalCreation{}, err
 	}
 	_, err = e.api.InsertUser(ctx, e.project, inst, &sqladmin.User{Name: name, Host: ptr.Deref(cr.Spec.ForProvider.Host, ""), Password: pw.Value, Type: "BUILT_IN"})
+	e.tracker.Wrote(cr)
 	switch {
 	case err == nil:
 	case gcperr.IsConflict(err) && gcperr.HasReason(err, "alreadyExists"):
@@ -169,6 +207,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.User) (managed.Exter
 		// someone else (users carry no labels): either way it gets the
 		// password this resource owns, so the one published is right.
 		_, err = e.api.UpdateUser(ctx, e.project, inst, name, ptr.Deref(cr.Spec.ForProvider.Host, ""), pw.Value)
+		e.tracker.Wrote(cr)
 		switch {
 		case sqlapi.Busy(err):
 			sqlapi.Wait(ctx)
@@ -204,6 +243,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.User) (managed.Exter
 	}
 	e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Setting the password of user "+name+" from its Secret"))
 	_, err = e.api.UpdateUser(ctx, e.project, inst, name, ptr.Deref(cr.Spec.ForProvider.Host, ""), e.pw.Value)
+	e.tracker.Wrote(cr)
 	switch {
 	case err == nil:
 	case sqlapi.Busy(err):
@@ -226,6 +266,7 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.User) (managed.Exter
 	}
 	cr.SetConditions(xpv2.Deleting())
 	_, err = e.api.DeleteUser(ctx, e.project, inst, name, ptr.Deref(cr.Spec.ForProvider.Host, ""))
+	e.tracker.Wrote(cr)
 	switch {
 	case err == nil, gcperr.IsNotFound(err):
 	case sqlapi.Busy(err):

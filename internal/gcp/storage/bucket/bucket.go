@@ -20,10 +20,12 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	"github.com/googleapis/gax-go/v2"
 	"google.golang.org/api/googleapi"
+	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/stowage-dev/stowage/apis/gcp/storage/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/cloudlist"
 	"github.com/stowage-dev/stowage/internal/compare"
 	"github.com/stowage-dev/stowage/internal/contract"
 	"github.com/stowage-dev/stowage/internal/gcp/gcpclient"
@@ -36,6 +38,9 @@ import (
 type API interface {
 	// Attrs reads the bucket.
 	Attrs(ctx context.Context, name string) (*storage.BucketAttrs, error)
+	// List lists every bucket of project, following every page, each as
+	// Attrs reads it (the full projection).
+	List(ctx context.Context, project string) ([]*storage.BucketAttrs, error)
 	// Create makes the bucket in project.
 	Create(ctx context.Context, project, name string, attrs *storage.BucketAttrs) error
 	// Update patches the fields u names, if the bucket's metadata is still
@@ -51,6 +56,22 @@ type Client struct{ *storage.Client }
 // Attrs reads the bucket.
 func (c Client) Attrs(ctx context.Context, name string) (*storage.BucketAttrs, error) {
 	return c.Bucket(name).Attrs(ctx)
+}
+
+// List lists every bucket of project.
+func (c Client) List(ctx context.Context, project string) ([]*storage.BucketAttrs, error) {
+	var all []*storage.BucketAttrs
+	it := c.Buckets(ctx, project)
+	for {
+		a, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			return all, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, a)
+	}
 }
 
 // Create makes the bucket.
@@ -129,6 +150,8 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		gcp:      gcpclient.NewConnector(mgr, o, cs.get),
 		recorder: mrsetup.Recorder(mgr, gvk),
 		cluster:  ownership.NewCluster(mgr.GetAPIReader()),
+		lister:   cloudlist.NewLister[*storage.BucketAttrs]("gcp_storage_bucket"),
+		tracker:  cloudlist.NewTracker(o.PollInterval),
 	}
 	return mrsetup.Setup[*v1alpha1.Bucket](mgr, o, gvk, &v1alpha1.Bucket{}, c)
 }
@@ -137,6 +160,8 @@ type connector struct {
 	gcp      *gcpclient.Connector[API]
 	recorder event.Recorder
 	cluster  ownership.ClusterID
+	lister   *cloudlist.Lister[*storage.BucketAttrs]
+	tracker  *cloudlist.Tracker
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Bucket) (managed.TypedExternalClient[*v1alpha1.Bucket], error) {
@@ -144,7 +169,7 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Bucket) (managed.T
 	if err != nil {
 		return nil, err
 	}
-	return &external{api: api, session: s, recorder: c.recorder, cluster: c.cluster}, nil
+	return &external{api: api, session: s, recorder: c.recorder, cluster: c.cluster, lister: c.lister, tracker: c.tracker}, nil
 }
 
 // external is built anew for every reconcile, so it may carry what Observe
@@ -154,6 +179,8 @@ type external struct {
 	session  gcpclient.Session
 	recorder event.Recorder
 	cluster  ownership.ClusterID
+	lister   *cloudlist.Lister[*storage.BucketAttrs]
+	tracker  *cloudlist.Tracker
 	last     *observed
 }
 
@@ -169,9 +196,9 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 	if name == "" {
 		return managed.ExternalObservation{}, nil
 	}
-	a, err := e.api.Attrs(ctx, name)
+	a, err := e.find(ctx, cr, name)
 	switch {
-	case isNotFound(err):
+	case a == nil && err == nil:
 		return managed.ExternalObservation{}, nil
 	case isForbidden(err):
 		return managed.ExternalObservation{}, xperrors.Errorf("access denied to bucket %q: it belongs to a project these credentials cannot read; bucket names are global, so pick another with the crossplane.io/external-name annotation", name)
@@ -220,6 +247,66 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 	}, nil
 }
 
+// scope names the Cloud Storage API a session reaches and its project:
+// the key of that project's shared listing.
+func scope(s gcpclient.Session) string {
+	endpoint := ""
+	if e := s.Spec.Endpoints; e != nil {
+		endpoint = e.Storage
+	}
+	return endpoint + "|" + s.ProjectID
+}
+
+// find reads bucket name for cr's Observe from the project's shared
+// listing (buckets.list, full projection: the same resource buckets.get
+// returns), taken after cr's last write. It is nil, with no error, when
+// Cloud Storage has no such bucket.
+//
+// It reads the bucket directly when the resource is being deleted, when it
+// never saw its bucket (nothing in the tracker or the status: a new
+// resource, or an import), and when the listing lacks it: bucket names are
+// global, so a bucket missing from this project's listing may be gone, or
+// another project's (an import, or a name someone else holds), and only a
+// direct read tells which.
+func (e *external) find(ctx context.Context, cr *v1alpha1.Bucket, name string) (*storage.BucketAttrs, error) {
+	if !meta.WasDeleted(cr) && (e.tracker.WasSeen(cr) || cr.Status.AtProvider.URL != "") {
+		a, found, err := e.lister.Get(ctx, scope(e.session), e.tracker.NotBefore(cr, true), name, func(ctx context.Context) (map[string]*storage.BucketAttrs, error) {
+			items, err := e.api.List(ctx, e.session.ProjectID)
+			if err != nil {
+				return nil, err
+			}
+			m := make(map[string]*storage.BucketAttrs, len(items))
+			for _, it := range items {
+				m[it.Name] = it
+			}
+			return m, nil
+		})
+		if isForbidden(err) {
+			// Not wrapped: Observe reads a 403 from a direct read as
+			// another project's bucket.
+			return nil, xperrors.Errorf("cannot list the buckets of project %q: Stowage observes buckets through buckets.list, so its credentials need storage.buckets.list on the project: %s", e.session.ProjectID, googleMessage(err))
+		}
+		if err != nil {
+			return nil, e.cloudErr(ctx, err, "cannot list the buckets of project %q", e.session.ProjectID)
+		}
+		if found {
+			return a, nil
+		}
+	}
+	a, err := e.api.Attrs(ctx, name)
+	if isNotFound(err) {
+		if meta.WasDeleted(cr) {
+			e.tracker.Forget(cr)
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.tracker.Seen(cr)
+	return a, nil
+}
+
 func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.ExternalCreation, error) {
 	name := meta.GetExternalName(cr)
 	// Known before the create call, so a bucket is never made without them.
@@ -230,6 +317,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	p := cr.Spec.ForProvider
 	location := e.location(p)
 	err = e.api.Create(ctx, e.session.ProjectID, name, createAttrs(p, location, owner))
+	e.tracker.Wrote(cr)
 	switch {
 	case err == nil:
 	case isConflict(err):
@@ -299,6 +387,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 		e.recorder.Event(cr, event.Normal("AdoptExternalResource", fmt.Sprintf("Bucket %q was labelled as owned by %s (an explicit crossplane.io/external-name import, or an earlier resource of this name in this cluster); it is now labelled as this resource's", name, prev)))
 	}
 	_, err = e.api.Update(ctx, name, e.last.Metageneration, toUpdate(send, p, *e.last, &owner))
+	e.tracker.Wrote(cr)
 	switch {
 	case err == nil:
 		return managed.ExternalUpdate{}, moved
@@ -315,6 +404,7 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	name := meta.GetExternalName(cr)
 	cr.SetConditions(xpv2.Deleting())
 	err := e.api.Delete(ctx, name)
+	e.tracker.Wrote(cr)
 	switch {
 	case err == nil, isNotFound(err):
 		return managed.ExternalDelete{}, nil

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"cloud.google.com/go/storage"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/stowage-dev/stowage/apis/gcp/storage/v1alpha1"
 	gcpv1alpha1 "github.com/stowage-dev/stowage/apis/gcp/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/cloudlist"
 	"github.com/stowage-dev/stowage/internal/gcp/gcpclient"
 	"github.com/stowage-dev/stowage/internal/gcp/labels"
 	"github.com/stowage-dev/stowage/internal/ownership"
@@ -44,6 +46,18 @@ func (f *fakeGCS) Attrs(context.Context, string) (*storage.BucketAttrs, error) {
 		return nil, storage.ErrBucketNotExist
 	}
 	return f.attrs, nil
+}
+
+func (f *fakeGCS) List(context.Context, string) ([]*storage.BucketAttrs, error) {
+	if err := f.call("List"); err != nil {
+		return nil, err
+	}
+	if f.attrs == nil {
+		return nil, nil
+	}
+	a := *f.attrs
+	a.Name = "assets"
+	return []*storage.BucketAttrs{&a}, nil
 }
 
 func (f *fakeGCS) Create(_ context.Context, _, _ string, a *storage.BucketAttrs) error {
@@ -75,6 +89,8 @@ func testExternal(f *fakeGCS) *external {
 		session:  gcpclient.Session{ProjectID: "p", Region: "europe-west1", Spec: gcpv1alpha1.ProviderConfigSpec{}},
 		recorder: nopRecorder{},
 		cluster:  ownership.ClusterIDFn(func(context.Context) (string, error) { return cluster, nil }),
+		lister:   cloudlist.NewLister[*storage.BucketAttrs]("test"),
+		tracker:  cloudlist.NewTracker(time.Minute),
 	}
 }
 
@@ -173,11 +189,21 @@ func TestObserveAndUpdate(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "spec.forProvider.location is europe-west1 but bucket \"assets\" is in US: a bucket cannot move") {
 		t.Errorf("Update: %v, want an error naming spec.forProvider.location", err)
 	}
+	// A bucket the resource never saw is read by itself.
 	if diff := cmp.Diff([]string{"Attrs", "Update"}, f.calls); diff != "" {
 		t.Errorf("calls: -want +got:\n%s", diff)
 	}
 	if f.updated == nil || f.updated.VersioningEnabled != true || f.updated.StorageClass != "" {
 		t.Errorf("update %+v: want only versioning", f.updated)
+	}
+
+	// Once seen, it is observed from the project's listing.
+	f.calls = nil
+	if _, err := e.Observe(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"List"}, f.calls); diff != "" {
+		t.Errorf("calls observing a bucket seen before: -want +got:\n%s", diff)
 	}
 
 	// A stale metageneration is reported, to be read again.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/stowage-dev/stowage/apis/gcp/storage/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/gcp/storage/bucket"
@@ -119,13 +121,24 @@ func isInsertOf(c testenv.Call, name string) bool {
 	return json.Unmarshal(c.Body, &b) == nil && b.Name == name
 }
 
-// watchPolls waits until the provider has read bucket name n more times
-// (one GET a poll).
+// isListing reports whether c starts a listing of the project's buckets
+// (its first page): what the provider's polls are served from.
+func isListing(c testenv.Call) bool {
+	q, err := url.ParseQuery(c.Query)
+	return isListPage(c) && err == nil && q.Get("pageToken") == ""
+}
+
+// isListPage reports whether c reads a page of the buckets of a project.
+func isListPage(c testenv.Call) bool {
+	return c.Method == http.MethodGet && strings.TrimSuffix(c.Path, "/") == "/storage/v1/b"
+}
+
+// watchPolls waits until the provider has listed the project's buckets n
+// more times, each listing serving the polls of every bucket (bucket name
+// among them).
 func watchPolls(ctx context.Context, t *testing.T, name string, n int) {
 	t.Helper()
-	if _, err := counter.WaitFor(ctx, timeout, len(counter.Calls()), n, func(c testenv.Call) bool {
-		return c.Method == http.MethodGet && c.Path == bucketPath+name
-	}); err != nil {
+	if _, err := counter.WaitFor(ctx, timeout, len(counter.Calls()), n, isListing); err != nil {
 		t.Fatalf("polls of bucket %s: %v", name, err)
 	}
 }
@@ -549,5 +562,162 @@ func TestAdmissionRejectsBadInput(t *testing.T) {
 		return nil
 	}); err != nil {
 		t.Error(err)
+	}
+}
+
+// served is how many observations of kind the provider's shared listings
+// have served so far (package cloudlist's metric).
+func served(t *testing.T, kind string) float64 {
+	t.Helper()
+	mfs, err := metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "stowage_cloud_listing_observations_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "kind" && l.GetValue() == kind {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// TestBucketsShareOneListing checks k buckets of one project are polled
+// from the project's buckets.list, taken about once a poll for all of them
+// and followed over every page, with no read of any bucket by itself; that
+// a change behind the provider's back is still reverted; that a bucket
+// deleted behind its back is read by itself before it is taken as gone,
+// then made again as before; and that deleting works.
+func TestBucketsShareOneListing(t *testing.T) {
+	ctx, ns := setup(t)
+	// Pages of two, so a listing of the project takes several calls.
+	harness.GCS.Server.SetPageSize(2)
+	t.Cleanup(func() { harness.GCS.Server.SetPageSize(0) })
+	const k = 6
+	var bs []*v1alpha1.Bucket
+	for n := range k {
+		b := newBucket(ns, fmt.Sprintf("scale-%d-%s", n, ns), v1alpha1.BucketParameters{Labels: map[string]v1alpha1.LabelValue{"n": v1alpha1.LabelValue(fmt.Sprint(n))}})
+		if err := env.Client.Create(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		bs = append(bs, b)
+	}
+	for _, b := range bs {
+		waitReady(ctx, t, b)
+	}
+	about := func(c testenv.Call) (*v1alpha1.Bucket, bool) {
+		for _, b := range bs {
+			if c.Path == bucketPath+b.Name || isInsertOf(c, b.Name) {
+				return b, true
+			}
+		}
+		return nil, false
+	}
+
+	// Steady state.
+	const listings = 6
+	from, start, servedBefore := len(counter.Calls()), time.Now(), served(t, "gcp_storage_bucket")
+	cs, err := counter.WaitFor(ctx, timeout, from, listings+1, isListing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	observations := served(t, "gcp_storage_bucket") - servedBefore
+	var took, pages int
+	var own, writes []testenv.Call
+	for _, c := range cs {
+		if isListing(c) {
+			took++
+		}
+		if isListPage(c) {
+			pages++
+		}
+		if _, ok := about(c); ok {
+			if c.Write() {
+				writes = append(writes, c)
+			} else {
+				own = append(own, c)
+			}
+		}
+	}
+	polls := elapsed.Seconds() / poll.Seconds()
+	t.Logf("%d buckets, %.1f polls: %d listings (%.2f a poll, %.1f pages each), %.0f observations served from them (%.1f a listing), %d reads of a bucket by itself, %d writes",
+		k, polls, took, float64(took)/polls, float64(pages)/float64(took), observations, observations/float64(took), len(own), len(writes))
+	if len(own) != 0 {
+		t.Errorf("%d reads of single buckets in steady state, want none: %+v", len(own), own)
+	}
+	if len(writes) != 0 {
+		t.Errorf("%d writes in steady state, want none: %+v", len(writes), writes)
+	}
+	if pages < 2*took {
+		t.Errorf("%d pages in %d listings of %d or more buckets two a page: the listing does not follow nextPageToken", pages, took, k)
+	}
+	if observations < float64(k*took)/2 {
+		t.Errorf("%v observations served from %d listings of %d buckets: want at least %d a listing", observations, took, k, k/2)
+	}
+
+	// A change behind the provider's back is reverted by one PATCH.
+	drifted := bs[1].Name
+	u := storage.BucketAttrsToUpdate{}
+	u.SetLabel("n", "changed")
+	if _, err := gcs.Bucket(drifted).Update(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	from = len(counter.Calls())
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		a, err := gcs.Bucket(drifted).Attrs(ctx)
+		if err != nil || a.Labels["n"] != "1" {
+			return fmt.Errorf("drift not reverted yet (%v)", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if p := callsTo(counter.Calls()[from:], drifted, http.MethodPatch); len(p) != 1 {
+		t.Errorf("%d PATCHes reverting the drift, want 1", len(p))
+	}
+
+	// A bucket deleted behind the provider's back: missing from the
+	// listing, it is read by itself before it is taken as gone, and made
+	// again as before, with its owner labels.
+	gone := bs[2]
+	from = len(counter.Calls())
+	if err := gcs.Bucket(gone.Name).Delete(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := counter.WaitFor(ctx, timeout, from, 1, func(c testenv.Call) bool {
+		return c.Method == http.MethodGet && c.Path == bucketPath+gone.Name
+	}); err != nil {
+		t.Errorf("the bucket missing from the listing was not read by itself: %v", err)
+	}
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		a, err := gcs.Bucket(gone.Name).Attrs(ctx)
+		if err != nil {
+			return fmt.Errorf("bucket not made again: %w", err)
+		}
+		return testenv.CheckOwnerTags(a.Labels, "bucket", gone, map[string]string{"n": "2"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Deleting works.
+	for _, b := range bs {
+		if err := env.Client.Delete(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, b := range bs {
+		if err := testenv.WaitGone(ctx, env.Client, b, timeout); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := gcs.Bucket(b.Name).Attrs(ctx); !errors.Is(err, storage.ErrBucketNotExist) {
+			t.Errorf("bucket %s still in Cloud Storage after its resource went: %v", b.Name, err)
+		}
 	}
 }
