@@ -186,7 +186,13 @@ func (e *env) start(name string, extraEnv []string, bin string, args ...string) 
 }
 
 func (e *env) build(pkg, out string) error {
-	cmd := exec.Command("go", "build", "-o", filepath.Join(e.root, "bin", out), "./"+pkg)
+	args := []string{"build", "-o", filepath.Join(e.root, "bin", out)}
+	if pkg == "cmd/provider" {
+		// Built as the image builds it (cluster/images/provider/Dockerfile),
+		// so its memory is the shipped binary's.
+		args = append(args, "-trimpath", "-ldflags=-s -w")
+	}
+	cmd := exec.Command("go", append(args, "./"+pkg)...)
 	cmd.Dir = e.root
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {

@@ -219,6 +219,7 @@ type usage struct {
 	at       time.Time
 	rssKiB   int64
 	hwmKiB   int64
+	anonKiB  int64
 	cpuTicks int64
 }
 
@@ -245,6 +246,8 @@ func usageOf(pids []int) usage {
 				u.rssKiB += n
 			case "VmHWM":
 				u.hwmKiB += n
+			case "RssAnon":
+				u.anonKiB += n
 			}
 		}
 	}

@@ -144,6 +144,9 @@ type procUsage struct {
 	Name    string  `json:"name"`
 	RSSMiB  float64 `json:"rssMiB"`
 	PeakMiB float64 `json:"peakRssMiB"`
+	// AnonMiB is the private part of RSS (RssAnon): RSS less the pages of
+	// the executable and other files, which are shared and reclaimable.
+	AnonMiB float64 `json:"anonRssMiB"`
 	Cores   float64 `json:"cpuCores"`
 }
 
@@ -354,7 +357,7 @@ func usageBetween(a, b map[string]usage) []procUsage {
 	var out []procUsage
 	for _, c := range []string{"provider", "moto_server", "localclouds", "kube-apiserver", "etcd"} {
 		u0, u1 := a[c], b[c]
-		out = append(out, procUsage{Name: c, RSSMiB: float64(u1.rssKiB) / 1024, PeakMiB: float64(u1.hwmKiB) / 1024, Cores: cores(u0, u1)})
+		out = append(out, procUsage{Name: c, RSSMiB: float64(u1.rssKiB) / 1024, PeakMiB: float64(u1.hwmKiB) / 1024, AnonMiB: float64(u1.anonKiB) / 1024, Cores: cores(u0, u1)})
 	}
 	return out
 }
@@ -597,8 +600,8 @@ func (r *report) print(out io.Writer) {
 
 func printUsage(p func(string, ...any), title string, us []procUsage) {
 	p("%s", title)
-	p("process\tRSS MiB\tpeak RSS MiB\tCPU cores")
+	p("process\tRSS MiB\tpeak RSS MiB\tanon RSS MiB\tCPU cores")
 	for _, u := range us {
-		p("%s\t%.0f\t%.0f\t%.3f", u.Name, u.RSSMiB, u.PeakMiB, u.Cores)
+		p("%s\t%.0f\t%.0f\t%.0f\t%.3f", u.Name, u.RSSMiB, u.PeakMiB, u.AnonMiB, u.Cores)
 	}
 }
