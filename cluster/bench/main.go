@@ -30,20 +30,23 @@ import (
 )
 
 type options struct {
-	scenario     string
-	mrs          int
-	mix          string
-	namespaces   int
-	existing     int
-	claims       int
-	claimClass   string
-	workers      int
-	settle       time.Duration
-	window       time.Duration
-	timeout      time.Duration
-	providerArgs string
-	jsonFile     string
-	keepState    bool
+	scenario   string
+	mrs        int
+	mix        string
+	namespaces int
+	existing   int
+	claims     int
+	claimClass string
+	workers    int
+	settle     time.Duration
+	// existingSettle is the wait between the existing claims being Ready
+	// and the measured ones being applied.
+	existingSettle time.Duration
+	window         time.Duration
+	timeout        time.Duration
+	providerArgs   string
+	jsonFile       string
+	keepState      bool
 }
 
 func main() {
@@ -57,6 +60,7 @@ func main() {
 	flag.StringVar(&o.claimClass, "claim-class", "aws", "Cloud of the claims' classes: aws (the default classes), azure or gcp (className azure-standard, gcp-standard).")
 	flag.IntVar(&o.workers, "workers", 20, "Concurrent clients applying the objects.")
 	flag.DurationVar(&o.settle, "settle", time.Minute, "Warm-up after all are Ready, before the steady-state window.")
+	flag.DurationVar(&o.existingSettle, "existing-settle", time.Minute, "Wait between the existing claims being Ready and applying the measured ones (scenario claims): one poll interval, so the sandbox is in steady state.")
 	flag.DurationVar(&o.window, "window", 3*time.Minute, "Steady-state measuring window (0: skip the steady state).")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "How long to wait for all to be Ready.")
 	flag.StringVar(&o.providerArgs, "provider-args", "", "Extra provider flags, space separated (the defaults are the provider's own).")
@@ -449,6 +453,13 @@ func (e *env) measure(ctx context.Context, o options, r *report) error {
 			return fmt.Errorf("unknown --claim-class %q: aws, azure or gcp", o.claimClass)
 		}
 		if err := prepare("existing claims", e.t.claims(o.claimClass, e.run, "e", o.existing, nss)); err != nil {
+			return err
+		}
+		// The measured claims land on a sandbox that holds the existing
+		// ones in steady state, not one still busy (or with its cloud
+		// budgets spent) from making them.
+		say("existing claims Ready: letting the sandbox settle for %s", o.existingSettle)
+		if err := sleep(ctx, e.provider, o.existingSettle); err != nil {
 			return err
 		}
 		measured = e.t.claims(o.claimClass, e.run, "m", o.claims, nss)
