@@ -19,6 +19,7 @@ import (
 
 	"github.com/stowage-dev/stowage/apis/azure/storage/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/azure/accepted"
+	"github.com/stowage-dev/stowage/internal/azure/armlist"
 	"github.com/stowage-dev/stowage/internal/azure/armtags"
 	"github.com/stowage-dev/stowage/internal/azure/azerr"
 	"github.com/stowage-dev/stowage/internal/azure/azureclient"
@@ -36,6 +37,9 @@ type API interface {
 	Delete(ctx context.Context, rg, name string, o *armstorage.AccountsClientDeleteOptions) (armstorage.AccountsClientDeleteResponse, error)
 	ListKeys(ctx context.Context, rg, name string, o *armstorage.AccountsClientListKeysOptions) (armstorage.AccountsClientListKeysResponse, error)
 	CheckNameAvailability(ctx context.Context, p armstorage.AccountCheckNameAvailabilityParameters, o *armstorage.AccountsClientCheckNameAvailabilityOptions) (armstorage.AccountsClientCheckNameAvailabilityResponse, error)
+	// NewListByResourceGroupPager lists a group's accounts, as GET shows
+	// each: one call a poll observes every Account in the group.
+	NewListByResourceGroupPager(rg string, o *armstorage.AccountsClientListByResourceGroupOptions) *runtime.Pager[armstorage.AccountsClientListByResourceGroupResponse]
 }
 
 // NewAPI makes the SDK client from a session.
@@ -50,6 +54,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		azure:    azureclient.NewConnector(mgr, o, NewAPI),
 		recorder: mrsetup.Recorder(mgr, gvk),
 		cluster:  ownership.NewCluster(mgr.GetAPIReader()),
+		obs:      armlist.New[armstorage.Account]("azure.storage.Account", o.PollInterval),
 	}
 	return mrsetup.Setup[*v1alpha1.Account](mgr, o, gvk, &v1alpha1.Account{}, c,
 		// Storage account names are stricter than metadata.name.
@@ -60,6 +65,7 @@ type connector struct {
 	azure    *azureclient.Connector[API]
 	recorder event.Recorder
 	cluster  ownership.ClusterID
+	obs      *armlist.Observer[armstorage.Account]
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Account) (managed.TypedExternalClient[*v1alpha1.Account], error) {
@@ -67,7 +73,7 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Account) (managed.
 	if err != nil {
 		return nil, err
 	}
-	return &external{api: api, session: s, recorder: c.recorder, owners: ownership.Checker{Cluster: c.cluster, Kind: kind}}, nil
+	return &external{api: api, session: s, recorder: c.recorder, owners: ownership.Checker{Cluster: c.cluster, Kind: kind}, obs: c.obs}, nil
 }
 
 // kind is the Account kind as owner tags name it.
@@ -84,6 +90,7 @@ type external struct {
 	session  azureclient.Session
 	recorder event.Recorder
 	owners   ownership.Checker
+	obs      *armlist.Observer[armstorage.Account]
 	last     *observed
 }
 
@@ -114,14 +121,27 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Account) (_ managed
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
-	resp, err := e.api.GetProperties(ctx, rg, name, nil)
-	if azerr.NotFound(err) {
-		return e.notFound(ctx, cr, name)
-	}
+	resp, found, err := e.obs.Observe(ctx, cr, armlist.Source[armstorage.Account]{
+		Scope:   armlist.Scope(e.session, rg),
+		Name:    name,
+		Existed: cr.Status.AtProvider.ID != "",
+		List: func(ctx context.Context) (map[string]armstorage.Account, error) {
+			return armlist.Collect(ctx, e.api.NewListByResourceGroupPager(rg, nil),
+				func(r armstorage.AccountsClientListByResourceGroupResponse) []*armstorage.Account { return r.Value },
+				func(a *armstorage.Account) (string, armstorage.Account) { return ptr.Deref(a.Name, ""), *a })
+		},
+		Get: func(ctx context.Context) (armstorage.Account, error) {
+			resp, err := e.api.GetProperties(ctx, rg, name, nil)
+			return resp.Account, err
+		},
+	})
 	if err != nil {
 		return managed.ExternalObservation{}, azerr.Wrap(err, "cannot get storage account")
 	}
-	o := observe(resp.Account)
+	if !found {
+		return e.notFound(ctx, cr, name)
+	}
+	o := observe(resp)
 	if err := e.owners.Check(ctx, cr, o.Tags); err != nil {
 		if meta.WasDeleted(cr) && ownership.IsRefused(err) {
 			return managed.ExternalObservation{}, nil
@@ -223,6 +243,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Account) (_ managed.
 	// The first response only: Azure provisions the account in the
 	// background and Observe watches provisioningState.
 	_, err = e.api.BeginCreate(ctx, rg, name, in, nil)
+	e.obs.Wrote(cr)
 	switch {
 	case err == nil:
 		meta.RemoveAnnotations(cr, AnnotationNameTaken)
@@ -273,6 +294,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Account) (_ managed.
 	}
 	// One synchronous PATCH with only what differs.
 	_, err = e.api.Update(ctx, rg, name, patch, nil)
+	e.obs.Wrote(cr)
 	return managed.ExternalUpdate{}, azerr.Field(err, fmt.Sprintf("cannot update storage account %q", name), "spec.forProvider")
 }
 
@@ -289,7 +311,9 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Account) (_ managed.
 	}
 	// Synchronous in the storage API (200, or 204 when already gone); the
 	// next Observe confirms the account is gone.
-	if _, err := e.api.Delete(ctx, rg, name, nil); err != nil && !azerr.NotFound(err) {
+	_, err = e.api.Delete(ctx, rg, name, nil)
+	e.obs.Wrote(cr)
+	if err != nil && !azerr.NotFound(err) {
 		return managed.ExternalDelete{}, azerr.Wrap(err, fmt.Sprintf("cannot delete storage account %q", name))
 	}
 	return managed.ExternalDelete{}, nil
