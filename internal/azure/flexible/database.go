@@ -71,7 +71,7 @@ func (c *databaseConnector[T, S]) Connect(ctx context.Context, cr T) (managed.Ty
 }
 
 type databaseExternal[T, S resource.ModernManaged] struct {
-	kind DatabaseKind[T, S]
+	kind    DatabaseKind[T, S]
 	api     DatabaseAPI
 	session azureclient.Session
 	kube    client.Reader

@@ -45,7 +45,7 @@ func TestListPaging(t *testing.T) {
 			t.Fatal(err)
 		}
 		my := armmysqlflexibleservers.Server{Location: to.Ptr("westeurope"),
-			SKU: &armmysqlflexibleservers.SKU{Name: to.Ptr("Standard_B1ms"), Tier: to.Ptr(armmysqlflexibleservers.SKUTierBurstable)},
+			SKU:        &armmysqlflexibleservers.SKU{Name: to.Ptr("Standard_B1ms"), Tier: to.Ptr(armmysqlflexibleservers.SKUTierBurstable)},
 			Properties: &armmysqlflexibleservers.ServerProperties{AdministratorLogin: to.Ptr("stowage"), AdministratorLoginPassword: to.Ptr("s3cret-Passw0rd")}}
 		if _, err := mys.BeginCreate(ctx, "rg-a", "my-"+n, my, nil); err != nil {
 			t.Fatal(err)

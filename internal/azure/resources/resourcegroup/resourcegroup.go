@@ -112,7 +112,9 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.ResourceGroup) (_ m
 		List: func(ctx context.Context) (map[string]armresources.ResourceGroup, error) {
 			return armlist.Collect(ctx, e.api.NewListPager(nil),
 				func(r armresources.ResourceGroupsClientListResponse) []*armresources.ResourceGroup { return r.Value },
-				func(g *armresources.ResourceGroup) (string, armresources.ResourceGroup) { return ptr.Deref(g.Name, ""), *g })
+				func(g *armresources.ResourceGroup) (string, armresources.ResourceGroup) {
+					return ptr.Deref(g.Name, ""), *g
+				})
 		},
 		Get: func(ctx context.Context) (armresources.ResourceGroup, error) {
 			resp, err := e.api.Get(ctx, n, nil)
