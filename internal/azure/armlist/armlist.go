@@ -73,7 +73,8 @@ type Source[T any] struct {
 // recently enough for mg (cloudlist.Tracker.NotBefore: after mg's last
 // write, within half a poll, and after its previous observation while mg
 // is not Ready), else from a GET when mg is being deleted, when the listing
-// lacks an object mg has seen, or when the scope itself is gone.
+// lacks an object mg has seen or did not create, or when the scope itself
+// is gone.
 func (o *Observer[T]) Observe(ctx context.Context, mg resource.Managed, s Source[T]) (T, bool, error) {
 	var none T
 	if meta.WasDeleted(mg) {
@@ -91,8 +92,15 @@ func (o *Observer[T]) Observe(ctx context.Context, mg resource.Managed, s Source
 	case found:
 		o.Tracker.Seen(mg)
 		return item, true, nil
-	case s.Existed || o.Tracker.WasSeen(mg):
-		// Not believed on the listing's word alone.
+	case s.Existed || o.Tracker.WasSeen(mg) || meta.GetExternalCreateSucceeded(mg).IsZero():
+		// Not believed on the listing's word alone: an object seen
+		// before may only be missing from a listing, and one the
+		// provider did not create may have been made just before the
+		// resource (an import), after the listing was taken. Either
+		// way the answer leads to a create, a write, which is worth a
+		// read. Only an object the provider created and has not seen
+		// yet is taken as not shown yet on the word of a listing taken
+		// after the create.
 		return o.get(ctx, mg, s)
 	}
 	return none, false, nil
