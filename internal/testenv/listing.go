@@ -1,0 +1,135 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A ListingCheck is how a test shows a kind is observed from shared
+// listings: K resources of the kind in one scope (a resource group, a
+// parent) polled in steady state cost about one list call a poll between
+// them and no per-object reads; a change made behind the provider's back is
+// still reverted; an object deleted behind its back is confirmed gone with
+// a GET and made again.
+type ListingCheck struct {
+	Counter *CallCounter
+	// Poll is the provider's poll interval.
+	Poll time.Duration
+	// Timeout of each wait.
+	Timeout time.Duration
+	// ListPath is the path of the scope's list call.
+	ListPath string
+	// ObjectPaths are the paths of the K resources' objects.
+	ObjectPaths []string
+	// Drift changes the first object behind the provider's back, in a way
+	// the listing shows and the provider reverts with a PATCH.
+	Drift func(context.Context) error
+	// DeleteBehind deletes the second object behind the provider's back
+	// (nil to skip).
+	DeleteBehind func(context.Context) error
+	// Recreate is the method that makes an object again (PUT when empty).
+	Recreate string
+}
+
+// Steady is what a steady-state window measured.
+type Steady struct {
+	Polls             float64
+	Lists, Gets, Writes int
+}
+
+func (s Steady) String() string {
+	return fmt.Sprintf("%d list calls over %.1f polls (%.2f a poll for all), %d per-object GETs, %d writes", s.Lists, s.Polls, float64(s.Lists)/s.Polls, s.Gets, s.Writes)
+}
+
+func (lc ListingCheck) isList(c Call) bool {
+	return c.Method == http.MethodGet && strings.EqualFold(c.Path, lc.ListPath)
+}
+
+func (lc ListingCheck) isObject(c Call, i int) bool {
+	return strings.EqualFold(c.Path, lc.ObjectPaths[i])
+}
+
+// Measure watches lists more list calls of the scope and reports what the
+// provider called meanwhile.
+func (lc ListingCheck) Measure(ctx context.Context, t *testing.T, lists int) Steady {
+	t.Helper()
+	start := time.Now()
+	calls, err := lc.Counter.WaitFor(ctx, lc.Timeout, len(lc.Counter.Calls()), lists, lc.isList)
+	if err != nil {
+		t.Fatalf("listings of %s: %v", lc.ListPath, err)
+	}
+	s := Steady{Polls: float64(time.Since(start)) / float64(lc.Poll)}
+	for _, c := range calls {
+		switch {
+		case c.Write():
+			s.Writes++
+		case lc.isList(c):
+			s.Lists++
+		case c.Method == http.MethodGet:
+			for i := range lc.ObjectPaths {
+				if lc.isObject(c, i) {
+					s.Gets++
+				}
+			}
+		}
+	}
+	return s
+}
+
+// Run checks steady state, drift and a delete behind the provider's back.
+func (lc ListingCheck) Run(ctx context.Context, t *testing.T) {
+	t.Helper()
+	k := len(lc.ObjectPaths)
+	s := lc.Measure(ctx, t, 8)
+	t.Logf("%d resources in one scope, steady state: %s; before shared listings: %d GETs a poll", k, s, k)
+	if s.Gets != 0 || s.Writes != 0 {
+		t.Errorf("steady state: %s; want no per-object GETs and no writes", s)
+	}
+	// Half a poll is the oldest listing served: at most two a poll,
+	// whatever K.
+	if per := float64(s.Lists) / s.Polls; per > 2.5 {
+		t.Errorf("steady state: %s; want about one list call a poll for all %d resources (two at most)", s, k)
+	}
+
+	if lc.Drift != nil {
+		if err := lc.Drift(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := lc.Counter.WaitFor(ctx, lc.Timeout, len(lc.Counter.Calls()), 1, func(c Call) bool {
+			return c.Method == http.MethodPatch && lc.isObject(c, 0)
+		}); err != nil {
+			t.Fatalf("a change behind the provider's back was not reverted: %v", err)
+		}
+	}
+
+	if lc.DeleteBehind != nil {
+		if err := lc.DeleteBehind(ctx); err != nil {
+			t.Fatal(err)
+		}
+		method := lc.Recreate
+		if method == "" {
+			method = http.MethodPut
+		}
+		mark := len(lc.Counter.Calls())
+		calls, err := lc.Counter.WaitFor(ctx, lc.Timeout, mark, 1, func(c Call) bool { return c.Method == method && lc.isObject(c, 1) })
+		if err != nil {
+			t.Fatalf("an object deleted behind the provider's back was not made again: %v", err)
+		}
+		confirmed := false
+		for _, c := range calls {
+			if c.Method == method && lc.isObject(c, 1) {
+				break
+			}
+			if c.Method == http.MethodGet && lc.isObject(c, 1) {
+				confirmed = true
+			}
+		}
+		if !confirmed {
+			t.Error("an object missing from the listing was made again without a GET confirming it gone")
+		}
+	}
+}
