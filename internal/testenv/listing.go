@@ -37,7 +37,7 @@ type ListingCheck struct {
 
 // Steady is what a steady-state window measured.
 type Steady struct {
-	Polls             float64
+	Polls               float64
 	Lists, Gets, Writes int
 }
 
