@@ -106,12 +106,18 @@ func callsTo(calls []testenv.Call, rg, name string, method string) []testenv.Cal
 	return out
 }
 
+// listPath is a group's list of accounts, which serves its Accounts' polls.
+func listPath(rg string) string {
+	return arm.GroupID(testenv.AzureSubscription, rg) + "/providers/Microsoft.Storage/storageAccounts"
+}
+
 // watchPolls waits until the provider has read the account n more times
 // (one GET a poll) and returns the calls made meanwhile.
 func watchPolls(ctx context.Context, t *testing.T, rg, name string, n int) []testenv.Call {
 	t.Helper()
 	calls, err := counter.WaitFor(ctx, timeout, len(counter.Calls()), n, func(c testenv.Call) bool {
-		return c.Method == http.MethodGet && strings.ToLower(c.Path) == accountPath(rg, name)
+		// A poll reads the account alone, or its group's listing.
+		return c.Method == http.MethodGet && (strings.ToLower(c.Path) == accountPath(rg, name) || strings.EqualFold(c.Path, listPath(rg)))
 	})
 	if err != nil {
 		t.Fatalf("polls of account %s: %v", name, err)
@@ -300,5 +306,52 @@ func TestAccountNameTaken(t *testing.T) {
 	}
 	if puts := callsTo(counter.Calls(), ns, name, http.MethodPut); len(puts) != 1 {
 		t.Errorf("%d create calls for a taken name, want 1", len(puts))
+	}
+}
+
+// TestAccountsListed shows four accounts in one group polled from the
+// group's listing: about one list call a poll between them and no GET of
+// any one account; a change behind the provider's back is still reverted;
+// an account deleted behind its back is confirmed gone with a GET and made
+// again; deleting the resources deletes the accounts.
+func TestAccountsListed(t *testing.T) {
+	ctx, ns := setup(t)
+	const k = 4
+	var as []*v1alpha1.Account
+	var paths []string
+	for i := range k {
+		a := newAccount(ns, fmt.Sprintf("listed-%d", i), v1alpha1.AccountParameters{Location: ptr.To("westeurope")})
+		if err := env.Client.Create(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		as = append(as, a)
+	}
+	for _, a := range as {
+		waitReady(ctx, t, a)
+		paths = append(paths, arm.AccountID(testenv.AzureSubscription, ns, meta.GetExternalName(a)))
+	}
+	testenv.ListingCheck{
+		Counter: counter, Poll: poll, Timeout: timeout, ListPath: listPath(ns), ObjectPaths: paths,
+		Drift: func(ctx context.Context) error {
+			_, err := accts.Update(ctx, ns, meta.GetExternalName(as[0]), armstorage.AccountUpdateParameters{Properties: &armstorage.AccountPropertiesUpdateParameters{AccessTier: ptr.To(armstorage.AccessTierCool)}}, nil)
+			return err
+		},
+		DeleteBehind: func(ctx context.Context) error {
+			_, err := accts.Delete(ctx, ns, meta.GetExternalName(as[1]), nil)
+			return err
+		},
+	}.Run(ctx, t)
+	for _, a := range as {
+		if err := env.Client.Delete(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range as {
+		if err := testenv.WaitGone(ctx, env.Client, a, timeout); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := accts.GetProperties(ctx, ns, meta.GetExternalName(a), nil); err == nil {
+			t.Errorf("account %s is still in Azure", meta.GetExternalName(a))
+		}
 	}
 }
