@@ -71,8 +71,8 @@ type Source[T any] struct {
 
 // Observe returns mg's object and whether it exists: from a listing taken
 // recently enough for mg (cloudlist.Tracker.NotBefore: after mg's last
-// write, within half a poll, and after its previous observation while mg
-// is not Ready), else from a GET when mg is being deleted, when the listing
+// write and within half a poll; a listing taken for this very observation
+// while mg is not Ready), else from a GET when mg is being deleted, when the listing
 // lacks an object mg has seen or did not create, or when the scope itself
 // is gone.
 func (o *Observer[T]) Observe(ctx context.Context, mg resource.Managed, s Source[T]) (T, bool, error) {
@@ -80,7 +80,14 @@ func (o *Observer[T]) Observe(ctx context.Context, mg resource.Managed, s Source
 	if meta.WasDeleted(mg) {
 		return o.get(ctx, mg, s)
 	}
-	nb := o.Tracker.NotBefore(mg, Settled(mg))
+	settled := Settled(mg)
+	nb := o.Tracker.NotBefore(mg, settled)
+	if !settled {
+		// A listing taken for this poll: Tracker.NotBefore's "after the
+		// previous observation" is the time that observation began, so
+		// the listing it took would serve this poll again.
+		nb = time.Now()
+	}
 	item, found, err := o.Lister.Get(ctx, s.Scope, nb, strings.ToLower(s.Name), s.List)
 	switch {
 	case azerr.NotFound(err):
