@@ -31,23 +31,31 @@ type ListingCheck struct {
 	// DeleteBehind deletes the second object behind the provider's back
 	// (nil to skip).
 	DeleteBehind func(context.Context) error
+	// PageSize, when set, is the local ARM's list page size: each listing
+	// must follow nextLink through every page.
+	PageSize int
 	// Recreate is the method that makes an object again (PUT when empty).
 	Recreate string
 }
 
 // Steady is what a steady-state window measured.
 type Steady struct {
-	Polls               float64
-	Lists, Gets, Writes int
+	Polls float64
+	// Lists are listings taken (first pages); NextPages the pages after
+	// the first that those listings followed through nextLink.
+	Lists, NextPages, Gets, Writes int
 }
 
 func (s Steady) String() string {
-	return fmt.Sprintf("%d list calls over %.1f polls (%.2f a poll for all), %d per-object GETs, %d writes", s.Lists, s.Polls, float64(s.Lists)/s.Polls, s.Gets, s.Writes)
+	return fmt.Sprintf("%d list calls (+%d next pages) over %.1f polls (%.2f a poll for all), %d per-object GETs, %d writes", s.Lists, s.NextPages, s.Polls, float64(s.Lists)/s.Polls, s.Gets, s.Writes)
 }
 
+// isList is the first page of a listing of the scope.
 func (lc ListingCheck) isList(c Call) bool {
-	return c.Method == http.MethodGet && strings.EqualFold(c.Path, lc.ListPath)
+	return c.Method == http.MethodGet && strings.EqualFold(c.Path, lc.ListPath) && !isNextPage(c)
 }
+
+func isNextPage(c Call) bool { return strings.Contains(c.Query, "skiptoken") }
 
 func (lc ListingCheck) isObject(c Call, i int) bool {
 	return strings.EqualFold(c.Path, lc.ObjectPaths[i])
@@ -69,6 +77,8 @@ func (lc ListingCheck) Measure(ctx context.Context, t *testing.T, lists int) Ste
 			s.Writes++
 		case lc.isList(c):
 			s.Lists++
+		case c.Method == http.MethodGet && strings.EqualFold(c.Path, lc.ListPath):
+			s.NextPages++
 		case c.Method == http.MethodGet:
 			for i := range lc.ObjectPaths {
 				if lc.isObject(c, i) {
@@ -85,6 +95,9 @@ func (lc ListingCheck) Run(ctx context.Context, t *testing.T) {
 	t.Helper()
 	k := len(lc.ObjectPaths)
 	s := lc.Measure(ctx, t, 8)
+	if lc.PageSize > 0 && s.NextPages < s.Lists*((k+lc.PageSize-1)/lc.PageSize-1) {
+		t.Errorf("steady state: %s; want every listing to follow nextLink through %d pages", s, (k+lc.PageSize-1)/lc.PageSize)
+	}
 	t.Logf("%d resources in one scope, steady state: %s; before shared listings: %d GETs a poll", k, s, k)
 	if s.Gets != 0 || s.Writes != 0 {
 		t.Errorf("steady state: %s; want no per-object GETs and no writes", s)

@@ -310,7 +310,7 @@ func TestAccountNameTaken(t *testing.T) {
 }
 
 // TestAccountsListed shows four accounts in one group polled from the
-// group's listing: about one list call a poll between them and no GET of
+// group's listing, in pages of three: about one list call a poll between them and no GET of
 // any one account; a change behind the provider's back is still reverted;
 // an account deleted behind its back is confirmed gone with a GET and made
 // again; deleting the resources deletes the accounts.
@@ -330,8 +330,11 @@ func TestAccountsListed(t *testing.T) {
 		waitReady(ctx, t, a)
 		paths = append(paths, arm.AccountID(testenv.AzureSubscription, ns, meta.GetExternalName(a)))
 	}
+	// Pages of three: each listing of the four follows nextLink once.
+	harness.Azure.Server.SetListPageSize(3)
+	t.Cleanup(func() { harness.Azure.Server.SetListPageSize(0) })
 	testenv.ListingCheck{
-		Counter: counter, Poll: poll, Timeout: timeout, ListPath: listPath(ns), ObjectPaths: paths,
+		Counter: counter, Poll: poll, Timeout: timeout, ListPath: listPath(ns), ObjectPaths: paths, PageSize: 3,
 		Drift: func(ctx context.Context) error {
 			_, err := accts.Update(ctx, ns, meta.GetExternalName(as[0]), armstorage.AccountUpdateParameters{Properties: &armstorage.AccountPropertiesUpdateParameters{AccessTier: ptr.To(armstorage.AccessTierCool)}}, nil)
 			return err
