@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/storage/armstorage"
@@ -14,6 +15,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 
@@ -55,6 +57,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		recorder: mrsetup.Recorder(mgr, gvk),
 		cluster:  ownership.NewCluster(mgr.GetAPIReader()),
 		obs:      armlist.New[armstorage.Account]("azure.storage.Account", o.PollInterval),
+		keys:     &keyCache{},
 	}
 	return mrsetup.Setup[*v1alpha1.Account](mgr, o, gvk, &v1alpha1.Account{}, c,
 		// Storage account names are stricter than metadata.name.
@@ -66,14 +69,38 @@ type connector struct {
 	recorder event.Recorder
 	cluster  ownership.ClusterID
 	obs      *armlist.Observer[armstorage.Account]
+	keys     *keyCache
 }
+
+// A keyCache holds, per Account, the account key its connection secret
+// was last written with, and the creation time of the account it belongs
+// to. No listing returns keys: they are read (listKeys) when the account
+// is new to the provider or was made again, and otherwise at the drift
+// check interval, not every poll; a key regenerated behind the provider's
+// back reaches the secret within that interval.
+type keyCache struct{ m sync.Map }
+
+type cachedKey struct{ created, key string }
+
+func (c *keyCache) get(uid types.UID, created string) (string, bool) {
+	v, ok := c.m.Load(uid)
+	if !ok || v.(cachedKey).created != created {
+		return "", false
+	}
+	return v.(cachedKey).key, true
+}
+
+func (c *keyCache) put(uid types.UID, created, key string) {
+	c.m.Store(uid, cachedKey{created: created, key: key})
+}
+func (c *keyCache) forget(uid types.UID) { c.m.Delete(uid) }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Account) (managed.TypedExternalClient[*v1alpha1.Account], error) {
 	api, s, err := c.azure.Connect(ctx, cr)
 	if err != nil {
 		return nil, err
 	}
-	return &external{api: api, session: s, recorder: c.recorder, owners: ownership.Checker{Cluster: c.cluster, Kind: kind}, obs: c.obs}, nil
+	return &external{api: api, session: s, recorder: c.recorder, owners: ownership.Checker{Cluster: c.cluster, Kind: kind}, obs: c.obs, keys: c.keys}, nil
 }
 
 // kind is the Account kind as owner tags name it.
@@ -91,6 +118,7 @@ type external struct {
 	recorder event.Recorder
 	owners   ownership.Checker
 	obs      *armlist.Observer[armstorage.Account]
+	keys     *keyCache
 	last     *observed
 }
 
@@ -139,6 +167,9 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Account) (_ managed
 		return managed.ExternalObservation{}, azerr.Wrap(err, "cannot get storage account")
 	}
 	if !found {
+		if meta.WasDeleted(cr) {
+			e.keys.forget(cr.GetUID())
+		}
 		return e.notFound(ctx, cr, name)
 	}
 	o := observe(resp)
@@ -183,8 +214,9 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Account) (_ managed
 		Diff:                    compare.Describe(ds),
 	}
 	if cr.GetWriteConnectionSecretToReference() != nil {
-		// listKeys is a POST that reads; made only when a secret is wanted.
-		if obs.ConnectionDetails, err = e.connectionDetails(ctx, rg, name, o); err != nil {
+		// listKeys is a POST that reads; made only when a secret is wanted,
+		// and then once a drift check interval.
+		if obs.ConnectionDetails, err = e.connectionDetails(ctx, cr, rg, name, o); err != nil {
 			return managed.ExternalObservation{}, err
 		}
 	}
@@ -323,14 +355,23 @@ func (e *external) Disconnect(context.Context) error { return nil }
 
 // connectionDetails are the account's blob endpoint and a connection string
 // with its first key.
-func (e *external) connectionDetails(ctx context.Context, rg, name string, o observed) (managed.ConnectionDetails, error) {
-	keys, err := e.api.ListKeys(ctx, rg, name, nil)
-	if err != nil {
-		return nil, azerr.Wrap(err, "cannot list storage account keys")
+func (e *external) connectionDetails(ctx context.Context, cr *v1alpha1.Account, rg, name string, o observed) (managed.ConnectionDetails, error) {
+	created := ""
+	if o.Created != nil {
+		created = o.Created.String()
 	}
-	key := ""
-	if len(keys.Keys) > 0 {
-		key = ptr.Deref(keys.Keys[0].Value, "")
+	key, ok := e.keys.get(cr.GetUID(), created)
+	if !ok || e.obs.Tracker.DriftCheckDue(cr) {
+		keys, err := e.api.ListKeys(ctx, rg, name, nil)
+		if err != nil {
+			return nil, azerr.Wrap(err, "cannot list storage account keys")
+		}
+		key = ""
+		if len(keys.Keys) > 0 {
+			key = ptr.Deref(keys.Keys[0].Value, "")
+		}
+		e.keys.put(cr.GetUID(), created, key)
+		e.obs.Tracker.Verified(cr)
 	}
 	return managed.ConnectionDetails{
 		contract.KeyProvider:         []byte("azure"),

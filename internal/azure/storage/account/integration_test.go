@@ -313,7 +313,9 @@ func TestAccountNameTaken(t *testing.T) {
 // group's listing, in pages of three: about one list call a poll between them and no GET of
 // any one account; a change behind the provider's back is still reverted;
 // an account deleted behind its back is confirmed gone with a GET and made
-// again; deleting the resources deletes the accounts.
+// again, and its connection secret gets its new key; deleting the
+// resources deletes the accounts. The keys, which no listing returns, are
+// not read every poll.
 func TestAccountsListed(t *testing.T) {
 	ctx, ns := setup(t)
 	const k = 4
@@ -321,6 +323,9 @@ func TestAccountsListed(t *testing.T) {
 	var paths []string
 	for i := range k {
 		a := newAccount(ns, fmt.Sprintf("listed-%d", i), v1alpha1.AccountParameters{Location: ptr.To("westeurope")})
+		// Keys are in no listing: they are read at the drift check
+		// interval, not every poll.
+		a.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: a.Name + "-conn"}
 		if err := env.Client.Create(ctx, a); err != nil {
 			t.Fatal(err)
 		}
@@ -335,6 +340,8 @@ func TestAccountsListed(t *testing.T) {
 	t.Cleanup(func() { harness.Azure.Server.SetListPageSize(0) })
 	testenv.ListingCheck{
 		Counter: counter, Poll: poll, Timeout: timeout, ListPath: listPath(ns), ObjectPaths: paths, PageSize: 3,
+		// A GET and a listKeys each.
+		Before: 2 * k,
 		Drift: func(ctx context.Context) error {
 			_, err := accts.Update(ctx, ns, meta.GetExternalName(as[0]), armstorage.AccountUpdateParameters{Properties: &armstorage.AccountPropertiesUpdateParameters{AccessTier: ptr.To(armstorage.AccessTierCool)}}, nil)
 			return err
@@ -344,6 +351,23 @@ func TestAccountsListed(t *testing.T) {
 			return err
 		},
 	}.Run(ctx, t)
+	// The account made again has new keys, and its secret has them.
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		keys, err := accts.ListKeys(ctx, ns, meta.GetExternalName(as[1]), nil)
+		if err != nil {
+			return err
+		}
+		sec := &corev1.Secret{}
+		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: as[1].Name + "-conn"}, sec); err != nil {
+			return err
+		}
+		if !strings.Contains(string(sec.Data["connectionString"]), *keys.Keys[0].Value) {
+			return fmt.Errorf("the secret of the account made again has not its new key")
+		}
+		return nil
+	}); err != nil {
+		t.Error(err)
+	}
 	for _, a := range as {
 		if err := env.Client.Delete(ctx, a); err != nil {
 			t.Fatal(err)
