@@ -14,6 +14,7 @@ package armlist
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
@@ -22,6 +23,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/stowage-dev/stowage/internal/azure/azerr"
 	"github.com/stowage-dev/stowage/internal/azure/azureclient"
@@ -34,12 +36,20 @@ import (
 type Observer[T any] struct {
 	Lister  *cloudlist.Lister[T]
 	Tracker *cloudlist.Tracker
+
+	// ended is when each resource's last observation ended: a resource
+	// that is not Ready is served only from a listing taken after it.
+	// (Tracker.NotBefore's "after the previous observation" is the time
+	// that observation began, so the listing it took would serve the
+	// next one again.)
+	mu    sync.Mutex
+	ended map[types.UID]time.Time
 }
 
 // New returns an Observer of kind (as metrics name it) for resources polled
 // every poll.
 func New[T any](kind string, poll time.Duration) *Observer[T] {
-	return &Observer[T]{Lister: cloudlist.NewLister[T](kind), Tracker: cloudlist.NewTracker(poll)}
+	return &Observer[T]{Lister: cloudlist.NewLister[T](kind), Tracker: cloudlist.NewTracker(poll), ended: map[types.UID]time.Time{}}
 }
 
 // Scope names the listing an object is in: the ARM endpoint and
@@ -71,8 +81,8 @@ type Source[T any] struct {
 
 // Observe returns mg's object and whether it exists: from a listing taken
 // recently enough for mg (cloudlist.Tracker.NotBefore: after mg's last
-// write and within half a poll; a listing taken for this very observation
-// while mg is not Ready), else from a GET when mg is being deleted, when the listing
+// write and within half a poll; while mg is not Ready, also after its
+// previous observation ended), else from a GET when mg is being deleted, when the listing
 // lacks an object mg has seen or did not create, or when the scope itself
 // is gone.
 func (o *Observer[T]) Observe(ctx context.Context, mg resource.Managed, s Source[T]) (T, bool, error) {
@@ -82,12 +92,18 @@ func (o *Observer[T]) Observe(ctx context.Context, mg resource.Managed, s Source
 	}
 	settled := Settled(mg)
 	nb := o.Tracker.NotBefore(mg, settled)
-	if !settled {
-		// A listing taken for this poll: Tracker.NotBefore's "after the
-		// previous observation" is the time that observation began, so
-		// the listing it took would serve this poll again.
-		nb = time.Now()
+	o.mu.Lock()
+	if end := o.ended[mg.GetUID()]; !settled && end.After(nb) {
+		// Something new each poll, and still shared: any listing taken
+		// since this resource's previous observation ended serves it.
+		nb = end
 	}
+	o.mu.Unlock()
+	defer func() {
+		o.mu.Lock()
+		o.ended[mg.GetUID()] = time.Now()
+		o.mu.Unlock()
+	}()
 	item, found, err := o.Lister.Get(ctx, s.Scope, nb, strings.ToLower(s.Name), s.List)
 	switch {
 	case azerr.NotFound(err):
@@ -121,6 +137,9 @@ func (o *Observer[T]) get(ctx context.Context, mg resource.Managed, s Source[T])
 		if meta.WasDeleted(mg) {
 			// Gone, and so will the resource be.
 			o.Tracker.Forget(mg)
+			o.mu.Lock()
+			delete(o.ended, mg.GetUID())
+			o.mu.Unlock()
 		}
 		return none, false, nil
 	case err != nil:

@@ -117,6 +117,17 @@ func TestObserve(t *testing.T) {
 		if c.lists.Load() != 3 {
 			t.Errorf("%d listings for 3 polls of a resource not Ready, want 3", c.lists.Load())
 		}
+		// Others not Ready share a listing taken after their previous
+		// observations.
+		others := []*v1alpha1.ResourceGroup{resourceNamed("b", true, false), resourceNamed("c", true, false)}
+		for _, mg := range others {
+			if _, _, err := o.Observe(ctx, mg, c.source(mg.Name, false)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if c.lists.Load() != 3 {
+			t.Errorf("%d listings after two more resources' first polls, want still 3", c.lists.Load())
+		}
 	})
 
 	t.Run("MissingButSeen", func(t *testing.T) {
