@@ -47,12 +47,12 @@ type Tracker struct {
 }
 
 type record struct {
-	wrote, observed time.Time
-	seen            bool
-	seenAt          time.Time
-	memo            any
-	verifiedSpec    uint64
-	verifiedAt      time.Time
+	wrote        time.Time
+	seen         bool
+	seenAt       time.Time
+	memo         any
+	verifiedSpec uint64
+	verifiedAt   time.Time
 }
 
 func (t *Tracker) get(uid types.UID) *record {
@@ -69,22 +69,27 @@ func (t *Tracker) get(uid types.UID) *record {
 
 // NotBefore is the time a listing must be taken after to serve mg's
 // observation now: after mg's last write, no older than MaxAge, and, while
-// mg is not settled (its object is changing, say being created), after its
-// previous observation, so each of its polls sees something new.
+// mg is not settled (its object is changing, say being created), no older
+// than half a second, so each of its polls (a second or more apart) sees a
+// listing newer than the one its previous poll saw, while resources being
+// created together still share one.
 func (t *Tracker) NotBefore(mg resource.Object, settled bool) time.Time {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	r := t.get(mg.GetUID())
-	nb := time.Now().Add(-t.MaxAge)
+	now := time.Now()
+	nb := now.Add(-t.MaxAge)
+	if !settled {
+		nb = now.Add(-min(t.MaxAge, unsettledAge))
+	}
 	if r.wrote.After(nb) {
 		nb = r.wrote
 	}
-	if !settled && r.observed.After(nb) {
-		nb = r.observed
-	}
-	r.observed = time.Now()
 	return nb
 }
+
+// unsettledAge is the oldest listing an unsettled resource is served from.
+const unsettledAge = 500 * time.Millisecond
 
 // Wrote records that the provider just wrote mg's object (created,
 // updated or deleted it, or tried to). Call it after the write returns.

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	azurev1alpha1 "github.com/stowage-dev/stowage/apis/azure/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/cloudbudget"
 	"github.com/stowage-dev/stowage/internal/localcloud/arm"
 	"github.com/stowage-dev/stowage/internal/localcloud/fault"
 )
@@ -160,6 +161,11 @@ func (a *Azure) Containers() *armstorage.BlobContainersClient {
 // counter. The returned context ends with the test or after timeout.
 func (h *AzureHarness) TestNamespace(t *testing.T, prefix string, timeout time.Duration) (context.Context, string) {
 	t.Helper()
+	// Each test starts with the call budget of a fresh provider: one
+	// that throttled (a 429 storm halves the subscription's rate for half
+	// a minute) would otherwise slow the next tests' calls, and their
+	// timing, in this shared process.
+	cloudbudget.Default = cloudbudget.New()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	t.Cleanup(cancel)
 	ns, err := h.Env.Namespace(ctx, prefix)

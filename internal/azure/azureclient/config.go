@@ -84,7 +84,7 @@ func readSecret(ctx context.Context, kube client.Client, owner client.Object, sp
 // newSession builds a Session from a provider config spec and the content of
 // its credentials Secret. No call is made: tokens are fetched on first use.
 func newSession(_ context.Context, spec v1alpha1.ProviderConfigSpec, secret []byte) (Session, error) {
-	opts := &arm.ClientOptions{ClientOptions: policy.ClientOptions{Retry: retryOptions, PerRetryPolicies: []policy.Policy{recordCalls{}}}}
+	opts := &arm.ClientOptions{ClientOptions: policy.ClientOptions{Retry: retryOptions}}
 	authority := cloud.AzurePublic.ActiveDirectoryAuthorityHost
 	if e := spec.Endpoint; e != nil {
 		u, err := url.Parse(e.ResourceManagerURL)
@@ -138,6 +138,9 @@ func newSession(_ context.Context, spec v1alpha1.ProviderConfigSpec, secret []by
 	if s.SubscriptionID == "" {
 		return Session{}, errors.New("no subscription: set spec.subscriptionID (or subscriptionId in the service principal Secret)")
 	}
+	// Every attempt waits for the subscription's call budget, then is
+	// counted and timed: waiting is not the cloud's latency.
+	opts.PerRetryPolicies = []policy.Policy{budgetCalls{subscription: s.SubscriptionID}, recordCalls{}}
 	return s, nil
 }
 

@@ -20,6 +20,7 @@ import (
 
 	flexv1alpha1 "github.com/stowage-dev/stowage/apis/azure/flexible/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/azure/accepted"
+	"github.com/stowage-dev/stowage/internal/azure/armlist"
 	"github.com/stowage-dev/stowage/internal/azure/azerr"
 	"github.com/stowage-dev/stowage/internal/azure/azureclient"
 	"github.com/stowage-dev/stowage/internal/compare"
@@ -49,7 +50,8 @@ type DatabaseKind[T, S resource.ModernManaged] struct {
 
 // SetupDatabase adds a controller that reconciles the kind's Databases.
 func SetupDatabase[T, S resource.ModernManaged](mgr ctrl.Manager, o controller.Options, k DatabaseKind[T, S]) error {
-	c := &databaseConnector[T, S]{kind: k, azure: azureclient.NewConnector(mgr, o, k.Engine.NewDatabases), kube: mgr.GetClient()}
+	c := &databaseConnector[T, S]{kind: k, azure: azureclient.NewConnector(mgr, o, k.Engine.NewDatabases), kube: mgr.GetClient(),
+		obs: armlist.New[Database]("azure."+k.GVK.GroupKind().String(), o.PollInterval)}
 	return mrsetup.Setup[T](mgr, o, k.GVK, k.New(), c)
 }
 
@@ -57,21 +59,24 @@ type databaseConnector[T, S resource.ModernManaged] struct {
 	kind  DatabaseKind[T, S]
 	azure *azureclient.Connector[DatabaseAPI]
 	kube  client.Reader
+	obs   *armlist.Observer[Database]
 }
 
 func (c *databaseConnector[T, S]) Connect(ctx context.Context, cr T) (managed.TypedExternalClient[T], error) {
-	api, _, err := c.azure.Connect(ctx, cr)
+	api, s, err := c.azure.Connect(ctx, cr)
 	if err != nil {
 		return nil, err
 	}
-	return &databaseExternal[T, S]{kind: c.kind, api: api, kube: c.kube}, nil
+	return &databaseExternal[T, S]{kind: c.kind, api: api, session: s, kube: c.kube, obs: c.obs}, nil
 }
 
 type databaseExternal[T, S resource.ModernManaged] struct {
-	kind DatabaseKind[T, S]
-	api  DatabaseAPI
-	kube client.Reader
-	last *Database
+	kind    DatabaseKind[T, S]
+	api     DatabaseAPI
+	session azureclient.Session
+	kube    client.Reader
+	obs     *armlist.Observer[Database]
+	last    *Database
 }
 
 // deleteResend is how long a database delete is trusted to be running
@@ -153,17 +158,23 @@ func (e *databaseExternal[T, S]) Observe(ctx context.Context, cr T) (_ managed.E
 		cr.SetConditions(xpv2.Creating())
 		return managed.ExternalObservation{}, xperrors.Errorf("waiting for the referenced FlexibleServer %q to be ready", e.kind.ServerRef(cr).Name)
 	}
-	db, err := e.api.Get(ctx, w.rg, w.server, w.name)
-	if azerr.NotFound(err) {
+	db, found, err := e.obs.Observe(ctx, cr, armlist.Source[Database]{
+		Scope:   armlist.Scope(e.session, w.rg, w.server),
+		Name:    w.name,
+		Existed: e.kind.Observation(cr).ID != "",
+		List:    func(ctx context.Context) (map[string]Database, error) { return e.api.List(ctx, w.rg, w.server) },
+		Get:     func(ctx context.Context) (Database, error) { return e.api.Get(ctx, w.rg, w.server, w.name) },
+	})
+	if err != nil {
+		return managed.ExternalObservation{}, azerr.Wrap(err, "cannot get "+e.what(w))
+	}
+	if !found {
 		// Azure creates a database in the background and shows it when
 		// done: accepted is not gone.
 		if accepted.Pending(cr) {
 			return accepted.NotShown(cr, "database"), nil
 		}
 		return managed.ExternalObservation{}, nil
-	}
-	if err != nil {
-		return managed.ExternalObservation{}, azerr.Wrap(err, "cannot get "+e.what(w))
 	}
 	e.last = &db
 	*e.kind.Observation(cr) = flexv1alpha1.DatabaseObservation{ID: db.ID}
@@ -208,6 +219,7 @@ func (e *databaseExternal[T, S]) Create(ctx context.Context, cr T) (_ managed.Ex
 	// The first response only: Azure makes the database in the background
 	// and the next Observe sees it.
 	err = e.api.BeginCreate(ctx, w.rg, w.server, w.name, Database{Charset: ptr.Deref(s.Charset, ""), Collation: ptr.Deref(s.Collation, "")})
+	e.obs.Wrote(cr)
 	switch {
 	case err == nil:
 		return managed.ExternalCreation{ConnectionDetails: managed.ConnectionDetails{contract.KeyDatabase: []byte(w.name)}}, nil
@@ -252,7 +264,9 @@ func (e *databaseExternal[T, S]) Delete(ctx context.Context, cr T) (_ managed.Ex
 		return managed.ExternalDelete{}, nil
 	}
 	cr.SetConditions(xpv2.Deleting())
-	if err := e.api.BeginDelete(ctx, w.rg, w.server, w.name); err != nil && !azerr.NotFound(err) {
+	err = e.api.BeginDelete(ctx, w.rg, w.server, w.name)
+	e.obs.Wrote(cr)
+	if err != nil && !azerr.NotFound(err) {
 		if azerr.Status(err) == 409 {
 			mrsetup.Throttled(ctx, busyWait)
 		}

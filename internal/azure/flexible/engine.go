@@ -86,6 +86,9 @@ func (p Patch) Empty() bool {
 // Begin calls return once Azure accepted the operation: they never poll it.
 type ServerAPI interface {
 	Get(ctx context.Context, rg, name string) (Server, error)
+	// List reads every server in a resource group, as Get shows each,
+	// keyed by lower-case name: one call a poll observes them all.
+	List(ctx context.Context, rg string) (map[string]Server, error)
 	BeginCreate(ctx context.Context, rg, name string, s Server, password string) error
 	BeginUpdate(ctx context.Context, rg, name string, p Patch) error
 	BeginDelete(ctx context.Context, rg, name string) error
@@ -104,6 +107,9 @@ type Database struct {
 // DatabaseAPI is what the controller asks of a flexible server's databases.
 type DatabaseAPI interface {
 	Get(ctx context.Context, rg, server, name string) (Database, error)
+	// List reads every database on a server, as Get shows each, keyed by
+	// lower-case name.
+	List(ctx context.Context, rg, server string) (map[string]Database, error)
 	BeginCreate(ctx context.Context, rg, server, name string, d Database) error
 	BeginDelete(ctx context.Context, rg, server, name string) error
 }

@@ -6,6 +6,7 @@ import (
 	my "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/mysql/armmysqlflexibleservers"
 	"k8s.io/utils/ptr"
 
+	"github.com/stowage-dev/stowage/internal/azure/armlist"
 	"github.com/stowage-dev/stowage/internal/azure/armtags"
 	"github.com/stowage-dev/stowage/internal/azure/azureclient"
 	"github.com/stowage-dev/stowage/internal/contract"
@@ -50,6 +51,18 @@ func (c myServers) Get(ctx context.Context, rg, name string) (Server, error) {
 	if err != nil {
 		return Server{}, err
 	}
+	return myServer(&resp.Server), nil
+}
+
+func (c myServers) List(ctx context.Context, rg string) (map[string]Server, error) {
+	return armlist.Collect(ctx, c.servers.NewListByResourceGroupPager(rg, nil),
+		func(r my.ServersClientListByResourceGroupResponse) []*my.Server { return r.Value },
+		func(s *my.Server) (string, Server) { return ptr.Deref(s.Name, ""), myServer(s) })
+}
+
+// myServer is a server as the engine-neutral Server: the same from a GET
+// and from a listing, which return the same shape.
+func myServer(resp *my.Server) Server {
 	s := Server{ID: ptr.Deref(resp.ID, ""), Location: ptr.Deref(resp.Location, ""), Tags: armtags.FromARM(resp.Tags)}
 	if k := resp.SKU; k != nil {
 		s.SKUName, s.SKUTier = ptr.Deref(k.Name, ""), string(ptr.Deref(k.Tier, ""))
@@ -76,7 +89,7 @@ func (c myServers) Get(ctx context.Context, rg, name string) (Server, error) {
 			s.PublicNetworkAccess = string(ptr.Deref(n.PublicNetworkAccess, ""))
 		}
 	}
-	return s, nil
+	return s
 }
 
 func (c myServers) BeginCreate(ctx context.Context, rg, name string, s Server, password string) error {
@@ -149,11 +162,21 @@ func (d myDatabases) Get(ctx context.Context, rg, server, name string) (Database
 	if err != nil {
 		return Database{}, err
 	}
+	return myDatabase(&resp.Database), nil
+}
+
+func (d myDatabases) List(ctx context.Context, rg, server string) (map[string]Database, error) {
+	return armlist.Collect(ctx, d.c.NewListByServerPager(rg, server, nil),
+		func(r my.DatabasesClientListByServerResponse) []*my.Database { return r.Value },
+		func(d *my.Database) (string, Database) { return ptr.Deref(d.Name, ""), myDatabase(d) })
+}
+
+func myDatabase(resp *my.Database) Database {
 	db := Database{ID: ptr.Deref(resp.ID, "")}
 	if p := resp.Properties; p != nil {
 		db.Charset, db.Collation = ptr.Deref(p.Charset, ""), ptr.Deref(p.Collation, "")
 	}
-	return db, nil
+	return db
 }
 
 func (d myDatabases) BeginCreate(ctx context.Context, rg, server, name string, db Database) error {

@@ -7,6 +7,7 @@ import (
 	pg "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/postgresql/armpostgresqlflexibleservers"
 	"k8s.io/utils/ptr"
 
+	"github.com/stowage-dev/stowage/internal/azure/armlist"
 	"github.com/stowage-dev/stowage/internal/azure/armtags"
 	"github.com/stowage-dev/stowage/internal/azure/azureclient"
 	"github.com/stowage-dev/stowage/internal/contract"
@@ -75,6 +76,18 @@ func (c pgServers) Get(ctx context.Context, rg, name string) (Server, error) {
 	if err != nil {
 		return Server{}, err
 	}
+	return pgServer(&resp.Server), nil
+}
+
+func (c pgServers) List(ctx context.Context, rg string) (map[string]Server, error) {
+	return armlist.Collect(ctx, c.servers.NewListByResourceGroupPager(rg, nil),
+		func(r pg.ServersClientListByResourceGroupResponse) []*pg.Server { return r.Value },
+		func(s *pg.Server) (string, Server) { return ptr.Deref(s.Name, ""), pgServer(s) })
+}
+
+// pgServer is a server as the engine-neutral Server: the same from a GET
+// and from a listing, which return the same shape.
+func pgServer(resp *pg.Server) Server {
 	s := Server{ID: ptr.Deref(resp.ID, ""), Location: ptr.Deref(resp.Location, ""), Tags: armtags.FromARM(resp.Tags)}
 	if k := resp.SKU; k != nil {
 		s.SKUName, s.SKUTier = ptr.Deref(k.Name, ""), string(ptr.Deref(k.Tier, ""))
@@ -101,7 +114,7 @@ func (c pgServers) Get(ctx context.Context, rg, name string) (Server, error) {
 			s.PublicNetworkAccess = string(ptr.Deref(n.PublicNetworkAccess, ""))
 		}
 	}
-	return s, nil
+	return s
 }
 
 func (c pgServers) BeginCreate(ctx context.Context, rg, name string, s Server, password string) error {
@@ -174,11 +187,21 @@ func (d pgDatabases) Get(ctx context.Context, rg, server, name string) (Database
 	if err != nil {
 		return Database{}, err
 	}
+	return pgDatabase(&resp.Database), nil
+}
+
+func (d pgDatabases) List(ctx context.Context, rg, server string) (map[string]Database, error) {
+	return armlist.Collect(ctx, d.c.NewListByServerPager(rg, server, nil),
+		func(r pg.DatabasesClientListByServerResponse) []*pg.Database { return r.Value },
+		func(d *pg.Database) (string, Database) { return ptr.Deref(d.Name, ""), pgDatabase(d) })
+}
+
+func pgDatabase(resp *pg.Database) Database {
 	db := Database{ID: ptr.Deref(resp.ID, "")}
 	if p := resp.Properties; p != nil {
 		db.Charset, db.Collation = ptr.Deref(p.Charset, ""), ptr.Deref(p.Collation, "")
 	}
-	return db, nil
+	return db
 }
 
 func (d pgDatabases) BeginCreate(ctx context.Context, rg, server, name string, db Database) error {

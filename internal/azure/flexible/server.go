@@ -20,6 +20,7 @@ import (
 
 	flexv1alpha1 "github.com/stowage-dev/stowage/apis/azure/flexible/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/azure/accepted"
+	"github.com/stowage-dev/stowage/internal/azure/armlist"
 	"github.com/stowage-dev/stowage/internal/azure/azerr"
 	"github.com/stowage-dev/stowage/internal/azure/azureclient"
 	"github.com/stowage-dev/stowage/internal/compare"
@@ -73,6 +74,7 @@ func SetupServer[T resource.ModernManaged](mgr ctrl.Manager, o controller.Option
 		azure:    azureclient.NewConnector(mgr, o, k.Engine.NewServers),
 		recorder: mrsetup.Recorder(mgr, k.GVK),
 		cluster:  ownership.NewCluster(mgr.GetAPIReader()),
+		obs:      armlist.New[Server]("azure."+k.GVK.GroupKind().String(), o.PollInterval),
 	}
 	return mrsetup.Setup[T](mgr, o, k.GVK, k.New(), c)
 }
@@ -82,6 +84,7 @@ type serverConnector[T resource.ModernManaged] struct {
 	azure    *azureclient.Connector[ServerAPI]
 	recorder event.Recorder
 	cluster  ownership.ClusterID
+	obs      *armlist.Observer[Server]
 }
 
 func (c *serverConnector[T]) Connect(ctx context.Context, cr T) (managed.TypedExternalClient[T], error) {
@@ -90,7 +93,7 @@ func (c *serverConnector[T]) Connect(ctx context.Context, cr T) (managed.TypedEx
 		return nil, err
 	}
 	return &serverExternal[T]{kind: c.kind, api: api, session: s, kube: c.azure.Kube(), recorder: c.recorder,
-		owners: ownership.Checker{Cluster: c.cluster, Kind: c.kind.ownerKind()}}, nil
+		owners: ownership.Checker{Cluster: c.cluster, Kind: c.kind.ownerKind()}, obs: c.obs}, nil
 }
 
 // busyWait is how soon a resource whose server is busy, or being deleted,
@@ -107,6 +110,7 @@ type serverExternal[T resource.ModernManaged] struct {
 	kube     client.Client
 	recorder event.Recorder
 	owners   ownership.Checker
+	obs      *armlist.Observer[Server]
 
 	last *Server
 	pw   password.State
@@ -176,12 +180,18 @@ func (e *serverExternal[T]) Observe(ctx context.Context, cr T) (_ managed.Extern
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
-	o, err := e.api.Get(ctx, rg, name)
-	if azerr.NotFound(err) {
-		return e.notFound(ctx, cr, name)
-	}
+	o, found, err := e.obs.Observe(ctx, cr, armlist.Source[Server]{
+		Scope:   armlist.Scope(e.session, rg),
+		Name:    name,
+		Existed: e.kind.Observation(cr).ID != "",
+		List:    func(ctx context.Context) (map[string]Server, error) { return e.api.List(ctx, rg) },
+		Get:     func(ctx context.Context) (Server, error) { return e.api.Get(ctx, rg, name) },
+	})
 	if err != nil {
 		return managed.ExternalObservation{}, azerr.Wrap(err, "cannot get "+e.kind.Engine.Name)
+	}
+	if !found {
+		return e.notFound(ctx, cr, name)
 	}
 	if err := e.owners.Check(ctx, cr, o.Tags); err != nil {
 		if meta.WasDeleted(cr) && ownership.IsRefused(err) {
@@ -337,6 +347,7 @@ func (e *serverExternal[T]) Create(ctx context.Context, cr T) (_ managed.Externa
 	// The first response only: Azure provisions the server in the
 	// background and Observe watches its state.
 	err = e.api.BeginCreate(ctx, rg, name, in, pw.Value)
+	e.obs.Wrote(cr)
 	switch {
 	case err == nil:
 		meta.RemoveAnnotations(cr, e.kind.AnnotationNameTaken())
@@ -394,6 +405,7 @@ func (e *serverExternal[T]) Update(ctx context.Context, cr T) (_ managed.Externa
 	// One PATCH with only what differs; Azure applies it in the background
 	// (state Updating) and the next Observe sees the result.
 	err = e.api.BeginUpdate(ctx, rg, name, patch)
+	e.obs.Wrote(cr)
 	switch {
 	case azerr.Status(err) == 409 && azerr.HasCode(err, "ServerBusy", "OperationInProgress", "ServerIsBusy"):
 		mrsetup.Throttled(ctx, busyWait)
@@ -446,7 +458,9 @@ func (e *serverExternal[T]) Delete(ctx context.Context, cr T) (_ managed.Externa
 	}
 	e.recorder.Event(cr, event.Normal("DeleteExternalResource", msg))
 	// The first response only.
-	if err := e.api.BeginDelete(ctx, rg, name); err != nil && !azerr.NotFound(err) {
+	err = e.api.BeginDelete(ctx, rg, name)
+	e.obs.Wrote(cr)
+	if err != nil && !azerr.NotFound(err) {
 		return managed.ExternalDelete{}, azerr.Wrap(err, fmt.Sprintf("cannot delete %s %q", e.kind.Engine.Name, name))
 	}
 	return managed.ExternalDelete{}, nil

@@ -663,7 +663,7 @@ func (f *flexible) listServers(w http.ResponseWriter, req *Request) {
 	if out == nil {
 		out = []*Resource{}
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"value": out})
+	f.s.WriteList(w, req, listOf(out))
 }
 
 // Databases.
@@ -794,7 +794,7 @@ func (f *flexible) listDatabases(w http.ResponseWriter, req *Request) {
 		}
 	}
 	slices.SortFunc(out, func(a, b *Resource) int { return strings.Compare(a.Name, b.Name) })
-	WriteJSON(w, http.StatusOK, map[string]any{"value": out})
+	f.s.WriteList(w, req, listOf(out))
 }
 
 // FlexibleAdministratorPassword is the administrator password a flexible

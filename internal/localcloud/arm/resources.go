@@ -166,7 +166,7 @@ func (s *Server) listGroups(w http.ResponseWriter, req *Request) {
 		}
 	}
 	slices.SortFunc(out, func(a, b *Resource) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
-	WriteJSON(w, http.StatusOK, map[string]any{"value": out})
+	s.WriteList(w, req, listOf(out))
 }
 
 func validGroupName(n string) bool {

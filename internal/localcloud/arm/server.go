@@ -45,6 +45,12 @@ type Options struct {
 	// Now is the server's clock; time.Now when nil. Tests drive the state
 	// machine with their own clock.
 	Now func() time.Time
+	// ListPageSize is how many resources a list call answers per page,
+	// with a nextLink to the rest; zero puts every resource in one page.
+	// Real ARM pages at a size of its choosing (often 1000 for resource
+	// groups, fewer for some providers): a small size lets tests follow
+	// nextLink across pages.
+	ListPageSize int
 }
 
 // A Server is a local ARM. It accepts any subscription ID and, like the
@@ -60,6 +66,7 @@ type Server struct {
 	reserved  map[string]map[string]bool // global names taken elsewhere, by lower-case type
 
 	reads, writes atomic.Int64
+	pageSize      atomic.Int64
 }
 
 // providers register every resource provider's routes. Each lives in its own
@@ -81,6 +88,7 @@ func New(o Options) *Server {
 		o.Now = time.Now
 	}
 	s := &Server{opts: o}
+	s.pageSize.Store(int64(o.ListPageSize))
 	s.reset()
 	for _, register := range providers {
 		register(s)

@@ -461,7 +461,7 @@ func (s *Server) listSQLServers(w http.ResponseWriter, req *Request) {
 	if out == nil {
 		out = []*Resource{}
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"value": out})
+	s.WriteList(w, req, listOf(out))
 }
 
 // Databases.
@@ -804,5 +804,5 @@ func (s *Server) listSQLDatabases(w http.ResponseWriter, req *Request) {
 	if out == nil {
 		out = []*Resource{}
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"value": out})
+	s.WriteList(w, req, listOf(out))
 }

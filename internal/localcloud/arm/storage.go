@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -374,7 +375,7 @@ func (s *Server) listAccounts(w http.ResponseWriter, req *Request) {
 		out = append(out, r)
 	}
 	slices.SortFunc(out, func(a, b *Resource) int { return strings.Compare(a.Name, b.Name) })
-	WriteJSON(w, http.StatusOK, map[string]any{"value": out})
+	s.WriteList(w, req, listOf(out))
 }
 
 // Containers.
@@ -534,8 +535,20 @@ func (s *Server) listContainers(w http.ResponseWriter, req *Request) {
 	}
 	out := s.Children(a.ID, ContainerType)
 	slices.SortFunc(out, func(x, y *Resource) int { return strings.Compare(x.Name, y.Name) })
-	if out == nil {
-		out = []*Resource{}
+	items := make([]any, len(out))
+	for i, c := range out {
+		items[i] = listedContainer(c)
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"value": out})
+	s.WriteList(w, req, items)
+}
+
+// listedContainer is a container as the list call shows it: a
+// ListContainerItem, the GET's shape without the metadata, which Azure
+// returns only for the container itself (REST API reference, Blob
+// Containers - List; the SDK example BlobContainersClient.NewListPager).
+func listedContainer(c *Resource) *Resource {
+	l := *c
+	l.Props = maps.Clone(c.Props)
+	delete(l.Props, "metadata")
+	return &l
 }

@@ -62,6 +62,7 @@ func TestMain(m *testing.M) {
 
 func TestDatabaseLifecycle(t *testing.T) { suite.Lifecycle(t) }
 func TestDatabaseImport(t *testing.T)    { suite.Import(t) }
+func TestDatabasesListed(t *testing.T)   { suite.Listed(t) }
 
 // TestDatabaseDeletedWhileAccepted deletes a database Azure has accepted and
 // does not show yet.

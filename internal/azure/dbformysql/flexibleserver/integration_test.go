@@ -55,6 +55,7 @@ func TestMain(m *testing.M) {
 func TestFlexibleServerLifecycle(t *testing.T) { suite.Lifecycle(t) }
 func TestFlexibleServerImport(t *testing.T)    { suite.Import(t) }
 func TestFlexibleServerNameTaken(t *testing.T) { suite.NameTaken(t) }
+func TestFlexibleServersListed(t *testing.T)   { suite.Listed(t) }
 
 // The 429 storm runs in the database package, over resource groups,
 // servers and databases together.

@@ -54,6 +54,8 @@ type Direct interface {
 	SetRetention(ctx context.Context, rg, name string, days int32) error
 	// ServerExists reports whether the server is there.
 	ServerExists(ctx context.Context, rg, name string) (bool, error)
+	// DeleteServer drops a server (without waiting).
+	DeleteServer(ctx context.Context, rg, name string) error
 	// CreateDatabase makes a database (without waiting).
 	CreateDatabase(ctx context.Context, rg, server, name string) error
 	// DeleteDatabase drops a database (without waiting).
@@ -123,12 +125,18 @@ func (s ServerSuite[T]) callsTo(calls []testenv.Call, rg, name, method string, n
 	return out
 }
 
+// listPath is a group's list of servers, which serves its servers' polls.
+func (s ServerSuite[T]) listPath(rg string) string {
+	return arm.GroupID(testenv.AzureSubscription, rg) + "/providers/" + s.Cloud.ServerType()
+}
+
 // watchPolls waits until the provider has read the server n more times
 // (one GET a poll) and returns the calls made meanwhile.
 func (s ServerSuite[T]) watchPolls(ctx context.Context, t *testing.T, rg, name string, n int) []testenv.Call {
 	t.Helper()
 	calls, err := s.Harness.Counter.WaitFor(ctx, Timeout, len(s.Harness.Counter.Calls()), n, func(c testenv.Call) bool {
-		return c.Method == http.MethodGet && strings.ToLower(c.Path) == s.serverPath(rg, name)
+		// A poll reads the server alone, or its group's listing.
+		return c.Method == http.MethodGet && (strings.ToLower(c.Path) == s.serverPath(rg, name) || strings.EqualFold(c.Path, s.listPath(rg)))
 	})
 	if err != nil {
 		t.Fatalf("polls of server %s: %v", name, err)
@@ -522,4 +530,49 @@ func (s ServerSuite[T]) Storm(t *testing.T, extra func(ns, name string) []testen
 		}
 	}
 	t.Logf("storm: %+v", st)
+}
+
+// Listed: three servers in one group are polled from the group's listing,
+// about one list call a poll between them and no GET of any one server; a
+// change behind the provider's back is still reverted; a server deleted
+// behind its back is confirmed gone with a GET and made again; deleting
+// the resources deletes the servers.
+func (s ServerSuite[T]) Listed(t *testing.T) {
+	env := s.Harness.Env
+	ctx, ns := s.Setup(t, "flexlist")
+	var crs []T
+	var paths []string
+	for i := range 3 {
+		cr := s.NewServer(ns, fmt.Sprintf("listed-%d-%s", i, ns), ns)
+		s.Kind.Settings(cr).Version = ptr.To(s.Version)
+		s.Kind.Settings(cr).DeletionProtection = ptr.To(false)
+		if err := env.Client.Create(ctx, cr); err != nil {
+			t.Fatal(err)
+		}
+		crs = append(crs, cr)
+	}
+	for _, cr := range crs {
+		WaitReady(ctx, t, env.Client, cr)
+		paths = append(paths, s.Cloud.ServerID(testenv.AzureSubscription, ns, meta.GetExternalName(cr)))
+	}
+	testenv.ListingCheck{
+		Counter: s.Harness.Counter, Poll: Poll, Timeout: Timeout, ListPath: s.listPath(ns), ObjectPaths: paths,
+		Drift: func(ctx context.Context) error {
+			return s.Direct.SetRetention(ctx, ns, meta.GetExternalName(crs[0]), 14)
+		},
+		DeleteBehind: func(ctx context.Context) error { return s.Direct.DeleteServer(ctx, ns, meta.GetExternalName(crs[1])) },
+	}.Run(ctx, t)
+	for _, cr := range crs {
+		if err := env.Client.Delete(ctx, cr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, cr := range crs {
+		if err := testenv.WaitGone(ctx, env.Client, cr, Timeout); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.Direct.ServerExists(ctx, ns, meta.GetExternalName(cr)); err != nil || ok {
+			t.Errorf("server %s is still in Azure (%v)", meta.GetExternalName(cr), err)
+		}
+	}
 }

@@ -87,3 +87,9 @@ func (p MySQL) DeleteDatabase(ctx context.Context, rg, server, name string) erro
 	_, err := p.databases.BeginDelete(ctx, rg, server, name, nil)
 	return err
 }
+
+// DeleteServer drops a server (without waiting).
+func (p MySQL) DeleteServer(ctx context.Context, rg, name string) error {
+	_, err := p.servers.BeginDelete(ctx, rg, name, nil)
+	return err
+}

@@ -90,10 +90,15 @@ func callsTo(calls []testenv.Call, name, method string) []testenv.Call {
 	return out
 }
 
+// listPath is the subscription's list of groups, which serves every
+// ResourceGroup's polls.
+var listPath = "/subscriptions/" + testenv.AzureSubscription + "/resourcegroups"
+
 func watchPolls(ctx context.Context, t *testing.T, name string, n int) []testenv.Call {
 	t.Helper()
 	calls, err := counter.WaitFor(ctx, timeout, len(counter.Calls()), n, func(c testenv.Call) bool {
-		return c.Method == http.MethodGet && strings.ToLower(c.Path) == groupPath(name)
+		// A poll reads the group alone, or the subscription's listing.
+		return c.Method == http.MethodGet && (strings.ToLower(c.Path) == groupPath(name) || strings.EqualFold(c.Path, listPath))
 	})
 	if err != nil {
 		t.Fatalf("polls of group %s: %v", name, err)
@@ -204,5 +209,52 @@ func TestResourceGroupImport(t *testing.T) {
 	}
 	if puts := callsTo(counter.Calls(), name, http.MethodPut); len(puts) != 0 {
 		t.Errorf("an import made %d PUTs, want none", len(puts))
+	}
+}
+
+// TestResourceGroupsListed shows five groups polled from the subscription's
+// listing: about one list call a poll between them and no GET of any one
+// group; a tag changed behind the provider's back is still put back; a
+// group deleted behind its back is confirmed gone with a GET and made
+// again; deleting the resources deletes the groups.
+func TestResourceGroupsListed(t *testing.T) {
+	ctx, ns := harness.TestNamespace(t, "rg", 3*time.Minute)
+	const k = 5
+	var gs []*v1alpha1.ResourceGroup
+	var paths []string
+	for i := range k {
+		g := newGroup(ns, fmt.Sprintf("listed-%d-%s", i, ns), v1alpha1.ResourceGroupParameters{Location: ptr.To("westeurope"), Tags: map[string]string{"team": "shop"}})
+		if err := env.Client.Create(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+		gs = append(gs, g)
+	}
+	for _, g := range gs {
+		waitReady(ctx, t, g)
+		paths = append(paths, arm.GroupID(testenv.AzureSubscription, meta.GetExternalName(g)))
+	}
+	testenv.ListingCheck{
+		Counter: counter, Poll: poll, Timeout: timeout, ListPath: listPath, ObjectPaths: paths,
+		Drift: func(ctx context.Context) error {
+			_, err := groups.Update(ctx, meta.GetExternalName(gs[0]), armresources.ResourceGroupPatchable{Tags: map[string]*string{"team": ptr.To("other")}}, nil)
+			return err
+		},
+		DeleteBehind: func(ctx context.Context) error {
+			_, err := groups.BeginDelete(ctx, meta.GetExternalName(gs[1]), nil)
+			return err
+		},
+	}.Run(ctx, t)
+	for _, g := range gs {
+		if err := env.Client.Delete(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, g := range gs {
+		if err := testenv.WaitGone(ctx, env.Client, g, timeout); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := groups.Get(ctx, meta.GetExternalName(g), nil); err == nil {
+			t.Errorf("group %s is still in Azure", meta.GetExternalName(g))
+		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/stowage-dev/stowage/apis/azure/resources/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/azure/armlist"
 	"github.com/stowage-dev/stowage/internal/azure/armtags"
 	"github.com/stowage-dev/stowage/internal/azure/azerr"
 	"github.com/stowage-dev/stowage/internal/azure/azureclient"
@@ -33,6 +34,9 @@ type API interface {
 	CreateOrUpdate(ctx context.Context, name string, p armresources.ResourceGroup, o *armresources.ResourceGroupsClientCreateOrUpdateOptions) (armresources.ResourceGroupsClientCreateOrUpdateResponse, error)
 	Update(ctx context.Context, name string, p armresources.ResourceGroupPatchable, o *armresources.ResourceGroupsClientUpdateOptions) (armresources.ResourceGroupsClientUpdateResponse, error)
 	BeginDelete(ctx context.Context, name string, o *armresources.ResourceGroupsClientBeginDeleteOptions) (*runtime.Poller[armresources.ResourceGroupsClientDeleteResponse], error)
+	// NewListPager lists the subscription's groups: one call a poll
+	// observes every ResourceGroup in it.
+	NewListPager(o *armresources.ResourceGroupsClientListOptions) *runtime.Pager[armresources.ResourceGroupsClientListResponse]
 }
 
 // NewAPI makes the SDK client from a session.
@@ -47,6 +51,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		azure:    azureclient.NewConnector(mgr, o, NewAPI),
 		recorder: mrsetup.Recorder(mgr, gvk),
 		cluster:  ownership.NewCluster(mgr.GetAPIReader()),
+		obs:      armlist.New[armresources.ResourceGroup]("azure.ResourceGroup", o.PollInterval),
 	}
 	return mrsetup.Setup[*v1alpha1.ResourceGroup](mgr, o, gvk, &v1alpha1.ResourceGroup{}, c)
 }
@@ -55,6 +60,7 @@ type connector struct {
 	azure    *azureclient.Connector[API]
 	recorder event.Recorder
 	cluster  ownership.ClusterID
+	obs      *armlist.Observer[armresources.ResourceGroup]
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.ResourceGroup) (managed.TypedExternalClient[*v1alpha1.ResourceGroup], error) {
@@ -62,7 +68,7 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.ResourceGroup) (ma
 	if err != nil {
 		return nil, err
 	}
-	return &external{api: api, session: s, recorder: c.recorder, owners: ownership.Checker{Cluster: c.cluster, Kind: kind}}, nil
+	return &external{api: api, session: s, recorder: c.recorder, owners: ownership.Checker{Cluster: c.cluster, Kind: kind}, obs: c.obs}, nil
 }
 
 // kind is the ResourceGroup kind as owner tags name it.
@@ -75,6 +81,7 @@ type external struct {
 	session  azureclient.Session
 	recorder event.Recorder
 	owners   ownership.Checker
+	obs      *armlist.Observer[armresources.ResourceGroup]
 	last     *armresources.ResourceGroup
 }
 
@@ -98,14 +105,28 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.ResourceGroup) (_ m
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
-	resp, err := e.api.Get(ctx, n, nil)
-	if azerr.NotFound(err) {
-		return managed.ExternalObservation{}, nil
-	}
+	g, found, err := e.obs.Observe(ctx, cr, armlist.Source[armresources.ResourceGroup]{
+		Scope:   armlist.Scope(e.session),
+		Name:    n,
+		Existed: cr.Status.AtProvider.ID != "",
+		List: func(ctx context.Context) (map[string]armresources.ResourceGroup, error) {
+			return armlist.Collect(ctx, e.api.NewListPager(nil),
+				func(r armresources.ResourceGroupsClientListResponse) []*armresources.ResourceGroup { return r.Value },
+				func(g *armresources.ResourceGroup) (string, armresources.ResourceGroup) {
+					return ptr.Deref(g.Name, ""), *g
+				})
+		},
+		Get: func(ctx context.Context) (armresources.ResourceGroup, error) {
+			resp, err := e.api.Get(ctx, n, nil)
+			return resp.ResourceGroup, err
+		},
+	})
 	if err != nil {
 		return managed.ExternalObservation{}, azerr.Wrap(err, "cannot get resource group")
 	}
-	g := resp.ResourceGroup
+	if !found {
+		return managed.ExternalObservation{}, nil
+	}
 	tags := armtags.FromARM(g.Tags)
 	if err := e.owners.Check(ctx, cr, tags); err != nil {
 		if meta.WasDeleted(cr) && ownership.IsRefused(err) {
@@ -181,6 +202,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.ResourceGroup) (_ ma
 		Location: &loc,
 		Tags:     armtags.ToARM(ownership.Merge(cr.Spec.ForProvider.Tags, owner)),
 	}, nil)
+	e.obs.Wrote(cr)
 	if err != nil {
 		return managed.ExternalCreation{}, azerr.Field(err, fmt.Sprintf("cannot create resource group %q", n), "spec.forProvider")
 	}
@@ -219,6 +241,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.ResourceGroup) (_ ma
 	// Tags are the one thing of a group that changes; ARM's PATCH replaces
 	// the whole tag set.
 	_, err = e.api.Update(ctx, n, armresources.ResourceGroupPatchable{Tags: armtags.ToARM(armtags.Desired(cr.Spec.ForProvider.Tags, tags, owner))}, nil)
+	e.obs.Wrote(cr)
 	return managed.ExternalUpdate{}, azerr.Field(err, fmt.Sprintf("cannot update resource group %q", n), "spec.forProvider.tags")
 }
 
@@ -236,6 +259,7 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.ResourceGroup) (_ ma
 	// The first response only: ARM deletes the group and what is in it in
 	// the background, and Observe sees it go.
 	_, err = e.api.BeginDelete(ctx, n, nil)
+	e.obs.Wrote(cr)
 	if err != nil && !azerr.NotFound(err) {
 		return managed.ExternalDelete{}, azerr.Wrap(err, fmt.Sprintf("cannot delete resource group %q", n))
 	}

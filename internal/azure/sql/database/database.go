@@ -24,6 +24,7 @@ import (
 
 	"github.com/stowage-dev/stowage/apis/azure/sql/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/azure/accepted"
+	"github.com/stowage-dev/stowage/internal/azure/armlist"
 	"github.com/stowage-dev/stowage/internal/azure/armtags"
 	"github.com/stowage-dev/stowage/internal/azure/azerr"
 	"github.com/stowage-dev/stowage/internal/azure/azureclient"
@@ -62,6 +63,9 @@ type API interface {
 	BeginCreateOrUpdate(ctx context.Context, rg, server, name string, p armsql.Database, o *armsql.DatabasesClientBeginCreateOrUpdateOptions) (*runtime.Poller[armsql.DatabasesClientCreateOrUpdateResponse], error)
 	BeginUpdate(ctx context.Context, rg, server, name string, p armsql.DatabaseUpdate, o *armsql.DatabasesClientBeginUpdateOptions) (*runtime.Poller[armsql.DatabasesClientUpdateResponse], error)
 	BeginDelete(ctx context.Context, rg, server, name string, o *armsql.DatabasesClientBeginDeleteOptions) (*runtime.Poller[armsql.DatabasesClientDeleteResponse], error)
+	// NewListByServerPager lists a server's databases, as GET shows each:
+	// one call a poll observes every Database on the server.
+	NewListByServerPager(rg, server string, o *armsql.DatabasesClientListByServerOptions) *runtime.Pager[armsql.DatabasesClientListByServerResponse]
 	// GetServer reads the database's server (for its location, at create
 	// time only).
 	GetServer(ctx context.Context, rg, name string) (armsql.Server, error)
@@ -98,6 +102,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		kube:     mgr.GetClient(),
 		recorder: mrsetup.Recorder(mgr, gvk),
 		cluster:  ownership.NewCluster(mgr.GetAPIReader()),
+		obs:      armlist.New[armsql.Database]("azure.sql.Database", o.PollInterval),
 	}
 	return mrsetup.Setup[*v1alpha1.Database](mgr, o, gvk, &v1alpha1.Database{}, c)
 }
@@ -107,14 +112,15 @@ type connector struct {
 	kube     client.Reader
 	recorder event.Recorder
 	cluster  ownership.ClusterID
+	obs      *armlist.Observer[armsql.Database]
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Database) (managed.TypedExternalClient[*v1alpha1.Database], error) {
-	api, _, err := c.azure.Connect(ctx, cr)
+	api, s, err := c.azure.Connect(ctx, cr)
 	if err != nil {
 		return nil, err
 	}
-	return &external{api: api, kube: c.kube, recorder: c.recorder, owners: ownership.Checker{Cluster: c.cluster, Kind: kind}}, nil
+	return &external{api: api, session: s, kube: c.kube, recorder: c.recorder, owners: ownership.Checker{Cluster: c.cluster, Kind: kind}, obs: c.obs}, nil
 }
 
 // kind is the Database kind as owner tags name it.
@@ -124,9 +130,11 @@ var kind = "sqldatabase"
 // read over to Update and Delete.
 type external struct {
 	api      API
+	session  azureclient.Session
 	kube     client.Reader
 	recorder event.Recorder
 	owners   ownership.Checker
+	obs      *armlist.Observer[armsql.Database]
 	last     *observed
 }
 
@@ -190,14 +198,27 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Database) (_ manage
 		mrsetup.Throttled(ctx, serverWait)
 		return managed.ExternalObservation{}, xperrors.Errorf("waiting for the referenced Server %q to be ready", cr.Spec.ForProvider.ServerNameRef.Name)
 	}
-	resp, err := e.api.Get(ctx, w.rg, w.server, w.name, nil)
-	if azerr.NotFound(err) {
-		return e.notFound(cr)
-	}
+	resp, found, err := e.obs.Observe(ctx, cr, armlist.Source[armsql.Database]{
+		Scope:   armlist.Scope(e.session, w.rg, w.server),
+		Name:    w.name,
+		Existed: cr.Status.AtProvider.ID != "",
+		List: func(ctx context.Context) (map[string]armsql.Database, error) {
+			return armlist.Collect(ctx, e.api.NewListByServerPager(w.rg, w.server, nil),
+				func(r armsql.DatabasesClientListByServerResponse) []*armsql.Database { return r.Value },
+				func(d *armsql.Database) (string, armsql.Database) { return ptr.Deref(d.Name, ""), *d })
+		},
+		Get: func(ctx context.Context) (armsql.Database, error) {
+			resp, err := e.api.Get(ctx, w.rg, w.server, w.name, nil)
+			return resp.Database, err
+		},
+	})
 	if err != nil {
 		return managed.ExternalObservation{}, azerr.Wrap(err, "cannot get SQL database")
 	}
-	o := observe(resp.Database)
+	if !found {
+		return e.notFound(cr)
+	}
+	o := observe(resp)
 	if err := e.owners.Check(ctx, cr, o.Tags); err != nil {
 		if meta.WasDeleted(cr) && ownership.IsRefused(err) {
 			// Not ours: let the finalizer go and never touch the database.
@@ -305,6 +326,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Database) (_ managed
 	// The first response only: Azure creates the database in the
 	// background and Observe watches its status.
 	_, err = e.api.BeginCreateOrUpdate(ctx, w.rg, w.server, w.name, in, nil)
+	e.obs.Wrote(cr)
 	switch {
 	case err == nil:
 		return managed.ExternalCreation{}, nil
@@ -355,6 +377,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Database) (_ managed
 	}
 	// One PATCH with only what differs; Azure applies it in the background.
 	_, err = e.api.BeginUpdate(ctx, w.rg, w.server, w.name, patch, nil)
+	e.obs.Wrote(cr)
 	return managed.ExternalUpdate{}, fieldError(err, fmt.Sprintf("cannot update SQL database %q", w.name))
 }
 
@@ -391,7 +414,9 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Database) (_ managed
 	}
 	// The first response only: Azure deletes the database in the
 	// background.
-	if _, err := e.api.BeginDelete(ctx, w.rg, w.server, w.name, nil); err != nil && !azerr.NotFound(err) {
+	_, err = e.api.BeginDelete(ctx, w.rg, w.server, w.name, nil)
+	e.obs.Wrote(cr)
+	if err != nil && !azerr.NotFound(err) {
 		return managed.ExternalDelete{}, azerr.Wrap(err, fmt.Sprintf("cannot delete SQL database %q", w.name))
 	}
 	e.recorder.Event(cr, event.Normal("DeleteExternalResource", RestoreNote(w.name, w.server)))

@@ -143,7 +143,9 @@ func callsTo(calls []testenv.Call, path, method string) []testenv.Call {
 func watchPolls(ctx context.Context, t *testing.T, path string, n int) []testenv.Call {
 	t.Helper()
 	calls, err := counter.WaitFor(ctx, timeout, len(counter.Calls()), n, func(c testenv.Call) bool {
-		return c.Method == http.MethodGet && strings.ToLower(c.Path) == path
+		// A poll reads the database alone, or its server's listing.
+		p := strings.ToLower(c.Path)
+		return c.Method == http.MethodGet && (p == path || p == path[:strings.LastIndex(path, "/")])
 	})
 	if err != nil {
 		t.Fatalf("polls of %s: %v", path, err)
@@ -526,4 +528,58 @@ func dbWith(ns string, f func(*v1alpha1.DatabaseParameters)) *v1alpha1.Database 
 	d := &v1alpha1.Database{ObjectMeta: metav1.ObjectMeta{Namespace: ns}, Spec: v1alpha1.DatabaseSpec{ForProvider: p}}
 	d.Spec.ProviderConfigReference = pc
 	return d
+}
+
+// TestDatabasesListed shows four databases on one server polled from the
+// server's listing: about one list call a poll between them and no GET of
+// any one database; a change behind the provider's back is still reverted;
+// a database deleted behind its back is confirmed gone with a GET and made
+// again; deleting the resources deletes the databases.
+func TestDatabasesListed(t *testing.T) {
+	ctx, ns := harness.TestNamespace(t, "sqldblist", 3*time.Minute)
+	group(ctx, t, ns)
+	s, first := stack(ns, ns, "listed-"+ns, v1alpha1.DatabaseParameters{DeletionProtection: ptr.To(false)})
+	create(ctx, t, s, first)
+	ds := []*v1alpha1.Database{first}
+	for i := 1; i < 4; i++ {
+		d := &v1alpha1.Database{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("listed-%d", i)}, Spec: v1alpha1.DatabaseSpec{ForProvider: v1alpha1.DatabaseParameters{
+			ServerNameRef: &xpv2.NamespacedReference{Name: s.Name}, DeletionProtection: ptr.To(false),
+		}}}
+		d.Spec.ProviderConfigReference = pc
+		create(ctx, t, d)
+		ds = append(ds, d)
+	}
+	waitReady(ctx, t, s)
+	var paths []string
+	for _, d := range ds {
+		waitReady(ctx, t, d)
+		paths = append(paths, arm.SQLDatabaseID(testenv.AzureSubscription, ns, meta.GetExternalName(s), meta.GetExternalName(d)))
+	}
+	srv := meta.GetExternalName(s)
+	testenv.ListingCheck{
+		Counter: counter, Poll: poll, Timeout: timeout,
+		ListPath:    arm.SQLServerID(testenv.AzureSubscription, ns, srv) + "/databases",
+		ObjectPaths: paths,
+		Drift: func(ctx context.Context) error {
+			_, err := dbs.BeginUpdate(ctx, ns, srv, meta.GetExternalName(ds[0]), armsql.DatabaseUpdate{Properties: &armsql.DatabaseUpdateProperties{MaxSizeBytes: ptr.To[int64](100 << 30)}}, nil)
+			return err
+		},
+		DeleteBehind: func(ctx context.Context) error {
+			_, err := dbs.BeginDelete(ctx, ns, srv, meta.GetExternalName(ds[1]), nil)
+			return err
+		},
+	}.Run(ctx, t)
+	for _, d := range ds {
+		if err := env.Client.Delete(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range ds {
+		if err := testenv.WaitGone(ctx, env.Client, d, timeout); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dbs.Get(ctx, ns, srv, meta.GetExternalName(d), nil); err == nil {
+			t.Errorf("database %s is still in Azure", meta.GetExternalName(d))
+		}
+	}
 }

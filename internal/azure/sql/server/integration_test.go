@@ -123,12 +123,19 @@ func callsTo(calls []testenv.Call, rg, name, method string) []testenv.Call {
 	return out
 }
 
+// listPath is a group's list of SQL servers, which serves its Servers'
+// polls.
+func listPath(rg string) string {
+	return arm.GroupID(testenv.AzureSubscription, rg) + "/providers/Microsoft.Sql/servers"
+}
+
 // watchPolls waits until the provider has read the server n more times (one
 // GET a poll) and returns the calls made meanwhile.
 func watchPolls(ctx context.Context, t *testing.T, rg, name string, n int) []testenv.Call {
 	t.Helper()
 	calls, err := counter.WaitFor(ctx, timeout, len(counter.Calls()), n, func(c testenv.Call) bool {
-		return c.Method == http.MethodGet && strings.ToLower(c.Path) == serverPath(rg, name)
+		// A poll reads the server alone, or its group's listing.
+		return c.Method == http.MethodGet && (strings.ToLower(c.Path) == serverPath(rg, name) || strings.EqualFold(c.Path, listPath(rg)))
 	})
 	if err != nil {
 		t.Fatalf("polls of server %s: %v", name, err)
@@ -456,4 +463,51 @@ func TestThrottlingStorm(t *testing.T) {
 		}
 	}
 	t.Logf("storm: %+v", st)
+}
+
+// TestServersListed shows three servers in one group polled from the
+// group's listing: about one list call a poll between them and no GET of
+// any one server; a change behind the provider's back is still reverted; a
+// server deleted behind its back is confirmed gone with a GET and made
+// again; deleting the resources deletes the servers.
+func TestServersListed(t *testing.T) {
+	ctx, ns := setup(t)
+	const k = 3
+	var ss []*v1alpha1.Server
+	var paths []string
+	for i := range k {
+		s := newServer(ns, fmt.Sprintf("listed-%d-%s", i, ns), v1alpha1.ServerParameters{Location: ptr.To("westeurope")})
+		if err := env.Client.Create(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		ss = append(ss, s)
+	}
+	for _, s := range ss {
+		waitReady(ctx, t, s)
+		paths = append(paths, arm.SQLServerID(testenv.AzureSubscription, ns, meta.GetExternalName(s)))
+	}
+	testenv.ListingCheck{
+		Counter: counter, Poll: poll, Timeout: timeout, ListPath: listPath(ns), ObjectPaths: paths,
+		Drift: func(ctx context.Context) error {
+			_, err := servers.BeginUpdate(ctx, ns, meta.GetExternalName(ss[0]), armsql.ServerUpdate{Properties: &armsql.ServerProperties{PublicNetworkAccess: ptr.To(armsql.ServerNetworkAccessFlagDisabled)}}, nil)
+			return err
+		},
+		DeleteBehind: func(ctx context.Context) error {
+			_, err := servers.BeginDelete(ctx, ns, meta.GetExternalName(ss[1]), nil)
+			return err
+		},
+	}.Run(ctx, t)
+	for _, s := range ss {
+		if err := env.Client.Delete(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range ss {
+		if err := testenv.WaitGone(ctx, env.Client, s, timeout); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := servers.Get(ctx, ns, meta.GetExternalName(s), nil); err == nil {
+			t.Errorf("server %s is still in Azure", meta.GetExternalName(s))
+		}
+	}
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/stowage-dev/stowage/apis/azure/sql/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/azure/accepted"
+	"github.com/stowage-dev/stowage/internal/azure/armlist"
 	"github.com/stowage-dev/stowage/internal/azure/armtags"
 	"github.com/stowage-dev/stowage/internal/azure/azerr"
 	"github.com/stowage-dev/stowage/internal/azure/azureclient"
@@ -83,6 +84,9 @@ type API interface {
 	CheckNameAvailability(ctx context.Context, p armsql.CheckNameAvailabilityRequest, o *armsql.ServersClientCheckNameAvailabilityOptions) (armsql.ServersClientCheckNameAvailabilityResponse, error)
 	// ListDatabases names the user databases on a server (not master).
 	ListDatabases(ctx context.Context, rg, server string) ([]string, error)
+	// NewListByResourceGroupPager lists a group's servers, as GET shows
+	// each: one call a poll observes every Server in the group.
+	NewListByResourceGroupPager(rg string, o *armsql.ServersClientListByResourceGroupOptions) *runtime.Pager[armsql.ServersClientListByResourceGroupResponse]
 }
 
 type clients struct {
@@ -127,6 +131,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		azure:    azureclient.NewConnector(mgr, o, NewAPI),
 		recorder: mrsetup.Recorder(mgr, gvk),
 		cluster:  ownership.NewCluster(mgr.GetAPIReader()),
+		obs:      armlist.New[armsql.Server]("azure.sql.Server", o.PollInterval),
 	}
 	return mrsetup.Setup[*v1alpha1.Server](mgr, o, gvk, &v1alpha1.Server{}, c,
 		// Server names are stricter than metadata.name.
@@ -137,6 +142,7 @@ type connector struct {
 	azure    *azureclient.Connector[API]
 	recorder event.Recorder
 	cluster  ownership.ClusterID
+	obs      *armlist.Observer[armsql.Server]
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Server) (managed.TypedExternalClient[*v1alpha1.Server], error) {
@@ -144,7 +150,7 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Server) (managed.T
 	if err != nil {
 		return nil, err
 	}
-	return &external{api: api, session: s, kube: c.azure.Kube(), recorder: c.recorder, owners: ownership.Checker{Cluster: c.cluster, Kind: kind}}, nil
+	return &external{api: api, session: s, kube: c.azure.Kube(), recorder: c.recorder, owners: ownership.Checker{Cluster: c.cluster, Kind: kind}, obs: c.obs}, nil
 }
 
 // kind is the Server kind as owner tags name it.
@@ -158,6 +164,7 @@ type external struct {
 	kube     client.Client
 	recorder event.Recorder
 	owners   ownership.Checker
+	obs      *armlist.Observer[armsql.Server]
 	last     *observed
 	pw       password.State
 }
@@ -253,14 +260,27 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Server) (_ managed.
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
-	resp, err := e.api.Get(ctx, rg, name, nil)
-	if azerr.NotFound(err) {
-		return e.notFound(ctx, cr, name)
-	}
+	resp, found, err := e.obs.Observe(ctx, cr, armlist.Source[armsql.Server]{
+		Scope:   armlist.Scope(e.session, rg),
+		Name:    name,
+		Existed: cr.Status.AtProvider.ID != "",
+		List: func(ctx context.Context) (map[string]armsql.Server, error) {
+			return armlist.Collect(ctx, e.api.NewListByResourceGroupPager(rg, nil),
+				func(r armsql.ServersClientListByResourceGroupResponse) []*armsql.Server { return r.Value },
+				func(s *armsql.Server) (string, armsql.Server) { return ptr.Deref(s.Name, ""), *s })
+		},
+		Get: func(ctx context.Context) (armsql.Server, error) {
+			resp, err := e.api.Get(ctx, rg, name, nil)
+			return resp.Server, err
+		},
+	})
 	if err != nil {
 		return managed.ExternalObservation{}, azerr.Wrap(err, "cannot get SQL server")
 	}
-	o := observe(resp.Server)
+	if !found {
+		return e.notFound(ctx, cr, name)
+	}
+	o := observe(resp)
 	if err := e.owners.Check(ctx, cr, o.Tags); err != nil {
 		if meta.WasDeleted(cr) && ownership.IsRefused(err) {
 			// Not ours: let the finalizer go and never touch the server.
@@ -402,6 +422,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Server) (_ managed.E
 	// The first response only: Azure creates the server in the background
 	// and Observe watches its state.
 	_, err = e.api.BeginCreateOrUpdate(ctx, rg, name, in, nil)
+	e.obs.Wrote(cr)
 	switch {
 	case err == nil:
 		meta.RemoveAnnotations(cr, AnnotationNameTaken)
@@ -462,7 +483,9 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Server) (_ managed.E
 		e.recorder.Event(cr, event.Normal("AdoptExternalResource", fmt.Sprintf("SQL server %q was tagged as owned by %s (an explicit crossplane.io/external-name import, or an earlier resource of this name in this cluster); it is now tagged as this resource's", name, prev)))
 	}
 	// One PATCH with only what differs; Azure applies it in the background.
-	if _, err := e.api.BeginUpdate(ctx, rg, name, patch, nil); err != nil {
+	_, err = e.api.BeginUpdate(ctx, rg, name, patch, nil)
+	e.obs.Wrote(cr)
+	if err != nil {
 		return managed.ExternalUpdate{}, azerr.Field(err, fmt.Sprintf("cannot update SQL server %q", name), "spec.forProvider")
 	}
 	if rotate == "" {
@@ -506,7 +529,9 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Server) (_ managed.E
 		return managed.ExternalDelete{}, xperrors.Errorf("SQL server %q still holds databases %s, so nothing was deleted: Azure would delete them with the server, past their deletion protection; delete them first (their Database resources, or in Azure), and the server is deleted once it holds none", name, strings.Join(dbs, ", "))
 	}
 	// The first response only: Azure deletes the server in the background.
-	if _, err := e.api.BeginDelete(ctx, rg, name, nil); err != nil && !azerr.NotFound(err) {
+	_, err = e.api.BeginDelete(ctx, rg, name, nil)
+	e.obs.Wrote(cr)
+	if err != nil && !azerr.NotFound(err) {
 		return managed.ExternalDelete{}, azerr.Wrap(err, fmt.Sprintf("cannot delete SQL server %q", name))
 	}
 	cr.Status.AtProvider.DeleteRequestedAt = ptr.To(metav1.Now())

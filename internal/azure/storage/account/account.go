@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/storage/armstorage"
@@ -14,11 +15,13 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/stowage-dev/stowage/apis/azure/storage/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/azure/accepted"
+	"github.com/stowage-dev/stowage/internal/azure/armlist"
 	"github.com/stowage-dev/stowage/internal/azure/armtags"
 	"github.com/stowage-dev/stowage/internal/azure/azerr"
 	"github.com/stowage-dev/stowage/internal/azure/azureclient"
@@ -36,6 +39,9 @@ type API interface {
 	Delete(ctx context.Context, rg, name string, o *armstorage.AccountsClientDeleteOptions) (armstorage.AccountsClientDeleteResponse, error)
 	ListKeys(ctx context.Context, rg, name string, o *armstorage.AccountsClientListKeysOptions) (armstorage.AccountsClientListKeysResponse, error)
 	CheckNameAvailability(ctx context.Context, p armstorage.AccountCheckNameAvailabilityParameters, o *armstorage.AccountsClientCheckNameAvailabilityOptions) (armstorage.AccountsClientCheckNameAvailabilityResponse, error)
+	// NewListByResourceGroupPager lists a group's accounts, as GET shows
+	// each: one call a poll observes every Account in the group.
+	NewListByResourceGroupPager(rg string, o *armstorage.AccountsClientListByResourceGroupOptions) *runtime.Pager[armstorage.AccountsClientListByResourceGroupResponse]
 }
 
 // NewAPI makes the SDK client from a session.
@@ -50,6 +56,8 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		azure:    azureclient.NewConnector(mgr, o, NewAPI),
 		recorder: mrsetup.Recorder(mgr, gvk),
 		cluster:  ownership.NewCluster(mgr.GetAPIReader()),
+		obs:      armlist.New[armstorage.Account]("azure.storage.Account", o.PollInterval),
+		keys:     &keyCache{},
 	}
 	return mrsetup.Setup[*v1alpha1.Account](mgr, o, gvk, &v1alpha1.Account{}, c,
 		// Storage account names are stricter than metadata.name.
@@ -60,14 +68,39 @@ type connector struct {
 	azure    *azureclient.Connector[API]
 	recorder event.Recorder
 	cluster  ownership.ClusterID
+	obs      *armlist.Observer[armstorage.Account]
+	keys     *keyCache
 }
+
+// A keyCache holds, per Account, the account key its connection secret
+// was last written with, and the creation time of the account it belongs
+// to. No listing returns keys: they are read (listKeys) when the account
+// is new to the provider or was made again, and otherwise at the drift
+// check interval, not every poll; a key regenerated behind the provider's
+// back reaches the secret within that interval.
+type keyCache struct{ m sync.Map }
+
+type cachedKey struct{ created, key string }
+
+func (c *keyCache) get(uid types.UID, created string) (string, bool) {
+	v, ok := c.m.Load(uid)
+	if !ok || v.(cachedKey).created != created {
+		return "", false
+	}
+	return v.(cachedKey).key, true
+}
+
+func (c *keyCache) put(uid types.UID, created, key string) {
+	c.m.Store(uid, cachedKey{created: created, key: key})
+}
+func (c *keyCache) forget(uid types.UID) { c.m.Delete(uid) }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Account) (managed.TypedExternalClient[*v1alpha1.Account], error) {
 	api, s, err := c.azure.Connect(ctx, cr)
 	if err != nil {
 		return nil, err
 	}
-	return &external{api: api, session: s, recorder: c.recorder, owners: ownership.Checker{Cluster: c.cluster, Kind: kind}}, nil
+	return &external{api: api, session: s, recorder: c.recorder, owners: ownership.Checker{Cluster: c.cluster, Kind: kind}, obs: c.obs, keys: c.keys}, nil
 }
 
 // kind is the Account kind as owner tags name it.
@@ -84,6 +117,8 @@ type external struct {
 	session  azureclient.Session
 	recorder event.Recorder
 	owners   ownership.Checker
+	obs      *armlist.Observer[armstorage.Account]
+	keys     *keyCache
 	last     *observed
 }
 
@@ -114,14 +149,30 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Account) (_ managed
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
-	resp, err := e.api.GetProperties(ctx, rg, name, nil)
-	if azerr.NotFound(err) {
-		return e.notFound(ctx, cr, name)
-	}
+	resp, found, err := e.obs.Observe(ctx, cr, armlist.Source[armstorage.Account]{
+		Scope:   armlist.Scope(e.session, rg),
+		Name:    name,
+		Existed: cr.Status.AtProvider.ID != "",
+		List: func(ctx context.Context) (map[string]armstorage.Account, error) {
+			return armlist.Collect(ctx, e.api.NewListByResourceGroupPager(rg, nil),
+				func(r armstorage.AccountsClientListByResourceGroupResponse) []*armstorage.Account { return r.Value },
+				func(a *armstorage.Account) (string, armstorage.Account) { return ptr.Deref(a.Name, ""), *a })
+		},
+		Get: func(ctx context.Context) (armstorage.Account, error) {
+			resp, err := e.api.GetProperties(ctx, rg, name, nil)
+			return resp.Account, err
+		},
+	})
 	if err != nil {
 		return managed.ExternalObservation{}, azerr.Wrap(err, "cannot get storage account")
 	}
-	o := observe(resp.Account)
+	if !found {
+		if meta.WasDeleted(cr) {
+			e.keys.forget(cr.GetUID())
+		}
+		return e.notFound(ctx, cr, name)
+	}
+	o := observe(resp)
 	if err := e.owners.Check(ctx, cr, o.Tags); err != nil {
 		if meta.WasDeleted(cr) && ownership.IsRefused(err) {
 			return managed.ExternalObservation{}, nil
@@ -163,8 +214,9 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Account) (_ managed
 		Diff:                    compare.Describe(ds),
 	}
 	if cr.GetWriteConnectionSecretToReference() != nil {
-		// listKeys is a POST that reads; made only when a secret is wanted.
-		if obs.ConnectionDetails, err = e.connectionDetails(ctx, rg, name, o); err != nil {
+		// listKeys is a POST that reads; made only when a secret is wanted,
+		// and then once a drift check interval.
+		if obs.ConnectionDetails, err = e.connectionDetails(ctx, cr, rg, name, o); err != nil {
 			return managed.ExternalObservation{}, err
 		}
 	}
@@ -223,6 +275,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Account) (_ managed.
 	// The first response only: Azure provisions the account in the
 	// background and Observe watches provisioningState.
 	_, err = e.api.BeginCreate(ctx, rg, name, in, nil)
+	e.obs.Wrote(cr)
 	switch {
 	case err == nil:
 		meta.RemoveAnnotations(cr, AnnotationNameTaken)
@@ -273,6 +326,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Account) (_ managed.
 	}
 	// One synchronous PATCH with only what differs.
 	_, err = e.api.Update(ctx, rg, name, patch, nil)
+	e.obs.Wrote(cr)
 	return managed.ExternalUpdate{}, azerr.Field(err, fmt.Sprintf("cannot update storage account %q", name), "spec.forProvider")
 }
 
@@ -289,7 +343,9 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Account) (_ managed.
 	}
 	// Synchronous in the storage API (200, or 204 when already gone); the
 	// next Observe confirms the account is gone.
-	if _, err := e.api.Delete(ctx, rg, name, nil); err != nil && !azerr.NotFound(err) {
+	_, err = e.api.Delete(ctx, rg, name, nil)
+	e.obs.Wrote(cr)
+	if err != nil && !azerr.NotFound(err) {
 		return managed.ExternalDelete{}, azerr.Wrap(err, fmt.Sprintf("cannot delete storage account %q", name))
 	}
 	return managed.ExternalDelete{}, nil
@@ -299,14 +355,23 @@ func (e *external) Disconnect(context.Context) error { return nil }
 
 // connectionDetails are the account's blob endpoint and a connection string
 // with its first key.
-func (e *external) connectionDetails(ctx context.Context, rg, name string, o observed) (managed.ConnectionDetails, error) {
-	keys, err := e.api.ListKeys(ctx, rg, name, nil)
-	if err != nil {
-		return nil, azerr.Wrap(err, "cannot list storage account keys")
+func (e *external) connectionDetails(ctx context.Context, cr *v1alpha1.Account, rg, name string, o observed) (managed.ConnectionDetails, error) {
+	created := ""
+	if o.Created != nil {
+		created = o.Created.String()
 	}
-	key := ""
-	if len(keys.Keys) > 0 {
-		key = ptr.Deref(keys.Keys[0].Value, "")
+	key, ok := e.keys.get(cr.GetUID(), created)
+	if !ok || e.obs.Tracker.DriftCheckDue(cr, cr.Spec.ForProvider) {
+		keys, err := e.api.ListKeys(ctx, rg, name, nil)
+		if err != nil {
+			return nil, azerr.Wrap(err, "cannot list storage account keys")
+		}
+		key = ""
+		if len(keys.Keys) > 0 {
+			key = ptr.Deref(keys.Keys[0].Value, "")
+		}
+		e.keys.put(cr.GetUID(), created, key)
+		e.obs.Tracker.Verified(cr, cr.Spec.ForProvider)
 	}
 	return managed.ConnectionDetails{
 		contract.KeyProvider:         []byte("azure"),

@@ -2,6 +2,7 @@ package account
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/storage/armstorage"
 	"k8s.io/utils/ptr"
@@ -25,6 +26,8 @@ type observed struct {
 	Tags                  map[string]string
 	State                 string
 	BlobEndpoint          string
+	// Created is when Azure made the account: one made again has new keys.
+	Created *time.Time
 }
 
 func observe(a armstorage.Account) observed {
@@ -41,6 +44,7 @@ func observe(a armstorage.Account) observed {
 		o.MinimumTLSVersion = (*string)(p.MinimumTLSVersion)
 		o.AllowBlobPublicAccess = p.AllowBlobPublicAccess
 		o.PublicNetworkAccess = (*string)(p.PublicNetworkAccess)
+		o.Created = p.CreationTime
 		if p.ProvisioningState != nil {
 			o.State = string(*p.ProvisioningState)
 		}

@@ -106,12 +106,18 @@ func callsTo(calls []testenv.Call, rg, name string, method string) []testenv.Cal
 	return out
 }
 
+// listPath is a group's list of accounts, which serves its Accounts' polls.
+func listPath(rg string) string {
+	return arm.GroupID(testenv.AzureSubscription, rg) + "/providers/Microsoft.Storage/storageAccounts"
+}
+
 // watchPolls waits until the provider has read the account n more times
 // (one GET a poll) and returns the calls made meanwhile.
 func watchPolls(ctx context.Context, t *testing.T, rg, name string, n int) []testenv.Call {
 	t.Helper()
 	calls, err := counter.WaitFor(ctx, timeout, len(counter.Calls()), n, func(c testenv.Call) bool {
-		return c.Method == http.MethodGet && strings.ToLower(c.Path) == accountPath(rg, name)
+		// A poll reads the account alone, or its group's listing.
+		return c.Method == http.MethodGet && (strings.ToLower(c.Path) == accountPath(rg, name) || strings.EqualFold(c.Path, listPath(rg)))
 	})
 	if err != nil {
 		t.Fatalf("polls of account %s: %v", name, err)
@@ -300,5 +306,79 @@ func TestAccountNameTaken(t *testing.T) {
 	}
 	if puts := callsTo(counter.Calls(), ns, name, http.MethodPut); len(puts) != 1 {
 		t.Errorf("%d create calls for a taken name, want 1", len(puts))
+	}
+}
+
+// TestAccountsListed shows four accounts in one group polled from the
+// group's listing, in pages of three: about one list call a poll between them and no GET of
+// any one account; a change behind the provider's back is still reverted;
+// an account deleted behind its back is confirmed gone with a GET and made
+// again, and its connection secret gets its new key; deleting the
+// resources deletes the accounts. The keys, which no listing returns, are
+// not read every poll.
+func TestAccountsListed(t *testing.T) {
+	ctx, ns := setup(t)
+	const k = 4
+	var as []*v1alpha1.Account
+	var paths []string
+	for i := range k {
+		a := newAccount(ns, fmt.Sprintf("listed-%d", i), v1alpha1.AccountParameters{Location: ptr.To("westeurope")})
+		// Keys are in no listing: they are read at the drift check
+		// interval, not every poll.
+		a.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: a.Name + "-conn"}
+		if err := env.Client.Create(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		as = append(as, a)
+	}
+	for _, a := range as {
+		waitReady(ctx, t, a)
+		paths = append(paths, arm.AccountID(testenv.AzureSubscription, ns, meta.GetExternalName(a)))
+	}
+	// Pages of three: each listing of the four follows nextLink once.
+	harness.Azure.Server.SetListPageSize(3)
+	t.Cleanup(func() { harness.Azure.Server.SetListPageSize(0) })
+	testenv.ListingCheck{
+		Counter: counter, Poll: poll, Timeout: timeout, ListPath: listPath(ns), ObjectPaths: paths, PageSize: 3,
+		// A GET and a listKeys each.
+		Before: 2 * k,
+		Drift: func(ctx context.Context) error {
+			_, err := accts.Update(ctx, ns, meta.GetExternalName(as[0]), armstorage.AccountUpdateParameters{Properties: &armstorage.AccountPropertiesUpdateParameters{AccessTier: ptr.To(armstorage.AccessTierCool)}}, nil)
+			return err
+		},
+		DeleteBehind: func(ctx context.Context) error {
+			_, err := accts.Delete(ctx, ns, meta.GetExternalName(as[1]), nil)
+			return err
+		},
+	}.Run(ctx, t)
+	// The account made again has new keys, and its secret has them.
+	if err := testenv.Eventually(ctx, timeout, func() error {
+		keys, err := accts.ListKeys(ctx, ns, meta.GetExternalName(as[1]), nil)
+		if err != nil {
+			return err
+		}
+		sec := &corev1.Secret{}
+		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: as[1].Name + "-conn"}, sec); err != nil {
+			return err
+		}
+		if !strings.Contains(string(sec.Data["connectionString"]), *keys.Keys[0].Value) {
+			return fmt.Errorf("the secret of the account made again has not its new key")
+		}
+		return nil
+	}); err != nil {
+		t.Error(err)
+	}
+	for _, a := range as {
+		if err := env.Client.Delete(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range as {
+		if err := testenv.WaitGone(ctx, env.Client, a, timeout); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := accts.GetProperties(ctx, ns, meta.GetExternalName(a), nil); err == nil {
+			t.Errorf("account %s is still in Azure", meta.GetExternalName(a))
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/storage/armstorage"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	xperrors "github.com/crossplane/crossplane-runtime/v2/pkg/errors"
@@ -24,6 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/stowage-dev/stowage/apis/azure/storage/v1alpha1"
+	"github.com/stowage-dev/stowage/internal/azure/armlist"
 	"github.com/stowage-dev/stowage/internal/azure/armtags"
 	"github.com/stowage-dev/stowage/internal/azure/azerr"
 	"github.com/stowage-dev/stowage/internal/azure/azureclient"
@@ -39,6 +41,10 @@ type API interface {
 	Create(ctx context.Context, rg, account, name string, c armstorage.BlobContainer, o *armstorage.BlobContainersClientCreateOptions) (armstorage.BlobContainersClientCreateResponse, error)
 	Update(ctx context.Context, rg, account, name string, c armstorage.BlobContainer, o *armstorage.BlobContainersClientUpdateOptions) (armstorage.BlobContainersClientUpdateResponse, error)
 	Delete(ctx context.Context, rg, account, name string, o *armstorage.BlobContainersClientDeleteOptions) (armstorage.BlobContainersClientDeleteResponse, error)
+	// NewListPager lists an account's containers: one call a poll observes
+	// every Container in the account. Listed containers lack their
+	// metadata, which only a GET returns.
+	NewListPager(rg, account string, o *armstorage.BlobContainersClientListOptions) *runtime.Pager[armstorage.BlobContainersClientListResponse]
 }
 
 // NewAPI makes the SDK client from a session.
@@ -53,6 +59,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		azure:    azureclient.NewConnector(mgr, o, NewAPI),
 		kube:     mgr.GetClient(),
 		recorder: mrsetup.Recorder(mgr, gvk),
+		obs:      armlist.New[container]("azure.storage.Container", o.PollInterval),
 	}
 	return mrsetup.Setup[*v1alpha1.Container](mgr, o, gvk, &v1alpha1.Container{}, c,
 		managed.WithInitializers(generatedName{client: mgr.GetClient()}))
@@ -62,6 +69,7 @@ type connector struct {
 	azure    *azureclient.Connector[API]
 	kube     client.Reader
 	recorder event.Recorder
+	obs      *armlist.Observer[container]
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Container) (managed.TypedExternalClient[*v1alpha1.Container], error) {
@@ -69,7 +77,7 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.Container) (manage
 	if err != nil {
 		return nil, err
 	}
-	return &external{api: api, session: s, kube: c.kube, recorder: c.recorder}, nil
+	return &external{api: api, session: s, kube: c.kube, recorder: c.recorder, obs: c.obs}, nil
 }
 
 // ValidName is Azure's rule for container names.
@@ -120,7 +128,21 @@ type external struct {
 	session  azureclient.Session
 	kube     client.Reader
 	recorder event.Recorder
+	obs      *armlist.Observer[container]
 	last     *armstorage.ContainerProperties
+}
+
+// A container as Observe saw it: from a listing (listed), which lacks its
+// metadata, or from a GET.
+type container struct {
+	armstorage.BlobContainer
+	listed bool
+}
+
+func listedContainer(c *armstorage.ListContainerItem) (string, container) {
+	return ptr.Deref(c.Name, ""), container{listed: true, BlobContainer: armstorage.BlobContainer{
+		ID: c.ID, Name: c.Name, Type: c.Type, Etag: c.Etag, ContainerProperties: c.Properties,
+	}}
 }
 
 // where is what a container needs to be found and reached.
@@ -195,14 +217,42 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Container) (_ manag
 		cr.SetConditions(xpv2.Creating())
 		return managed.ExternalObservation{}, xperrors.Errorf("waiting for the referenced Account %q to be ready", cr.Spec.ForProvider.AccountNameRef.Name)
 	}
-	resp, err := e.api.Get(ctx, w.rg, w.account, w.name, nil)
-	if azerr.NotFound(err) {
-		return managed.ExternalObservation{}, nil
+	get := func(ctx context.Context) (container, error) {
+		resp, err := e.api.Get(ctx, w.rg, w.account, w.name, nil)
+		return container{BlobContainer: resp.BlobContainer}, err
+	}
+	resp, found, err := e.obs.Observe(ctx, cr, armlist.Source[container]{
+		Scope:   armlist.Scope(e.session, w.rg, w.account),
+		Name:    w.name,
+		Existed: cr.Status.AtProvider.ID != "",
+		List: func(ctx context.Context) (map[string]container, error) {
+			return armlist.Collect(ctx, e.api.NewListPager(w.rg, w.account, nil),
+				func(r armstorage.BlobContainersClientListResponse) []*armstorage.ListContainerItem { return r.Value }, listedContainer)
+		},
+		Get: get,
+	})
+	if found && resp.listed && !meta.WasDeleted(cr) && e.obs.Tracker.DriftCheckDue(cr, cr.Spec.ForProvider) {
+		// The metadata, which no listing returns: read when the spec
+		// changed, when this resource never read it, and every drift
+		// check interval.
+		resp, err = get(ctx)
+		found = !azerr.NotFound(err)
+		if !found {
+			err = nil
+		}
 	}
 	if err != nil {
 		return managed.ExternalObservation{}, azerr.Wrap(err, "cannot get blob container")
 	}
+	if !found {
+		return managed.ExternalObservation{}, nil
+	}
 	props := ptr.Deref(resp.ContainerProperties, armstorage.ContainerProperties{})
+	if resp.listed {
+		// Checked within the drift check interval and taken as unchanged
+		// since: neither reported as drift nor sent by an update.
+		props.Metadata = armtags.ToARM(cr.Spec.ForProvider.Metadata)
+	}
 	e.last = &props
 	cr.Status.AtProvider = v1alpha1.ContainerObservation{ID: ptr.Deref(resp.ID, ""), URL: w.url()}
 	if props.LastModifiedTime != nil {
@@ -220,6 +270,14 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Container) (_ manag
 	lateInit = compare.LateInit(&p.ResourceGroupName, &w.rg) || lateInit
 	lateInit = armtags.LateInit(&p.Metadata, armtags.FromARM(props.Metadata)) || lateInit
 	ds, _ := diff(*p, props)
+	if !resp.listed {
+		if len(ds) == 0 {
+			e.obs.Tracker.Verified(cr, cr.Spec.ForProvider)
+		} else {
+			// Read again next time, until an update made it match.
+			e.obs.Tracker.Unverified(cr)
+		}
+	}
 	return managed.ExternalObservation{
 		ResourceExists:          true,
 		ResourceUpToDate:        len(ds) == 0,
@@ -276,6 +334,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.Container) (_ manage
 		props.Metadata = armtags.ToARM(p.Metadata)
 	}
 	_, err = e.api.Create(ctx, w.rg, w.account, w.name, armstorage.BlobContainer{ContainerProperties: props}, nil)
+	e.obs.Wrote(cr)
 	switch {
 	case err == nil:
 		return managed.ExternalCreation{ConnectionDetails: connectionDetails(w)}, nil
@@ -309,6 +368,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Container) (_ manage
 	}
 	e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Updating blob container: "+compare.Describe(ds)))
 	_, err = e.api.Update(ctx, w.rg, w.account, w.name, patch, nil)
+	e.obs.Wrote(cr)
 	if azerr.HasCode(err, "PublicAccessNotPermitted") {
 		return managed.ExternalUpdate{}, xperrors.Errorf("spec.forProvider.publicAccess %s is not permitted: the account does not allow public blob access (allowBlobPublicAccess)", ptr.Deref(cr.Spec.ForProvider.PublicAccess, ""))
 	}
@@ -322,7 +382,9 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.Container) (_ manage
 	if err != nil {
 		return managed.ExternalDelete{}, err
 	}
-	if _, err := e.api.Delete(ctx, w.rg, w.account, w.name, nil); err != nil && !azerr.NotFound(err) {
+	_, err = e.api.Delete(ctx, w.rg, w.account, w.name, nil)
+	e.obs.Wrote(cr)
+	if err != nil && !azerr.NotFound(err) {
 		return managed.ExternalDelete{}, azerr.Wrap(err, fmt.Sprintf("cannot delete blob container %q", w.name))
 	}
 	return managed.ExternalDelete{}, nil

@@ -27,6 +27,8 @@ import (
 	"github.com/stowage-dev/stowage/internal/azure/resources/resourcegroup"
 	"github.com/stowage-dev/stowage/internal/azure/storage/account"
 	"github.com/stowage-dev/stowage/internal/azure/storage/container"
+	"github.com/stowage-dev/stowage/internal/cloudlist"
+	"github.com/stowage-dev/stowage/internal/localcloud/arm"
 	"github.com/stowage-dev/stowage/internal/localcloud/fault"
 	"github.com/stowage-dev/stowage/internal/providerconfig/usage"
 	"github.com/stowage-dev/stowage/internal/testenv"
@@ -44,7 +46,13 @@ var (
 	counter *testenv.CallCounter
 )
 
+// driftCheck is how often a container's metadata, which no listing
+// returns, is read (the provider's --drift-check-interval): long enough
+// that the steady-state window of TestContainersListed reads none.
+const driftCheck = 20 * time.Second
+
 func TestMain(m *testing.M) {
+	cloudlist.DriftCheck = driftCheck
 	h, err := testenv.StartAzure(poll, delay, func(mgr ctrl.Manager, o controller.Options) error {
 		for _, s := range []func(ctrl.Manager, controller.Options) error{usage.Setup, resourcegroup.Setup, account.Setup, container.Setup} {
 			if err := s(mgr, o); err != nil {
@@ -109,6 +117,12 @@ func isContainer(c testenv.Call, name string) bool {
 	return strings.HasSuffix(c.Path, "/blobServices/default/containers/"+name)
 }
 
+// isPoll is a read a poll of the container makes: the container alone, or
+// its account's listing.
+func isPoll(c testenv.Call, name string) bool {
+	return c.Method == http.MethodGet && (isContainer(c, name) || strings.HasSuffix(c.Path, "/blobServices/default/containers"))
+}
+
 func TestContainerLifecycle(t *testing.T) {
 	ctx, ns := harness.TestNamespace(t, "cont", 3*time.Minute)
 	g, a, c := stack(ns, "data-"+ns)
@@ -154,7 +168,7 @@ func TestContainerLifecycle(t *testing.T) {
 	}
 
 	// In sync: five polls of the container, no writes at all.
-	calls, err := counter.WaitFor(ctx, timeout, len(counter.Calls()), 5, func(cl testenv.Call) bool { return cl.Method == http.MethodGet && isContainer(cl, name) })
+	calls, err := counter.WaitFor(ctx, timeout, len(counter.Calls()), 5, func(cl testenv.Call) bool { return isPoll(cl, name) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,12 +179,15 @@ func TestContainerLifecycle(t *testing.T) {
 	}
 
 	// Metadata changed behind the provider's back comes back with one PATCH
-	// of only the metadata.
+	// of only the metadata, at the next drift check: no listing shows it.
 	if _, err := harness.Azure.Containers().Update(ctx, rg, acct, name, armstorage.BlobContainer{ContainerProperties: &armstorage.ContainerProperties{Metadata: map[string]*string{"team": ptr.To("other")}}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	mark := len(counter.Calls())
-	if _, err := counter.WaitFor(ctx, timeout, mark, 3, func(cl testenv.Call) bool { return cl.Method == http.MethodGet && isContainer(cl, name) }); err != nil {
+	if _, err := counter.WaitFor(ctx, timeout, mark, 1, func(cl testenv.Call) bool { return cl.Method == http.MethodPatch }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := counter.WaitFor(ctx, timeout, mark, 3, func(cl testenv.Call) bool { return isPoll(cl, name) }); err != nil {
 		t.Fatal(err)
 	}
 	var patches []testenv.Call
@@ -301,5 +318,68 @@ func TestContainerDeletedAfterItsAccount(t *testing.T) {
 	}
 	if _, err := harness.Azure.Containers().Get(ctx, rg, acct, name, nil); err == nil {
 		t.Error("the container is still in Azure")
+	}
+}
+
+// TestContainersListed shows four containers in one account polled from
+// the account's listing: about one list call a poll between them and no
+// GET of any one container (their metadata, which the listing lacks, is
+// read at the drift check interval); a public access level changed behind
+// the provider's back is still put back; a container deleted behind its
+// back is confirmed gone with a GET and made again; deleting the resources
+// deletes the containers.
+func TestContainersListed(t *testing.T) {
+	ctx, ns := harness.TestNamespace(t, "contlist", 3*time.Minute)
+	g, a, _ := stack(ns, "list-"+ns)
+	a.Spec.ForProvider.AllowBlobPublicAccess = ptr.To(true)
+	create(ctx, t, g, a)
+	waitReady(ctx, t, g, a)
+	acct, rg := meta.GetExternalName(a), meta.GetExternalName(g)
+	const k = 4
+	var cs []*v1alpha1.Container
+	var paths []string
+	for i := range k {
+		c := &v1alpha1.Container{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("listed-%d", i)}, Spec: v1alpha1.ContainerSpec{ForProvider: v1alpha1.ContainerParameters{
+			AccountNameRef: &xpv2.NamespacedReference{Name: a.Name},
+			PublicAccess:   ptr.To("None"),
+			Metadata:       map[string]string{"team": "shop"},
+		}}}
+		c.Spec.ProviderConfigReference = pc
+		create(ctx, t, c)
+		cs = append(cs, c)
+	}
+	for _, c := range cs {
+		waitReady(ctx, t, c)
+		paths = append(paths, arm.AccountID(testenv.AzureSubscription, rg, acct)+"/blobServices/default/containers/"+meta.GetExternalName(c))
+	}
+	conts := harness.Azure.Containers()
+	testenv.ListingCheck{
+		Counter: counter, Poll: poll, Timeout: timeout,
+		ListPath:    arm.AccountID(testenv.AzureSubscription, rg, acct) + "/blobServices/default/containers",
+		ObjectPaths: paths,
+		Drift: func(ctx context.Context) error {
+			_, err := conts.Update(ctx, rg, acct, meta.GetExternalName(cs[0]), armstorage.BlobContainer{ContainerProperties: &armstorage.ContainerProperties{PublicAccess: ptr.To(armstorage.PublicAccessBlob)}}, nil)
+			return err
+		},
+		DeleteBehind: func(ctx context.Context) error {
+			_, err := conts.Delete(ctx, rg, acct, meta.GetExternalName(cs[1]), nil)
+			return err
+		},
+	}.Run(ctx, t)
+	if got, err := conts.Get(ctx, rg, acct, meta.GetExternalName(cs[1]), nil); err != nil || *got.ContainerProperties.Metadata["team"] != "shop" {
+		t.Errorf("the container made again: %v", err)
+	}
+	for _, c := range cs {
+		if err := env.Client.Delete(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range cs {
+		if err := testenv.WaitGone(ctx, env.Client, c, timeout); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conts.Get(ctx, rg, acct, meta.GetExternalName(c), nil); err == nil {
+			t.Errorf("container %s is still in Azure", meta.GetExternalName(c))
+		}
 	}
 }
