@@ -25,6 +25,7 @@ import (
 	"github.com/stowage-dev/stowage/apis/azure/storage/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/azure/armtags"
 	"github.com/stowage-dev/stowage/internal/azure/storage/account"
+	"github.com/stowage-dev/stowage/internal/cloudlist"
 	"github.com/stowage-dev/stowage/internal/localcloud/arm"
 	"github.com/stowage-dev/stowage/internal/providerconfig/usage"
 	"github.com/stowage-dev/stowage/internal/testenv"
@@ -44,6 +45,10 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// Keys are read when an account is new or made again, and at the drift
+	// check interval: longer than any test here, so TestAccountsListed's
+	// steady state has none due.
+	cloudlist.DriftCheck = time.Hour
 	h, err := testenv.StartAzure(poll, delay, func(mgr ctrl.Manager, o controller.Options) error {
 		if err := usage.Setup(mgr, o); err != nil {
 			return err
