@@ -459,6 +459,10 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 	}
 	e.recorder.Event(cr, event.Normal("UpdateExternalResource", "Updating bucket: "+compare.Describe(ds)))
 	defer e.wrote(cr)
+	if e.track != nil {
+		// What Create wrote no longer stands: read the bucket from now on.
+		e.track.ForgetMemo(cr)
+	}
 	ps := parts(ds)
 	if prev, ok := ownership.Foreign(cr, e.last.Tags); ok && ps[partTags] {
 		e.recorder.Event(cr, event.Normal("AdoptExternalResource", fmt.Sprintf("Bucket %q was tagged as owned by %s (an explicit crossplane.io/external-name import, or an earlier resource of this name in this cluster); it is now tagged as this resource's", name, prev)))

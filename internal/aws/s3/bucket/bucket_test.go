@@ -2,6 +2,7 @@ package bucket
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -408,5 +409,47 @@ func TestDriftCheckWaitsForSpareBudget(t *testing.T) {
 	}
 	if len(f.calls) == 0 || f.calls[0] != "HeadBucket" {
 		t.Errorf("a due drift check with spare budget made calls %v, want a full read", f.calls)
+	}
+}
+
+// What Create wrote stands for a read only until something else is
+// written: after an Update the bucket is read again, or the update would
+// be sent forever against the remembered settings.
+func TestUpdateEndsWhatCreateRemembered(t *testing.T) {
+	f := &fakeS3{}
+	e := newExternal(f)
+	e.list = cloudlist.NewLister[listed]("Bucket")
+	e.track = &cloudlist.Tracker{MaxAge: time.Minute, DriftCheck: time.Hour}
+	cr := bucketCR(v1alpha1.BucketParameters{Versioning: ptr.To(v1alpha1.VersioningEnabled)})
+	if _, err := e.Create(context.Background(), cr); err != nil {
+		t.Fatal(err)
+	}
+	f.exists, f.versioning, f.tags = true, s3types.BucketVersioningStatusEnabled, owner.Tags()
+
+	// The user suspends versioning before any listing served the bucket.
+	cr.Spec.ForProvider.Versioning = ptr.To(v1alpha1.VersioningSuspended)
+	obs, err := e.Observe(context.Background(), cr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if obs.ResourceUpToDate {
+		t.Fatal("a spec asking for Suspended versioning is up to date with a bucket created Enabled")
+	}
+	if _, err := e.Update(context.Background(), cr); err != nil {
+		t.Fatal(err)
+	}
+	f.versioning = s3types.BucketVersioningStatusSuspended
+
+	f.calls = nil
+	e = &external{api: f, session: e.session, recorder: e.recorder, cluster: e.cluster, list: e.list, track: e.track}
+	obs, err = e.Observe(context.Background(), cr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(f.calls, "GetBucketVersioning") {
+		t.Errorf("the Observe after an Update made calls %v: it did not read the bucket", f.calls)
+	}
+	if !obs.ResourceUpToDate {
+		t.Errorf("after the update: not up to date: %s", obs.Diff)
 	}
 }

@@ -19,7 +19,6 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/stowage-dev/stowage/apis/gcp/sql/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/gcp/sql/database"
@@ -444,29 +443,6 @@ func TestUserImportAndThrottling(t *testing.T) {
 	}
 }
 
-// served is how many observations of kind the provider's shared listings
-// have served so far (package cloudlist's metric).
-func served(t *testing.T, kind string) float64 {
-	t.Helper()
-	mfs, err := metrics.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "stowage_cloud_listing_observations_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "kind" && l.GetValue() == kind {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
-}
-
 // TestDatabasesAndUsersShareListings checks k databases and k users of one
 // instance are polled from one databases.list and one users.list of the
 // instance, taken about once a poll for all of them, with no read of any
@@ -519,7 +495,7 @@ func TestDatabasesAndUsersShareListings(t *testing.T) {
 	}
 	const listings = 6
 	from, start := len(counter.Calls()), time.Now()
-	servedDB, servedUser := served(t, "gcp_sql_database"), served(t, "gcp_sql_user")
+	servedDB, servedUser := testenv.Served(t, "gcp_sql_database"), testenv.Served(t, "gcp_sql_user")
 	cs, err := counter.WaitFor(ctx, timeout, from, listings+1, isList(dbPath))
 	if err != nil {
 		t.Fatal(err)
@@ -528,7 +504,7 @@ func TestDatabasesAndUsersShareListings(t *testing.T) {
 		t.Fatal(err)
 	}
 	elapsed := time.Since(start)
-	servedDB, servedUser = served(t, "gcp_sql_database")-servedDB, served(t, "gcp_sql_user")-servedUser
+	servedDB, servedUser = testenv.Served(t, "gcp_sql_database")-servedDB, testenv.Served(t, "gcp_sql_user")-servedUser
 	var dbLists, userLists int
 	var own, writes []testenv.Call
 	for _, c := range cs {

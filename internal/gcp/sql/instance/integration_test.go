@@ -24,7 +24,6 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/yaml"
 
 	"github.com/stowage-dev/stowage/apis/gcp/sql/v1alpha1"
@@ -549,29 +548,6 @@ func TestSchema(t *testing.T) {
 	}
 }
 
-// served is how many observations of kind the provider's shared listings
-// have served so far (package cloudlist's metric).
-func served(t *testing.T, kind string) float64 {
-	t.Helper()
-	mfs, err := metrics.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "stowage_cloud_listing_observations_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "kind" && l.GetValue() == kind {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
-}
-
 // TestInstancesShareOneListing checks k instances of one project are
 // polled from the project's instances.list, taken about once a poll for
 // all of them and followed over every page, with no read of any instance
@@ -603,13 +579,13 @@ func TestInstancesShareOneListing(t *testing.T) {
 
 	// Steady state.
 	const listings = 6
-	from, start, servedBefore := len(counter.Calls()), time.Now(), served(t, "gcp_sql_instance")
+	from, start, servedBefore := len(counter.Calls()), time.Now(), testenv.Served(t, "gcp_sql_instance")
 	cs, err := counter.WaitFor(ctx, timeout, from, listings+1, isListing)
 	if err != nil {
 		t.Fatal(err)
 	}
 	elapsed := time.Since(start)
-	observations := served(t, "gcp_sql_instance") - servedBefore
+	observations := testenv.Served(t, "gcp_sql_instance") - servedBefore
 	var took, pages int
 	var own, writes []testenv.Call
 	for _, c := range cs {

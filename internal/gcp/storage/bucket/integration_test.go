@@ -22,7 +22,6 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/stowage-dev/stowage/apis/gcp/storage/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/gcp/storage/bucket"
@@ -565,29 +564,6 @@ func TestAdmissionRejectsBadInput(t *testing.T) {
 	}
 }
 
-// served is how many observations of kind the provider's shared listings
-// have served so far (package cloudlist's metric).
-func served(t *testing.T, kind string) float64 {
-	t.Helper()
-	mfs, err := metrics.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "stowage_cloud_listing_observations_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "kind" && l.GetValue() == kind {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
-}
-
 // TestBucketsShareOneListing checks k buckets of one project are polled
 // from the project's buckets.list, taken about once a poll for all of them
 // and followed over every page, with no read of any bucket by itself; that
@@ -622,13 +598,13 @@ func TestBucketsShareOneListing(t *testing.T) {
 
 	// Steady state.
 	const listings = 6
-	from, start, servedBefore := len(counter.Calls()), time.Now(), served(t, "gcp_storage_bucket")
+	from, start, servedBefore := len(counter.Calls()), time.Now(), testenv.Served(t, "gcp_storage_bucket")
 	cs, err := counter.WaitFor(ctx, timeout, from, listings+1, isListing)
 	if err != nil {
 		t.Fatal(err)
 	}
 	elapsed := time.Since(start)
-	observations := served(t, "gcp_storage_bucket") - servedBefore
+	observations := testenv.Served(t, "gcp_storage_bucket") - servedBefore
 	var took, pages int
 	var own, writes []testenv.Call
 	for _, c := range cs {
