@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -335,4 +336,35 @@ func (t *tracker) describe(k string) string {
 		}
 	}
 	return fmt.Sprintf("e.g. %s is not: %s", k, strings.Join(cs, "; "))
+}
+
+// apiMetrics scrapes the API server's own metrics, to count the requests
+// a phase made of it.
+func (k *kube) apiMetrics(ctx context.Context) (scrape, error) {
+	raw, err := k.disc.RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
+	if err != nil {
+		return scrape{}, fmt.Errorf("cannot read the API server's metrics: %w", err)
+	}
+	return parseMetrics(bytes.NewReader(raw))
+}
+
+// eventsSince counts the Events first recorded at or after since, by the
+// kind of object they are about and their reason, counting repeats.
+func (k *kube) eventsSince(ctx context.Context, since time.Time) (map[string]float64, error) {
+	l, err := k.dyn.Resource(schema.GroupVersionResource{Version: "v1", Resource: "events"}).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for _, e := range l.Items {
+		first, _, _ := unstructured.NestedString(e.Object, "firstTimestamp")
+		if t, err := time.Parse(time.RFC3339, first); err != nil || t.Before(since.Truncate(time.Second)) {
+			continue
+		}
+		kind, _, _ := unstructured.NestedString(e.Object, "involvedObject", "kind")
+		reason, _, _ := unstructured.NestedString(e.Object, "reason")
+		n, _, _ := unstructured.NestedInt64(e.Object, "count")
+		out[kind+"\x00"+reason] += float64(max(n, 1))
+	}
+	return out, nil
 }

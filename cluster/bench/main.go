@@ -13,6 +13,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -47,6 +49,8 @@ type options struct {
 	providerArgs   string
 	jsonFile       string
 	keepState      bool
+	profile        string
+	profileFor     time.Duration
 }
 
 func main() {
@@ -65,6 +69,8 @@ func main() {
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "How long to wait for all to be Ready.")
 	flag.StringVar(&o.providerArgs, "provider-args", "", "Extra provider flags, space separated (the defaults are the provider's own).")
 	flag.StringVar(&o.jsonFile, "json", "", "Also write the figures as JSON to this file.")
+	flag.StringVar(&o.profile, "profile", "", "Write CPU profiles of the provider and the API server over the measured phase, and the provider's heap profile at its end, to this directory.")
+	flag.DurationVar(&o.profileFor, "profile-for", 20*time.Second, "How long the CPU profiles of --profile run from the measured apply.")
 	flag.BoolVar(&o.keepState, "keep-state", false, "Keep the temporary state directory (logs, kubeconfig) after a successful run.")
 	flag.Parse()
 
@@ -93,6 +99,7 @@ type env struct {
 	procs                                []*proc
 	controlPlane, moto, clouds, provider *proc
 	metricsURL                           string
+	pprofURL                             string // the provider's, with --profile
 	cfg                                  *rest.Config
 	k                                    *kube
 	t                                    templates
@@ -109,6 +116,11 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	if o.workers < 1 || o.namespaces < 1 {
 		return fmt.Errorf("--workers and --namespaces must be at least 1")
+	}
+	if o.profile != "" {
+		if err := os.MkdirAll(o.profile, 0o755); err != nil {
+			return err
+		}
 	}
 	e := &env{run: runID()}
 	if e.root, err = testenv.RepoRoot(); err != nil {
@@ -272,7 +284,7 @@ func (e *env) up(ctx context.Context, o options) error {
 	}
 
 	say("starting the local clouds")
-	ports, err := freePorts(6)
+	ports, err := freePorts(7)
 	if err != nil {
 		return err
 	}
@@ -308,6 +320,10 @@ func (e *env) up(ctx context.Context, o options) error {
 	say("starting the provider")
 	metricsAddr, probeAddr := fmt.Sprintf("127.0.0.1:%d", ports[4]), fmt.Sprintf("127.0.0.1:%d", ports[5])
 	args := []string{"--metrics-bind-address=" + metricsAddr, "--health-probe-bind-address=" + probeAddr}
+	if o.profile != "" {
+		e.pprofURL = fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", ports[6])
+		args = append(args, fmt.Sprintf("--pprof-bind-address=127.0.0.1:%d", ports[6]))
+	}
 	args = append(args, strings.Fields(o.providerArgs)...)
 	e.providerCmd = append([]string{"provider"}, args...)
 	e.providerDefaults = flagDefaults(bin("provider"))
@@ -476,7 +492,13 @@ func (e *env) measure(ctx context.Context, o options, r *report) error {
 	if err != nil {
 		return err
 	}
+	api0, err := e.k.apiMetrics(ctx)
+	if err != nil {
+		return err
+	}
 	use0 := e.usages()
+	profiled := e.startProfiles(ctx, o)
+	applied := time.Now()
 	say("applying %d objects with %d clients (measured)", len(measured), o.workers)
 	keys, err := tr.apply(ctx, measured, o.workers)
 	if err != nil {
@@ -491,6 +513,19 @@ func (e *env) measure(ctx context.Context, o options, r *report) error {
 		return err
 	}
 	use1 := e.usages()
+	api1, err := e.k.apiMetrics(ctx)
+	if err != nil {
+		return err
+	}
+	r.CreateAPI = apiRequests(api0, api1)
+	events, err := e.k.eventsSince(ctx, applied)
+	if err != nil {
+		return err
+	}
+	r.CreateEvents = eventCounts(events)
+	if err := profiled(); err != nil {
+		return err
+	}
 	r.ready(entries)
 	say("all %d Ready in %s", len(entries), time.Duration(r.AllReadySeconds*float64(time.Second)).Round(time.Millisecond))
 	r.createPhase(before, after, use0, use1)
@@ -522,6 +557,9 @@ func (e *env) steady(ctx context.Context, o options, r *report) error {
 	}
 	ub := e.usages()
 	r.steadyState(counts, a, b, ua, ub)
+	if o.profile != "" {
+		return e.fetch(ctx, e.pprofURL+"heap", filepath.Join(o.profile, "provider-heap-steady.pb.gz"))
+	}
 	return nil
 }
 
@@ -538,4 +576,59 @@ func sleep(ctx context.Context, p *proc, d time.Duration) error {
 		}
 	}
 	return nil
+}
+
+// startProfiles starts CPU profiles of the provider and the API server
+// over the next --profile-for, if --profile is set; the function it returns
+// waits for them and adds the provider's heap profile.
+func (e *env) startProfiles(ctx context.Context, o options) func() error {
+	if o.profile == "" {
+		return func() error { return nil }
+	}
+	secs := fmt.Sprint(int(o.profileFor.Seconds()))
+	errs := make(chan error, 2)
+	go func() {
+		errs <- e.fetch(ctx, e.pprofURL+"profile?seconds="+secs, filepath.Join(o.profile, "provider-cpu.pb.gz"))
+	}()
+	go func() {
+		raw, err := e.k.disc.RESTClient().Get().AbsPath("/debug/pprof/profile").Param("seconds", secs).Timeout(o.profileFor + time.Minute).DoRaw(ctx)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(o.profile, "kube-apiserver-cpu.pb.gz"), raw, 0o644)
+		}
+		errs <- err
+	}()
+	say("profiling the provider and the API server for %s into %s", o.profileFor, o.profile)
+	return func() error {
+		for range 2 {
+			if err := <-errs; err != nil {
+				return fmt.Errorf("cannot profile: %w", err)
+			}
+		}
+		return e.fetch(ctx, e.pprofURL+"heap", filepath.Join(o.profile, "provider-heap.pb.gz"))
+	}
+}
+
+// fetch writes what GET url answers to file.
+func (e *env) fetch(ctx context.Context, url, file string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

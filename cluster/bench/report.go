@@ -16,7 +16,10 @@ import (
 	"time"
 )
 
-const requestsMetric = "stowage_cloud_api_requests_total"
+const (
+	requestsMetric = "stowage_cloud_api_requests_total"
+	durationMetric = "stowage_cloud_api_request_duration_seconds"
+)
 
 // report holds every figure the harness prints; --json writes it as is.
 type report struct {
@@ -32,11 +35,17 @@ type report struct {
 	AllReadySeconds float64       `json:"allReadySeconds"`
 	Latency         []kindLatency `json:"readyLatency"`
 
-	CreateCalls []opCount    `json:"createCloudCalls"`
-	CreateWork  []ctrlWork   `json:"createReconciles"`
-	Budget      budgetBound  `json:"budget"`
-	CreateUsage []procUsage  `json:"createUsage"`
-	Steady      *steadyState `json:"steadyState,omitempty"`
+	CreateCalls []opCount   `json:"createCloudCalls"`
+	CreateWork  []ctrlWork  `json:"createReconciles"`
+	Budget      budgetBound `json:"budget"`
+	CreateUsage []procUsage `json:"createUsage"`
+	// CreateAPI is what the measured phase asked of the API server, the
+	// harness's own creates and watches included.
+	CreateAPI []apiCount `json:"createAPIRequests"`
+	// CreateEvents are the Events recorded while applying, by kind and
+	// reason.
+	CreateEvents []eventCount `json:"createEvents"`
+	Steady       *steadyState `json:"steadyState,omitempty"`
 }
 
 type machineInfo struct {
@@ -65,6 +74,8 @@ type opCount struct {
 	Write     bool    `json:"write"`
 	Requests  float64 `json:"requests"`
 	Failed    float64 `json:"failed"` // any outcome but success
+	// MeanSeconds is the calls' mean duration, retries included.
+	MeanSeconds float64 `json:"meanSeconds"`
 	// PerResourceMinute: requests per managed resource of its cloud and
 	// minute of the window (steady state only).
 	PerResourceMinute float64 `json:"perResourceMinute,omitempty"`
@@ -335,10 +346,16 @@ func cloudCalls(a, b scrape) []opCount {
 		}
 		return labelKey("cloud", "service", "operation")(l)
 	})
+	durSum := delta(a, b, durationMetric+"_sum", labelKey("cloud", "service", "operation"))
+	durCount := delta(a, b, durationMetric+"_count", labelKey("cloud", "service", "operation"))
 	var out []opCount
 	for k, n := range all {
 		p := splitKey(k)
-		out = append(out, opCount{Cloud: p[0], Service: p[1], Operation: p[2], Write: isWrite(p[0], p[2]), Requests: n, Failed: failed[k]})
+		mean := 0.0
+		if c := durCount[k]; c > 0 {
+			mean = durSum[k] / c
+		}
+		out = append(out, opCount{Cloud: p[0], Service: p[1], Operation: p[2], Write: isWrite(p[0], p[2]), Requests: n, Failed: failed[k], MeanSeconds: mean})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		x, y := out[i], out[j]
@@ -359,6 +376,69 @@ func usageBetween(a, b map[string]usage) []procUsage {
 		u0, u1 := a[c], b[c]
 		out = append(out, procUsage{Name: c, RSSMiB: float64(u1.rssKiB) / 1024, PeakMiB: float64(u1.hwmKiB) / 1024, AnonMiB: float64(u1.anonKiB) / 1024, Cores: cores(u0, u1)})
 	}
+	return out
+}
+
+// apiCount is the API server's requests of one verb on one resource.
+type apiCount struct {
+	Verb        string  `json:"verb"`
+	Resource    string  `json:"resource"`
+	Requests    float64 `json:"requests"`
+	MeanSeconds float64 `json:"meanSeconds"`
+}
+
+type eventCount struct {
+	Kind   string  `json:"kind"`
+	Reason string  `json:"reason"`
+	Count  float64 `json:"count"`
+}
+
+func eventCounts(m map[string]float64) []eventCount {
+	var out []eventCount
+	for k, n := range m {
+		p := splitKey(k)
+		out = append(out, eventCount{Kind: p[0], Reason: p[1], Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Count > out[j].Count })
+	return out
+}
+
+// apiRequests is the requests the API server served between a and b, by
+// verb and resource (with its subresource), writes first.
+func apiRequests(a, b scrape) []apiCount {
+	key := func(l map[string]string) string {
+		r := l["resource"]
+		if l["group"] != "" {
+			r += "." + l["group"]
+		}
+		if l["subresource"] != "" {
+			r += "/" + l["subresource"]
+		}
+		return l["verb"] + "\x00" + r
+	}
+	n := delta(a, b, "apiserver_request_total", key)
+	durSum := delta(a, b, "apiserver_request_duration_seconds_sum", key)
+	durCount := delta(a, b, "apiserver_request_duration_seconds_count", key)
+	var out []apiCount
+	for k, v := range n {
+		if v == 0 {
+			continue
+		}
+		p := splitKey(k)
+		c := apiCount{Verb: p[0], Resource: p[1], Requests: v}
+		if durCount[k] > 0 {
+			c.MeanSeconds = durSum[k] / durCount[k]
+		}
+		out = append(out, c)
+	}
+	write := func(verb string) bool { return verb != "GET" && verb != "LIST" && verb != "WATCH" }
+	sort.Slice(out, func(i, j int) bool {
+		x, y := out[i], out[j]
+		if write(x.Verb) != write(y.Verb) {
+			return write(x.Verb)
+		}
+		return x.Requests > y.Requests
+	})
 	return out
 }
 
@@ -551,9 +631,30 @@ func (r *report) print(out io.Writer) {
 	}
 	p("")
 	p("cloud calls while applying (per measured object)")
-	p("cloud\tservice\toperation\tkind\tcalls\tper object\tfailed")
+	p("cloud\tservice\toperation\tkind\tcalls\tper object\tfailed\tmean s")
 	for _, c := range r.CreateCalls {
-		p("%s\t%s\t%s\t%s\t%.0f\t%s\t%.0f", c.Cloud, c.Service, c.Operation, rw(c.Write), c.Requests, f2(c.Requests/float64(r.Objects)), c.Failed)
+		p("%s\t%s\t%s\t%s\t%.0f\t%s\t%.0f\t%s", c.Cloud, c.Service, c.Operation, rw(c.Write), c.Requests, f2(c.Requests/float64(r.Objects)), c.Failed, f3(c.MeanSeconds))
+	}
+	if len(r.CreateAPI) > 0 {
+		p("")
+		p("API-server requests while applying (per measured object; the harness's creates and watches included)")
+		p("verb\tresource\trequests\tper object\tmean s")
+		var writes float64
+		for _, c := range r.CreateAPI {
+			p("%s\t%s\t%.0f\t%s\t%s", c.Verb, c.Resource, c.Requests, f2(c.Requests/float64(r.Objects)), f3(c.MeanSeconds))
+			if c.Verb != "GET" && c.Verb != "LIST" && c.Verb != "WATCH" {
+				writes += c.Requests
+			}
+		}
+		p("writes\t\t%.0f\t%s", writes, f2(writes/float64(r.Objects)))
+	}
+	if len(r.CreateEvents) > 0 {
+		p("")
+		p("Events recorded while applying (per measured object)")
+		p("kind\treason\tcount\tper object")
+		for _, e := range r.CreateEvents {
+			p("%s\t%s\t%.0f\t%s", e.Kind, e.Reason, e.Count, f2(e.Count/float64(r.Objects)))
+		}
 	}
 	p("")
 	printWork(p, "reconciles while applying", r.CreateWork)

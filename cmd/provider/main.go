@@ -51,6 +51,7 @@ func main() {
 		kubeQPS        = app.Flag("kube-api-qps", "Requests per second the provider's API server client may send, unless --max-reconcile-rate is set (then 5 per reconcile, as before). The API server's priority and fairness queues a client that sends too many.").Default("500").Float32()
 		kubeBurst      = app.Flag("kube-api-burst", "Requests the provider's API server client may send at once, with --kube-api-qps.").Default("1000").Int()
 		metricsAddr    = app.Flag("metrics-bind-address", "Address the Prometheus metrics endpoint binds to; 0 disables it.").Default(":8080").String()
+		pprofAddr      = app.Flag("pprof-bind-address", "Address Go's /debug/pprof profiles are served on; empty (the default) serves none.").Default("").String()
 		probeAddr      = app.Flag("health-probe-bind-address", "Address the /healthz and /readyz probes bind to.").Default(":8081").String()
 		allowAmbient   = app.Flag("allow-namespaced-ambient-credentials", "Let namespaced ProviderConfigs use the provider's own identity (InjectedIdentity, Environment), not only Secrets.").Default("false").Bool()
 	)
@@ -97,6 +98,7 @@ func main() {
 		},
 		Metrics:                    metricsserver.Options{BindAddress: *metricsAddr},
 		HealthProbeBindAddress:     *probeAddr,
+		PprofBindAddress:           *pprofAddr,
 		LeaderElection:             *leaderElection,
 		LeaderElectionID:           "crossplane-leader-election-provider-stowage",
 		LeaderElectionResourceLock: resourcelock.LeasesResourceLock,

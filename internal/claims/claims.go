@@ -17,6 +17,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
@@ -37,6 +38,7 @@ import (
 
 	"github.com/stowage-dev/stowage/internal/claims/translate"
 	"github.com/stowage-dev/stowage/internal/contract"
+	"github.com/stowage-dev/stowage/internal/fresh"
 	"github.com/stowage-dev/stowage/internal/mrsetup"
 	"github.com/stowage-dev/stowage/internal/secrets"
 )
@@ -264,8 +266,12 @@ func getClass(ctx context.Context, c client.Reader, k kind, name string) (classV
 // setup adds a claim controller for k.
 func setup(mgr ctrl.Manager, o controller.Options, k kind) error {
 	name := "claims/" + strings.ToLower(k.Kind())
+	// The claim's writes are tracked so no reconcile reads an older copy of
+	// it than the last one written (package fresh).
+	reads := fresh.New(mgr.GetClient(), k.NewClaim())
 	r := &reconciler{
-		client: mgr.GetClient(),
+		client: reads.Client(mgr.GetClient()),
+		cache:  mgr.GetCache(),
 		reader: mgr.GetAPIReader(),
 		kind:   k,
 		record: event.NewAPIRecorder(mgr.GetEventRecorderFor(name)),
@@ -282,15 +288,16 @@ func setup(mgr ctrl.Manager, o controller.Options, k kind) error {
 		}
 		needs = append(needs, gvk)
 	}
-	return mrsetup.Gated(o, name, func() error { return build(mgr, o, k, name, r) }, needs...)
+	return mrsetup.Gated(o, name, func() error { return build(mgr, o, k, name, r, reads) }, needs...)
 }
 
 // build adds the claim controller for k, reconciling with r.
-func build(mgr ctrl.Manager, o controller.Options, k kind, name string, r *reconciler) error {
+func build(mgr ctrl.Manager, o controller.Options, k kind, name string, r *reconciler, reads *fresh.Reads) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
 		For(k.NewClaim()).
+		Watches(k.NewClaim(), reads.Handler()).
 		// The cache holds only Secrets Stowage writes (package secrets),
 		// the claim's among them.
 		Owns(&corev1.Secret{}).
@@ -312,11 +319,19 @@ func build(mgr ctrl.Manager, o controller.Options, k kind, name string, r *recon
 	for _, t := range k.Types() {
 		b = b.Owns(t)
 	}
-	return b.Complete(r)
+	return b.Complete(reads.Reconciler(r))
 }
 
 type reconciler struct {
 	client client.Client
+	// cache reads Secrets from the cache only. The client reads a Secret the
+	// cache lacks from the API server, in case it is one an earlier version
+	// wrote without the label the cache selects (package secrets). The
+	// Secrets a claim reads are the managed resources', which their
+	// publisher labels, and its own, which the client labels when creating
+	// it finds it there: a claim waiting for them need not ask the API
+	// server on every reconcile.
+	cache client.Reader
 	// reader reads from the API server, past the cache, where a stale read
 	// would do harm (replacing a Secret); client when nil.
 	reader client.Reader
@@ -430,7 +445,9 @@ func (r *reconciler) reconcile(ctx context.Context, req reconcile.Request) (reco
 	if cr.GetDeletionTimestamp() != nil {
 		return r.delete(ctx, cr)
 	}
-	if controllerutil.AddFinalizer(cr, Finalizer) {
+	// A claim still to be bound gets its finalizer in the write that binds
+	// it (sync): nothing is made for it before that.
+	if controllerutil.AddFinalizer(cr, Finalizer) && cr.GetClassName() != "" {
 		if err := r.client.Update(ctx, cr); err != nil {
 			return reconcile.Result{}, err
 		}
@@ -847,6 +864,11 @@ func (r *reconciler) apply(ctx context.Context, cr claimObject, tr translate.Com
 		if err := controllerutil.SetControllerReference(cr, desired, r.client.Scheme()); err != nil {
 			return nil, nil, err
 		}
+		if _, ok := desired.(resource.Managed); ok {
+			// The managed reconciler's first act would be to add its
+			// finalizer: one write fewer for each resource a claim makes.
+			controllerutil.AddFinalizer(desired, managed.FinalizerName)
+		}
 		err := r.client.Create(ctx, desired)
 		if kerrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
 			// The claim goes with its namespace; nothing to make.
@@ -910,7 +932,7 @@ func (r *reconciler) writeSecret(ctx context.Context, cr claimObject, o managedS
 	parts := make([]map[string][]byte, 0, len(o.ConnectionSecrets))
 	for _, name := range o.ConnectionSecrets {
 		s := &corev1.Secret{}
-		err := r.client.Get(ctx, types.NamespacedName{Namespace: cr.GetNamespace(), Name: name}, s)
+		err := r.cachedSecrets().Get(ctx, types.NamespacedName{Namespace: cr.GetNamespace(), Name: name}, s)
 		if kerrors.IsNotFound(err) {
 			return &secretPending{msg: "waiting for connection secret " + name + " of the managed resources"}
 		}
@@ -927,16 +949,22 @@ func (r *reconciler) writeSecret(ctx context.Context, cr claimObject, o managedS
 	}
 	typ := corev1.SecretType(contract.SecretType(data))
 	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: cr.GetNamespace(), Name: strings.TrimSpace(cr.GetConnectionSecretName())}}
-	err := r.client.Get(ctx, client.ObjectKeyFromObject(s), s)
-	switch {
-	case kerrors.IsNotFound(err):
-		if err := r.createSecret(ctx, cr, s, typ, data); err != nil {
-			return err
+	err := r.cachedSecrets().Get(ctx, client.ObjectKeyFromObject(s), s)
+	if kerrors.IsNotFound(err) {
+		err = r.createSecret(ctx, cr, s, typ, data)
+		if err == nil {
+			cr.SetBindingName(s.Name)
+			return nil
 		}
-		r.record.Event(cr, event.Normal("WroteConnectionSecret", "wrote connection secret "+s.Name))
-		cr.SetBindingName(s.Name)
-		return nil
-	case err != nil:
+		if kerrors.IsAlreadyExists(err) {
+			// An earlier version's Secret, without the label the cache
+			// selects: read past the cache (the client labels it).
+			cur := &corev1.Secret{}
+			err = r.client.Get(ctx, client.ObjectKeyFromObject(s), cur)
+			s = cur
+		}
+	}
+	if err != nil {
 		return err
 	}
 	if !metav1.IsControlledBy(s, cr) {
@@ -1024,6 +1052,14 @@ func (r *reconciler) replaceSecret(ctx context.Context, cr claimObject, old *cor
 	return nil
 }
 
+// cachedSecrets reads Secrets from the cache; the client when there is none.
+func (r *reconciler) cachedSecrets() client.Reader {
+	if r.cache == nil {
+		return r.client
+	}
+	return r.cache
+}
+
 // keepBinding keeps status.binding while the claim's connection secret is
 // there, complete, controlled by the claim and of a service binding type,
 // and unsets it otherwise, when this reconcile did not write the Secret
@@ -1031,7 +1067,14 @@ func (r *reconciler) replaceSecret(ctx context.Context, cr claimObject, old *cor
 func (r *reconciler) keepBinding(ctx context.Context, cr claimObject) error {
 	name := strings.TrimSpace(cr.GetConnectionSecretName())
 	s := &corev1.Secret{}
-	err := r.client.Get(ctx, types.NamespacedName{Namespace: cr.GetNamespace(), Name: name}, s)
+	// A claim with no binding yet (a new one) reads the cache only; one
+	// with a binding keeps it only on the API server's word that its
+	// Secret is gone.
+	reader := client.Reader(r.client)
+	if cr.GetBindingName() == "" {
+		reader = r.cachedSecrets()
+	}
+	err := reader.Get(ctx, types.NamespacedName{Namespace: cr.GetNamespace(), Name: name}, s)
 	if kerrors.IsNotFound(err) {
 		cr.SetBindingName("")
 		return nil

@@ -264,7 +264,7 @@ func TestDatabaseClaimReadyResizeAndDelete(t *testing.T) {
 				reasons = append(reasons, e.Reason)
 			}
 		}
-		for _, want := range []string{"CreatedManagedResource", "WroteConnectionSecret", "Ready"} {
+		for _, want := range []string{"CreatedManagedResource", "Ready"} {
 			if !slices.Contains(reasons, want) {
 				return fmt.Errorf("no %s event among %v", want, reasons)
 			}

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
+	"github.com/stowage-dev/stowage/internal/fresh"
 	"github.com/stowage-dev/stowage/internal/ownership"
 )
 
@@ -58,7 +59,10 @@ func Setup[T resource.Managed](mgr ctrl.Manager, o controller.Options, gvk schem
 		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
 	}
 	opts = append(opts, extra...)
-	r := managed.NewReconciler(withObservedGeneration(mgr), resource.ManagedKind(gvk), opts...)
+	// Writes are tracked so no reconcile reads an older copy than the
+	// provider last wrote (package fresh).
+	reads := fresh.New(mgr.GetClient(), obj)
+	r := managed.NewReconciler(withObservedGeneration(mgr, reads), resource.ManagedKind(gvk), opts...)
 
 	return Gated(o, name, func() error {
 		if err := addStateRecorder(mgr, o, gvk); err != nil {
@@ -68,7 +72,8 @@ func Setup[T resource.Managed](mgr ctrl.Manager, o controller.Options, gvk schem
 			Named(name).
 			WithOptions(o.ForControllerRuntime()).
 			For(obj).
-			Complete(RateLimited(name, newPolls(throttleAware{r: r}, gvk.Kind, o.PollInterval), o))
+			Watches(obj, reads.Handler()).
+			Complete(RateLimited(name, newPolls(throttleAware{r: reads.Reconciler(r)}, gvk.Kind, o.PollInterval), o))
 	}, gvk)
 }
 

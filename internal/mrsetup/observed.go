@@ -9,6 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/stowage-dev/stowage/internal/fresh"
 )
 
 // kstatus (kubectl wait, Flux, Argo CD) tells "done" from "the controller has
@@ -27,11 +29,43 @@ type observedManager struct {
 
 func (m observedManager) GetClient() client.Client { return m.c }
 
-func withObservedGeneration(mgr ctrl.Manager) ctrl.Manager {
-	return observedManager{Manager: mgr, c: observedClient{Client: mgr.GetClient()}}
+func withObservedGeneration(mgr ctrl.Manager, f *fresh.Reads) ctrl.Manager {
+	return observedManager{Manager: mgr, c: observedClient{Client: f.Client(mgr.GetClient())}}
 }
 
 type observedClient struct{ client.Client }
+
+// Update skips an update that would change nothing: crossplane-runtime's
+// ProviderConfig reconciler updates its config (to add a finalizer it
+// already has) for every usage a new managed resource records.
+func (c observedClient) Update(ctx context.Context, obj client.Object, opts ...client.UpdateOption) error {
+	if len(opts) == 0 && unchangedObject(ctx, c.Client, obj) {
+		return nil
+	}
+	return c.Client.Update(ctx, obj, opts...)
+}
+
+// unchangedObject reports whether obj is the object the cache holds for the
+// same resourceVersion. A cache that cannot say, or holds another version,
+// makes it false: the write goes to the API server.
+func unchangedObject(ctx context.Context, reader client.Reader, obj client.Object) bool {
+	cached, ok := obj.DeepCopyObject().(client.Object)
+	if !ok || reader.Get(ctx, client.ObjectKeyFromObject(obj), cached) != nil {
+		return false
+	}
+	if cached.GetResourceVersion() != obj.GetResourceVersion() {
+		return false
+	}
+	cached.GetObjectKind().SetGroupVersionKind(obj.GetObjectKind().GroupVersionKind())
+	return equality.Semantic.DeepEqual(obj, cached)
+}
+
+// WithoutNoOpWrites is mgr with a client that skips updates and status
+// updates that would change nothing, for reconcilers (crossplane-runtime's)
+// that write whether or not anything changed.
+func WithoutNoOpWrites(mgr ctrl.Manager) ctrl.Manager {
+	return observedManager{Manager: mgr, c: observedClient{Client: mgr.GetClient()}}
+}
 
 func (c observedClient) Status() client.SubResourceWriter {
 	return observedStatusWriter{SubResourceWriter: c.Client.Status(), reader: c.Client}

@@ -11,11 +11,14 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/runtime"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	"github.com/stowage-dev/stowage/apis"
 	s3v1 "github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
+	awsv1 "github.com/stowage-dev/stowage/apis/aws/v1alpha1"
 	dbv1 "github.com/stowage-dev/stowage/apis/database/v1alpha1"
 )
 
@@ -138,3 +141,49 @@ var errBoom = boom("boom")
 type boom string
 
 func (b boom) Error() string { return string(b) }
+
+// TestNoOpUpdatesSkipped: crossplane-runtime's ProviderConfig reconciler
+// updates its config on every usage; an update that changes nothing is not
+// sent, one that changes something is.
+func TestNoOpUpdatesSkipped(t *testing.T) {
+	s := runtime.NewScheme()
+	if err := apis.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	pc := &awsv1.ClusterProviderConfig{}
+	pc.SetName("default")
+	pc.SetFinalizers([]string{"in-use.crossplane.io"})
+	sent := 0
+	fc := fake.NewClientBuilder().WithScheme(s).WithObjects(pc).WithInterceptorFuncs(interceptor.Funcs{
+		Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
+			sent++
+			return c.Update(ctx, obj, opts...)
+		},
+	}).Build()
+	c := WithoutNoOpWrites(fakeManager{c: fc}).GetClient()
+	ctx := context.Background()
+	got := &awsv1.ClusterProviderConfig{}
+	if err := c.Get(ctx, client.ObjectKeyFromObject(pc), got); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Update(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if sent != 0 {
+		t.Errorf("an update that changes nothing was sent")
+	}
+	got.SetLabels(map[string]string{"team": "a"})
+	if err := c.Update(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if sent != 1 {
+		t.Errorf("an update that changes a label: sent %d times, want once", sent)
+	}
+}
+
+type fakeManager struct {
+	ctrl.Manager
+	c client.Client
+}
+
+func (m fakeManager) GetClient() client.Client { return m.c }

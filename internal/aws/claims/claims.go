@@ -20,6 +20,7 @@ import (
 	storagev1 "github.com/stowage-dev/stowage/apis/storage/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/claims/translate"
 	"github.com/stowage-dev/stowage/internal/compare"
+	"github.com/stowage-dev/stowage/internal/ownership"
 )
 
 // Cloud is the name of the AWS template in a class.
@@ -129,7 +130,7 @@ func (Database) desired(c *dbv1.DatabaseClaim, cl *dbv1.DatabaseClass) (client.O
 	}
 	mr := &rdsv1.DBInstance{
 		TypeMeta:   metav1.TypeMeta{APIVersion: rdsv1.SchemeGroupVersion.String(), Kind: "DBInstance"},
-		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name},
+		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name, Annotations: ownership.GeneratedName(name)},
 		Spec:       rdsv1.DBInstanceSpec{ForProvider: p},
 	}
 	mr.Spec.ProviderConfigReference = translate.ProviderConfigRef(cl.Spec.ProviderConfigRef.Kind, cl.Spec.ProviderConfigRef.Name)
@@ -290,7 +291,7 @@ func (Bucket) desired(c *storagev1.BucketClaim, cl *storagev1.BucketClass) (clie
 	}
 	mr := &s3v1.Bucket{
 		TypeMeta:   metav1.TypeMeta{APIVersion: s3v1.SchemeGroupVersion.String(), Kind: "Bucket"},
-		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name},
+		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name, Annotations: ownership.GeneratedName(name)},
 		Spec:       s3v1.BucketSpec{ForProvider: p},
 	}
 	mr.Spec.ProviderConfigReference = translate.ProviderConfigRef(cl.Spec.ProviderConfigRef.Kind, cl.Spec.ProviderConfigRef.Name)

@@ -14,6 +14,7 @@ import (
 	dbv1 "github.com/stowage-dev/stowage/apis/database/v1alpha1"
 	storagev1 "github.com/stowage-dev/stowage/apis/storage/v1alpha1"
 	"github.com/stowage-dev/stowage/internal/claims/translate"
+	"github.com/stowage-dev/stowage/internal/ownership"
 )
 
 func dbClass() *dbv1.DatabaseClass {
@@ -47,7 +48,7 @@ func TestDatabasePlan(t *testing.T) {
 	base := func(mutate func(*rdsv1.DBInstanceParameters)) []client.Object {
 		mr := &rdsv1.DBInstance{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "rds.aws.stowage.dev/v1alpha1", Kind: "DBInstance"},
-			ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: name},
+			ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: name, Annotations: ownership.GeneratedName(name)},
 			Spec: rdsv1.DBInstanceSpec{ForProvider: rdsv1.DBInstanceParameters{
 				Region: ptr.To("eu-west-1"), Engine: rdsv1.EnginePostgres, EngineVersion: ptr.To("16"),
 				DBInstanceClass: "db.t3.micro", AllocatedStorage: 20, MaxAllocatedStorage: ptr.To[int32](100),
@@ -349,7 +350,7 @@ func TestBucketDesiredAndUpdate(t *testing.T) {
 	name := translate.Name(claim)
 	want := &s3v1.Bucket{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "s3.aws.stowage.dev/v1alpha1", Kind: "Bucket"},
-		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: name},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: name, Annotations: ownership.GeneratedName(name)},
 		Spec: s3v1.BucketSpec{ForProvider: s3v1.BucketParameters{
 			Region:               ptr.To("us-west-2"),
 			Versioning:           ptr.To(s3v1.VersioningEnabled),

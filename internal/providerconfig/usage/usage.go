@@ -49,7 +49,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 
 func setup(mgr ctrl.Manager, o controller.Options, obj client.Object, gvk schema.GroupVersionKind, c cloud) error {
 	name := providerconfig.ControllerName(gvk.GroupKind().String())
-	r := providerconfig.NewReconciler(mgr, resource.ProviderConfigKinds{Config: gvk, Usage: c.usageGVK, UsageList: c.usageListGVK},
+	r := providerconfig.NewReconciler(mrsetup.WithoutNoOpWrites(mgr), resource.ProviderConfigKinds{Config: gvk, Usage: c.usageGVK, UsageList: c.usageListGVK},
 		providerconfig.WithLogger(o.Logger.WithValues("controller", name)),
 		providerconfig.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))))
 

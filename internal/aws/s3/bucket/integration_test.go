@@ -840,7 +840,11 @@ func TestBucketCreationCalls(t *testing.T) {
 		}
 	}
 	// Calls until the first drift check (every 4 s in these tests).
+	// The settings after the owner tags are sent together, in any order.
 	want := []string{"HEAD", "PUT", "PUT tagging", "PUT publicAccessBlock", "PUT versioning", "GET encryption"}
+	if len(got) >= len(want) {
+		slices.Sort(got[3:5])
+	}
 	if len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
 		t.Errorf("calls creating a bucket: %v, want %v first", got, want)
 	}
