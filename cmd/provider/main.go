@@ -5,6 +5,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	rtdebug "runtime/debug"
 	"strconv"
 	"time"
 
@@ -36,6 +37,9 @@ import (
 	"github.com/stowage-dev/stowage/internal/secrets"
 )
 
+// defaultGCPercent is the provider's GOGC unless the environment sets one.
+const defaultGCPercent = 50
+
 func main() {
 	var (
 		app            = kingpin.New(filepath.Base(os.Args[0]), "Stowage: managed cloud databases and storage for Kubernetes.").DefaultEnvars()
@@ -59,6 +63,14 @@ func main() {
 	app.GetFlag("max-reconcile-rate").IsSetByUser(&reconcileRateSet)
 	app.GetFlag("cloud-api-rate").IsSetByUser(&cloudRateSet)
 	kingpin.MustParse(app.Parse(os.Args[1:]))
+
+	// Most of the provider's heap is its informers' objects, which change
+	// slowly: collecting when the heap has grown by half rather than doubled
+	// keeps its memory a quarter lower, for CPU it has to spare between
+	// polls. GOGC, when set, decides instead.
+	if os.Getenv("GOGC") == "" {
+		rtdebug.SetGCPercent(defaultGCPercent)
+	}
 
 	// Structured JSON logs by default; human-readable ones with --debug.
 	zl := zap.New(zap.UseDevMode(*debug))
