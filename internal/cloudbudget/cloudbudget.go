@@ -14,6 +14,7 @@ package cloudbudget
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -143,11 +144,52 @@ func (b *Budget) Wait(ctx context.Context, k Key) error {
 	bk := b.bucket(k)
 	bk.recover(k)
 	start := time.Now()
-	err := bk.l.Wait(ctx)
+	err := wait(ctx, bk.l)
 	if d := time.Since(start); d > time.Millisecond {
 		waited.WithLabelValues(k.Cloud, k.Service).Add(d.Seconds())
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("no call to %s %s of account %s in this reconcile's time (its cloud API budget is spent; see --cloud-api-rate); retried later: %w", k.Cloud, k.Service, k.Account, err)
+	}
+	return nil
+}
+
+// answerTime is how long a call that had to wait for its budget must still
+// have before its context's deadline when it goes (or half the time left
+// when it started waiting, if that is less). A call sent with no time left
+// is acted on by the cloud but reported as failed here: creating 2,000 RDS
+// instances at once, each waiting behind the others' calls until its
+// reconcile's minute was nearly up, half the creates the cloud made were
+// ones the provider believed had failed.
+const answerTime = 10 * time.Second
+
+// wait takes a token of l, waiting for one when there is none, unless the
+// wait would leave the call too little of ctx's time to be answered.
+func wait(ctx context.Context, l *rate.Limiter) error {
+	r := l.Reserve()
+	if !r.OK() {
+		return fmt.Errorf("the budget allows no call at all (burst 0)")
+	}
+	d := r.Delay()
+	if d == 0 {
+		return nil
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		left := time.Until(dl)
+		if d > left-min(answerTime, left/2) {
+			r.Cancel()
+			return fmt.Errorf("the next call slot is in %s, too late for the %s left", d.Round(time.Millisecond), left.Round(time.Millisecond))
+		}
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		r.Cancel()
+		return ctx.Err()
+	}
 }
 
 // Throttled tells k's budget that the cloud throttled a call: its rate

@@ -93,3 +93,28 @@ func TestSpare(t *testing.T) {
 		t.Error("a spent budget has spare")
 	}
 }
+
+// TestNoCallWithoutTimeToAnswer: a call that must wait for its budget goes
+// only if its context leaves it time to be answered afterwards; one that
+// would go with its deadline almost up is not sent at all, and leaves its
+// slot to the next call.
+func TestNoCallWithoutTimeToAnswer(t *testing.T) {
+	b := NewWithLimit(5, 1) // after the first call, a slot every 200 ms
+	k := Key{Cloud: "aws", Account: "a", Service: "RDS"}
+	if err := b.Wait(context.Background(), k); err != nil {
+		t.Fatal(err)
+	}
+	// 300 ms left: the slot in 200 ms would leave 100 ms, less than half.
+	short, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := b.Wait(short, k); err == nil {
+		t.Fatal("a call went with too little time left to be answered")
+	}
+	// A minute left: it waits for the slot (which the refused call gave
+	// back) and goes.
+	long, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := b.Wait(long, k); err != nil {
+		t.Errorf("a call with time to spare did not go: %v", err)
+	}
+}
