@@ -53,8 +53,10 @@ func (s Session) SQLAdminOptions() []option.ClientOption {
 	return opts
 }
 
-// StorageOptions are the options for a Cloud Storage client
-// (storage.NewClient), with the provider config's endpoint when it sets one.
+// StorageOptions are the options for a Cloud Storage JSON API client
+// (storage/v1's NewService), with the provider config's endpoint when it
+// sets one: the generated client joins paths onto the endpoint as is, so it
+// ends in the API's /storage/v1/.
 func (s Session) StorageOptions() []option.ClientOption {
 	opts := s.options(s.storageHTTP)
 	if e := s.Spec.Endpoints; e != nil && e.Storage != "" {

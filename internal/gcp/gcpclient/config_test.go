@@ -12,9 +12,9 @@ import (
 	"sync"
 	"testing"
 
-	"cloud.google.com/go/storage"
 	"github.com/google/go-cmp/cmp"
 	sqladmin "google.golang.org/api/sqladmin/v1"
+	storagev1 "google.golang.org/api/storage/v1"
 
 	"github.com/stowage-dev/stowage/apis/gcp/v1alpha1"
 )
@@ -132,12 +132,11 @@ func TestLocalEndpoints(t *testing.T) {
 	if _, err := sql.Instances.Get("p", "i").Context(ctx).Do(); err != nil {
 		t.Fatal(err)
 	}
-	gcs, err := storage.NewClient(ctx, s.StorageOptions()...)
+	gcs, err := storagev1.NewService(ctx, s.StorageOptions()...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer gcs.Close() //nolint:errcheck // test client
-	if _, err := gcs.Bucket("b").Attrs(ctx); err != nil {
+	if _, err := gcs.Buckets.Get("b").Context(ctx).Do(); err != nil {
 		t.Fatal(err)
 	}
 	want := []request{{Path: "/v1/projects/p/instances/i"}, {Path: "/storage/v1/b/b"}}

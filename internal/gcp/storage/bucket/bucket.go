@@ -5,13 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"cloud.google.com/go/storage"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	xperrors "github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
@@ -20,8 +22,8 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	"github.com/googleapis/gax-go/v2"
 	"google.golang.org/api/googleapi"
-	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
+	storagev1 "google.golang.org/api/storage/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/stowage-dev/stowage/apis/gcp/storage/v1alpha1"
@@ -34,71 +36,218 @@ import (
 	"github.com/stowage-dev/stowage/internal/ownership"
 )
 
-// API is the part of Cloud Storage a Bucket needs: one call per operation.
+// API is the part of Cloud Storage a Bucket needs: one call per operation,
+// on the JSON API's bucket resource.
 type API interface {
-	// Attrs reads the bucket.
-	Attrs(ctx context.Context, name string) (*storage.BucketAttrs, error)
+	// Attrs reads the bucket (buckets.get, full projection).
+	Attrs(ctx context.Context, name string) (*storagev1.Bucket, error)
 	// List lists every bucket of project, following every page, each as
 	// Attrs reads it (the full projection).
-	List(ctx context.Context, project string) ([]*storage.BucketAttrs, error)
-	// Create makes the bucket in project.
-	Create(ctx context.Context, project, name string, attrs *storage.BucketAttrs) error
-	// Update patches the fields u names, if the bucket's metadata is still
-	// at metageneration.
-	Update(ctx context.Context, name string, metageneration int64, u storage.BucketAttrsToUpdate) (*storage.BucketAttrs, error)
+	List(ctx context.Context, project string) ([]*storagev1.Bucket, error)
+	// Create makes bucket b, named name, in project.
+	Create(ctx context.Context, project, name string, b *storagev1.Bucket) error
+	// Update patches the fields b carries, if the bucket's metadata is
+	// still at metageneration (when it is not zero).
+	Update(ctx context.Context, name string, metageneration int64, b *storagev1.Bucket) (*storagev1.Bucket, error)
 	// Delete removes the (empty) bucket.
 	Delete(ctx context.Context, name string) error
 }
 
-// Client is API on the Cloud Storage client.
-type Client struct{ *storage.Client }
+// Client is API on the Cloud Storage JSON API client. The generated client
+// does not retry; Client retries as the Cloud Storage client library did
+// (see retries).
+type Client struct{ *storagev1.Service }
+
+// errBucketNotExist is what Attrs says of a bucket Google does not have,
+// wrapping Google's 404, in the Cloud Storage client library's words.
+var errBucketNotExist = errors.New("storage: bucket doesn't exist")
 
 // Attrs reads the bucket.
-func (c Client) Attrs(ctx context.Context, name string) (*storage.BucketAttrs, error) {
-	return c.Bucket(name).Attrs(ctx)
+func (c Client) Attrs(ctx context.Context, name string) (*storagev1.Bucket, error) {
+	var b *storagev1.Bucket
+	err := retry(ctx, true, func(ctx context.Context) error {
+		var err error
+		b, err = c.Buckets.Get(name).Projection("full").Context(ctx).Do()
+		return err
+	})
+	if code(err) == http.StatusNotFound {
+		return nil, fmt.Errorf("%w: %w", errBucketNotExist, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return b, checkBucket(b)
 }
 
-// List lists every bucket of project.
-func (c Client) List(ctx context.Context, project string) ([]*storage.BucketAttrs, error) {
-	var all []*storage.BucketAttrs
-	it := c.Buckets(ctx, project)
+// List lists every bucket of project. Each page has its own attempts: a
+// failed page is asked for again, not the listing from its start.
+func (c Client) List(ctx context.Context, project string) ([]*storagev1.Bucket, error) {
+	var all []*storagev1.Bucket
+	call := c.Buckets.List(project).Projection("full").Prefix("").ReturnPartialSuccess(false)
+	token := ""
+	attempt, bo := 1, newBackoff()
 	for {
-		a, err := it.Next()
-		if errors.Is(err, iterator.Done) {
+		err := call.PageToken(token).Pages(ctx, func(page *storagev1.Buckets) error {
+			for _, b := range page.Items {
+				if err := checkBucket(b); err != nil {
+					return err
+				}
+			}
+			all = append(all, page.Items...)
+			token = page.NextPageToken
+			attempt, bo = 1, newBackoff()
+			return nil
+		})
+		if err == nil {
 			return all, nil
 		}
-		if err != nil {
+		if err := again(ctx, err, attempt, &bo); err != nil {
 			return nil, err
 		}
-		all = append(all, a)
+		attempt++
 	}
 }
 
-// Create makes the bucket.
-func (c Client) Create(ctx context.Context, project, name string, attrs *storage.BucketAttrs) error {
-	return c.Bucket(name).Create(ctx, project, attrs)
+// Create makes the bucket. Like the client library, it treats a create as
+// safe to retry: a repeat of one Google did answers 409, which Create
+// handles.
+func (c Client) Create(ctx context.Context, project, name string, b *storagev1.Bucket) error {
+	nb := *b
+	nb.Name = name
+	return retry(ctx, true, func(ctx context.Context) error {
+		_, err := c.Buckets.Insert(project, &nb).Context(ctx).Do()
+		return err
+	})
 }
 
-// Update patches the bucket. With its metageneration precondition the
-// client may retry it.
-func (c Client) Update(ctx context.Context, name string, metageneration int64, u storage.BucketAttrsToUpdate) (*storage.BucketAttrs, error) {
-	b := c.Bucket(name)
+// Update patches the bucket. Only with its metageneration precondition is
+// it retried.
+func (c Client) Update(ctx context.Context, name string, metageneration int64, b *storagev1.Bucket) (*storagev1.Bucket, error) {
+	call := c.Buckets.Patch(name, b).Projection("full")
 	if metageneration > 0 {
-		b = b.If(storage.BucketConditions{MetagenerationMatch: metageneration})
+		call = call.IfMetagenerationMatch(metageneration)
 	}
-	return b.Update(ctx, u)
+	var out *storagev1.Bucket
+	err := retry(ctx, metageneration > 0, func(ctx context.Context) error {
+		var err error
+		out, err = call.Context(ctx).Do()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, checkBucket(out)
 }
 
 // Delete removes the bucket.
-func (c Client) Delete(ctx context.Context, name string) error { return c.Bucket(name).Delete(ctx) }
+func (c Client) Delete(ctx context.Context, name string) error {
+	return retry(ctx, true, func(ctx context.Context) error {
+		return c.Buckets.Delete(name).Context(ctx).Do()
+	})
+}
 
-// retries are the client's own retries of a throttled or failed call
-// (429, 5xx) before the error reaches the reconciler: a few, quickly, so a
-// worker is not held; after them the resource is requeued after the delay
-// Google advised (mrsetup.Throttled).
-var retries = []storage.RetryOption{
-	storage.WithMaxAttempts(3),
-	storage.WithBackoff(gax.Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2}),
+// The retries of a throttled or failed call (429, 5xx; see shouldRetry)
+// before the error reaches the reconciler, as the Cloud Storage client
+// library was set to make them: a few, quickly, so a worker is not held;
+// after them the resource is requeued after the delay Google advised
+// (mrsetup.Throttled). Each attempt goes through the session's HTTP client,
+// so it waits for the call budget and is counted on its own.
+const maxAttempts = 3
+
+func newBackoff() gax.Backoff {
+	return gax.Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2}
+}
+
+// retry makes call, again while again allows when the call is safe to
+// repeat (idempotent).
+func retry(ctx context.Context, idempotent bool, call func(context.Context) error) error {
+	if !idempotent {
+		return call(ctx)
+	}
+	bo := newBackoff()
+	for attempt := 1; ; attempt++ {
+		err := call(ctx)
+		if err == nil {
+			return nil
+		}
+		if err := again(ctx, err, attempt, &bo); err != nil {
+			return err
+		}
+	}
+}
+
+// again decides after attempt failed with err: it returns the error to give
+// up with, or nil once it has waited for the next attempt. The errors are
+// the client library's.
+func again(ctx context.Context, err error, attempt int, bo *gax.Backoff) error {
+	if attempt >= maxAttempts {
+		return fmt.Errorf("storage: retry failed after %v attempts; last error: %w", maxAttempts, err)
+	}
+	if !shouldRetry(err) || errors.Is(ctx.Err(), context.Canceled) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return err
+	}
+	if cerr := gax.Sleep(ctx, bo.Pause()); cerr != nil {
+		return retryCancelled{ctxErr: cerr, last: err}
+	}
+	return nil
+}
+
+// retryCancelled is a retry the context ended while it waited.
+type retryCancelled struct{ ctxErr, last error }
+
+func (e retryCancelled) Error() string {
+	return fmt.Sprintf("retry failed with %v; last error: %v", e.ctxErr, e.last)
+}
+func (e retryCancelled) Unwrap() error { return e.last }
+func (e retryCancelled) Is(target error) bool {
+	return errors.Is(e.ctxErr, target) || errors.Is(e.last, target)
+}
+
+// shouldRetry is the Cloud Storage client library's ShouldRetry for the
+// JSON API: 408, 429 and 5xx answers, and connections refused, reset or
+// cut short.
+func shouldRetry(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	switch e := err.(type) {
+	case *googleapi.Error:
+		return e.Code == http.StatusRequestTimeout || e.Code == http.StatusTooManyRequests || (e.Code >= 500 && e.Code < 600)
+	case *net.OpError, *url.Error:
+		for _, s := range []string{"connection refused", "connection reset", "broken pipe", "client connection lost", "server closed idle connection"} {
+			if strings.Contains(e.Error(), s) {
+				return true
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return true
+		}
+	case *net.DNSError:
+		if e.IsTemporary {
+			return true
+		}
+	case interface{ Temporary() bool }:
+		if e.Temporary() {
+			return true
+		}
+	}
+	if u, ok := err.(interface{ Unwrap() error }); ok {
+		return shouldRetry(u.Unwrap())
+	}
+	return false
+}
+
+// checkBucket refuses a bucket whose retention policy's effective time is
+// not a time, as the client library did.
+func checkBucket(b *storagev1.Bucket) error {
+	if b == nil || b.RetentionPolicy == nil || b.RetentionPolicy.EffectiveTime == "" {
+		return nil
+	}
+	_, err := time.Parse(time.RFC3339, b.RetentionPolicy.EffectiveTime)
+	return err
 }
 
 // clients keeps one Cloud Storage client per session, so reconciles reuse
@@ -106,7 +255,7 @@ var retries = []storage.RetryOption{
 // cache hands out the same Options each time until the config changes.
 type clients struct {
 	mu sync.Mutex
-	m  map[clientKey]*storage.Client
+	m  map[clientKey]*storagev1.Service
 }
 
 // clientKey identifies a session by the address of its first client
@@ -131,11 +280,12 @@ func (c *clients) get(ctx context.Context, s gcpclient.Session) (API, error) {
 	if sc, ok := c.m[key]; ok && key.opts != nil {
 		return Client{sc}, nil
 	}
-	sc, err := storage.NewClient(ctx, opts...)
+	// The service lives as long as the cached session, past the
+	// reconcile that made it.
+	sc, err := storagev1.NewService(context.WithoutCancel(ctx), opts...)
 	if err != nil {
 		return nil, xperrors.Wrap(err, "cannot make a Cloud Storage client")
 	}
-	sc.SetRetry(retries...)
 	if key.opts != nil {
 		c.m[key] = sc
 	}
@@ -145,12 +295,12 @@ func (c *clients) get(ctx context.Context, s gcpclient.Session) (API, error) {
 // Setup adds a controller that reconciles Buckets.
 func Setup(mgr ctrl.Manager, o controller.Options) error {
 	gvk := v1alpha1.BucketGroupVersionKind
-	cs := &clients{m: map[clientKey]*storage.Client{}}
+	cs := &clients{m: map[clientKey]*storagev1.Service{}}
 	c := &connector{
 		gcp:      gcpclient.NewConnector(mgr, o, cs.get),
 		recorder: mrsetup.Recorder(mgr, gvk),
 		cluster:  ownership.NewCluster(mgr.GetAPIReader()),
-		lister:   cloudlist.NewLister[*storage.BucketAttrs]("gcp_storage_bucket"),
+		lister:   cloudlist.NewLister[*storagev1.Bucket]("gcp_storage_bucket"),
 		tracker:  cloudlist.NewTracker(o.PollInterval),
 	}
 	return mrsetup.Setup[*v1alpha1.Bucket](mgr, o, gvk, &v1alpha1.Bucket{}, c)
@@ -160,7 +310,7 @@ type connector struct {
 	gcp      *gcpclient.Connector[API]
 	recorder event.Recorder
 	cluster  ownership.ClusterID
-	lister   *cloudlist.Lister[*storage.BucketAttrs]
+	lister   *cloudlist.Lister[*storagev1.Bucket]
 	tracker  *cloudlist.Tracker
 }
 
@@ -179,7 +329,7 @@ type external struct {
 	session  gcpclient.Session
 	recorder event.Recorder
 	cluster  ownership.ClusterID
-	lister   *cloudlist.Lister[*storage.BucketAttrs]
+	lister   *cloudlist.Lister[*storagev1.Bucket]
 	tracker  *cloudlist.Tracker
 	last     *observed
 }
@@ -205,7 +355,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ex
 	case err != nil:
 		return managed.ExternalObservation{}, e.cloudErr(ctx, err, "cannot get bucket %q", name)
 	}
-	o := fromAttrs(a)
+	o := fromBucket(a)
 	if err := e.ownership().Check(ctx, cr, o.Labels); err != nil {
 		if meta.WasDeleted(cr) && ownership.IsRefused(err) {
 			// Not ours: let the finalizer go and never touch the bucket.
@@ -268,14 +418,14 @@ func scope(s gcpclient.Session) string {
 // global, so a bucket missing from this project's listing may be gone, or
 // another project's (an import, or a name someone else holds), and only a
 // direct read tells which.
-func (e *external) find(ctx context.Context, cr *v1alpha1.Bucket, name string) (*storage.BucketAttrs, error) {
+func (e *external) find(ctx context.Context, cr *v1alpha1.Bucket, name string) (*storagev1.Bucket, error) {
 	if !meta.WasDeleted(cr) && (e.tracker.WasSeen(cr) || cr.Status.AtProvider.URL != "") {
-		a, found, err := e.lister.Get(ctx, scope(e.session), e.tracker.NotBefore(cr, true), name, func(ctx context.Context) (map[string]*storage.BucketAttrs, error) {
+		a, found, err := e.lister.Get(ctx, scope(e.session), e.tracker.NotBefore(cr, true), name, func(ctx context.Context) (map[string]*storagev1.Bucket, error) {
 			items, err := e.api.List(ctx, e.session.ProjectID)
 			if err != nil {
 				return nil, err
 			}
-			m := make(map[string]*storage.BucketAttrs, len(items))
+			m := make(map[string]*storagev1.Bucket, len(items))
 			for _, it := range items {
 				m[it.Name] = it
 			}
@@ -358,7 +508,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.Bucket) (managed.Ext
 		if err != nil {
 			return managed.ExternalUpdate{}, e.cloudErr(ctx, err, "cannot get bucket %q", name)
 		}
-		o := fromAttrs(a)
+		o := fromBucket(a)
 		if err := e.ownership().Check(ctx, cr, o.Labels); err != nil {
 			return managed.ExternalUpdate{}, err
 		}
@@ -472,7 +622,7 @@ func googleMessage(err error) string {
 }
 
 func isNotFound(err error) bool {
-	return errors.Is(err, storage.ErrBucketNotExist) || code(err) == http.StatusNotFound
+	return errors.Is(err, errBucketNotExist) || code(err) == http.StatusNotFound
 }
 func isForbidden(err error) bool          { return code(err) == http.StatusForbidden }
 func isConflict(err error) bool           { return code(err) == http.StatusConflict }

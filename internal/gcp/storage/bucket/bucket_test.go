@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"cloud.google.com/go/storage"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/api/googleapi"
+	storagev1 "google.golang.org/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
@@ -26,11 +26,11 @@ import (
 
 // fakeGCS answers from its fields and records every call by name.
 type fakeGCS struct {
-	attrs   *storage.BucketAttrs // nil: no bucket
+	attrs   *storagev1.Bucket // nil: no bucket
 	errs    map[string]error
 	calls   []string
-	created *storage.BucketAttrs
-	updated *storage.BucketAttrsToUpdate
+	created *storagev1.Bucket
+	updated *storagev1.Bucket
 }
 
 func (f *fakeGCS) call(op string) error {
@@ -38,17 +38,17 @@ func (f *fakeGCS) call(op string) error {
 	return f.errs[op]
 }
 
-func (f *fakeGCS) Attrs(context.Context, string) (*storage.BucketAttrs, error) {
+func (f *fakeGCS) Attrs(context.Context, string) (*storagev1.Bucket, error) {
 	if err := f.call("Attrs"); err != nil {
 		return nil, err
 	}
 	if f.attrs == nil {
-		return nil, storage.ErrBucketNotExist
+		return nil, gerr(404, "notFound")
 	}
 	return f.attrs, nil
 }
 
-func (f *fakeGCS) List(context.Context, string) ([]*storage.BucketAttrs, error) {
+func (f *fakeGCS) List(context.Context, string) ([]*storagev1.Bucket, error) {
 	if err := f.call("List"); err != nil {
 		return nil, err
 	}
@@ -57,16 +57,16 @@ func (f *fakeGCS) List(context.Context, string) ([]*storage.BucketAttrs, error) 
 	}
 	a := *f.attrs
 	a.Name = "assets"
-	return []*storage.BucketAttrs{&a}, nil
+	return []*storagev1.Bucket{&a}, nil
 }
 
-func (f *fakeGCS) Create(_ context.Context, _, _ string, a *storage.BucketAttrs) error {
+func (f *fakeGCS) Create(_ context.Context, _, _ string, a *storagev1.Bucket) error {
 	f.created = a
 	return f.call("Create")
 }
 
-func (f *fakeGCS) Update(_ context.Context, _ string, _ int64, u storage.BucketAttrsToUpdate) (*storage.BucketAttrs, error) {
-	f.updated = &u
+func (f *fakeGCS) Update(_ context.Context, _ string, _ int64, u *storagev1.Bucket) (*storagev1.Bucket, error) {
+	f.updated = u
 	return f.attrs, f.call("Update")
 }
 
@@ -89,7 +89,7 @@ func testExternal(f *fakeGCS) *external {
 		session:  gcpclient.Session{ProjectID: "p", Region: "europe-west1", Spec: gcpv1alpha1.ProviderConfigSpec{}},
 		recorder: nopRecorder{},
 		cluster:  ownership.ClusterIDFn(func(context.Context) (string, error) { return cluster, nil }),
-		lister:   cloudlist.NewLister[*storage.BucketAttrs]("test"),
+		lister:   cloudlist.NewLister[*storagev1.Bucket]("test"),
 		tracker:  cloudlist.NewTracker(time.Minute),
 	}
 }
@@ -121,7 +121,7 @@ func TestCreate(t *testing.T) {
 		},
 		"OursAlready": {
 			reason:    "A 409 for a bucket this resource already made (a create whose status was lost) is success.",
-			fake:      &fakeGCS{errs: map[string]error{"Create": gerr(409, "conflict")}, attrs: &storage.BucketAttrs{Labels: ours(testBucket(name))}},
+			fake:      &fakeGCS{errs: map[string]error{"Create": gerr(409, "conflict")}, attrs: &storagev1.Bucket{Labels: ours(testBucket(name))}},
 			wantCalls: []string{"Create", "Attrs"},
 		},
 		"OtherProject": {
@@ -132,7 +132,7 @@ func TestCreate(t *testing.T) {
 		},
 		"SomeoneElsesInThisProject": {
 			reason:    "A 409 for a bucket made since Observe looked, without our labels, is refused.",
-			fake:      &fakeGCS{errs: map[string]error{"Create": gerr(409, "conflict")}, attrs: &storage.BucketAttrs{Labels: map[string]string{"team": "x"}}},
+			fake:      &fakeGCS{errs: map[string]error{"Create": gerr(409, "conflict")}, attrs: &storagev1.Bucket{Labels: map[string]string{"team": "x"}}},
 			wantErr:   "has no owner tags",
 			wantCalls: []string{"Create", "Attrs"},
 		},
@@ -163,7 +163,8 @@ func TestCreate(t *testing.T) {
 				if diff := cmp.Diff(ours(b), c.Labels); diff != "" {
 					t.Errorf("%s\ninsert labels: -want +got:\n%s", tc.reason, diff)
 				}
-				if c.Location != "europe-west1" || !c.UniformBucketLevelAccess.Enabled || c.PublicAccessPrevention != storage.PublicAccessPreventionEnforced {
+				if c.Location != "europe-west1" || c.IamConfiguration == nil || c.IamConfiguration.UniformBucketLevelAccess == nil ||
+					!c.IamConfiguration.UniformBucketLevelAccess.Enabled || c.IamConfiguration.PublicAccessPrevention != "enforced" {
 					t.Errorf("%s\ninsert %+v: want the provider config's region, uniform access and public access prevention by default", tc.reason, c)
 				}
 			}
@@ -174,7 +175,7 @@ func TestCreate(t *testing.T) {
 func TestObserveAndUpdate(t *testing.T) {
 	b := testBucket("assets")
 	b.Spec.ForProvider = v1alpha1.BucketParameters{Location: ptr.To("europe-west1"), Versioning: ptr.To(true)}
-	f := &fakeGCS{attrs: &storage.BucketAttrs{Location: "US", Labels: ours(b), MetaGeneration: 4}}
+	f := &fakeGCS{attrs: &storagev1.Bucket{Location: "US", Labels: ours(b), Metageneration: 4}}
 	e := testExternal(f)
 	o, err := e.Observe(context.Background(), b)
 	if err != nil {
@@ -193,7 +194,7 @@ func TestObserveAndUpdate(t *testing.T) {
 	if diff := cmp.Diff([]string{"Attrs", "Update"}, f.calls); diff != "" {
 		t.Errorf("calls: -want +got:\n%s", diff)
 	}
-	if f.updated == nil || f.updated.VersioningEnabled != true || f.updated.StorageClass != "" {
+	if f.updated == nil || f.updated.Versioning == nil || !f.updated.Versioning.Enabled || f.updated.StorageClass != "" || f.updated.IamConfiguration != nil || f.updated.Labels != nil {
 		t.Errorf("update %+v: want only versioning", f.updated)
 	}
 

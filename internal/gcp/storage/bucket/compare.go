@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"cloud.google.com/go/storage"
+	storagev1 "google.golang.org/api/storage/v1"
 	"k8s.io/utils/ptr"
 
 	"github.com/stowage-dev/stowage/apis/gcp/storage/v1alpha1"
@@ -31,25 +31,35 @@ type observed struct {
 	ProjectNumber  uint64
 }
 
-// fromAttrs reads the bucket Google returned.
-func fromAttrs(a *storage.BucketAttrs) observed {
+// Public access prevention as the JSON API spells it.
+const (
+	papEnforced  = "enforced"
+	papInherited = "inherited"
+)
+
+// fromBucket reads the bucket Google returned.
+func fromBucket(b *storagev1.Bucket) observed {
 	o := observed{
-		Location:       strings.ToUpper(a.Location),
-		LocationType:   a.LocationType,
-		StorageClass:   strings.ToUpper(a.StorageClass),
-		UBLA:           a.UniformBucketLevelAccess.Enabled,
+		Location:       strings.ToUpper(b.Location),
+		LocationType:   b.LocationType,
+		StorageClass:   strings.ToUpper(b.StorageClass),
 		PAP:            v1alpha1.PublicAccessPreventionInherited,
-		Versioning:     a.VersioningEnabled,
-		Lifecycle:      fromLifecycle(a.Lifecycle),
-		Labels:         a.Labels,
-		Metageneration: a.MetaGeneration,
-		ProjectNumber:  a.ProjectNumber,
+		Versioning:     b.Versioning != nil && b.Versioning.Enabled,
+		Lifecycle:      fromLifecycle(b.Lifecycle),
+		Labels:         b.Labels,
+		Metageneration: b.Metageneration,
+		ProjectNumber:  b.ProjectNumber,
 	}
-	if a.PublicAccessPrevention == storage.PublicAccessPreventionEnforced {
-		o.PAP = v1alpha1.PublicAccessPreventionEnforced
+	if iam := b.IamConfiguration; iam != nil {
+		o.UBLA = iam.UniformBucketLevelAccess != nil && iam.UniformBucketLevelAccess.Enabled
+		if iam.PublicAccessPrevention == papEnforced {
+			o.PAP = v1alpha1.PublicAccessPreventionEnforced
+		}
 	}
-	if a.RetentionPolicy != nil && a.RetentionPolicy.RetentionPeriod > 0 {
-		o.Retention = ptr.To(int64(a.RetentionPolicy.RetentionPeriod / time.Second))
+	// A policy in force has its effective time; Google reports none
+	// without one.
+	if rp := b.RetentionPolicy; rp != nil && rp.EffectiveTime != "" && rp.RetentionPeriod > 0 {
+		o.Retention = ptr.To(rp.RetentionPeriod)
 	}
 	return o
 }
@@ -156,45 +166,82 @@ func diff(p v1alpha1.BucketParameters, o observed, owner *ownership.Owner) []dif
 	return ds
 }
 
-// toUpdate is the one update that makes Google match the spec in the parts
+// toUpdate is the one patch that makes Google match the spec in the parts
 // ds names, and nothing else: labels are set and deleted one by one, so
 // labels already right are not sent. The location cannot be updated.
-func toUpdate(ds []difference, p v1alpha1.BucketParameters, o observed, owner *ownership.Owner) storage.BucketAttrsToUpdate {
-	u := storage.BucketAttrsToUpdate{}
+//
+// A patch sends only the fields it carries: false, zero and empty values
+// the spec asks for are forced into it (ForceSendFields), and what is to be
+// removed is sent as null (NullFields).
+func toUpdate(ds []difference, p v1alpha1.BucketParameters, o observed, owner *ownership.Owner) *storagev1.Bucket {
+	u := &storagev1.Bucket{}
+	iam := func() *storagev1.BucketIamConfiguration {
+		if u.IamConfiguration == nil {
+			u.IamConfiguration = &storagev1.BucketIamConfiguration{}
+		}
+		return u.IamConfiguration
+	}
+	setLabel := func(k, v string) {
+		if u.Labels == nil {
+			u.Labels = map[string]string{}
+		}
+		u.Labels[k] = v
+	}
+	var deleted []string
 	for _, d := range ds {
 		switch d.Part {
 		case partStorageClass:
 			u.StorageClass = string(*p.StorageClass)
 		case partUBLA:
-			u.UniformBucketLevelAccess = &storage.UniformBucketLevelAccess{Enabled: *p.UniformBucketLevelAccess}
+			iam().UniformBucketLevelAccess = &storagev1.BucketIamConfigurationUniformBucketLevelAccess{
+				Enabled: *p.UniformBucketLevelAccess, ForceSendFields: []string{"Enabled"},
+			}
 		case partPAP:
-			u.PublicAccessPrevention = storage.PublicAccessPreventionInherited
+			iam().PublicAccessPrevention = papInherited
 			if *p.PublicAccessPrevention == v1alpha1.PublicAccessPreventionEnforced {
-				u.PublicAccessPrevention = storage.PublicAccessPreventionEnforced
+				iam().PublicAccessPrevention = papEnforced
 			}
 		case partVersioning:
-			u.VersioningEnabled = *p.Versioning
+			u.Versioning = &storagev1.BucketVersioning{Enabled: *p.Versioning, ForceSendFields: []string{"Enabled"}}
 		case partLifecycle:
-			u.Lifecycle = ptr.To(toLifecycle(p.Lifecycle))
+			// No rules is an empty list, which removes them all.
+			u.Lifecycle = toLifecycle(p.Lifecycle)
+			u.ForceSendFields = append(u.ForceSendFields, "Lifecycle")
 		case partRetention:
-			u.RetentionPolicy = &storage.RetentionPolicy{RetentionPeriod: time.Duration(p.RetentionPolicy.RetentionPeriodSeconds) * time.Second}
+			if s := p.RetentionPolicy.RetentionPeriodSeconds; s > 0 {
+				u.RetentionPolicy = &storagev1.BucketRetentionPolicy{RetentionPeriod: s}
+			} else {
+				// A period of zero removes the policy.
+				u.NullFields = append(u.NullFields, "RetentionPolicy")
+			}
 		case partLabels:
 			user := ownership.UserTags(o.Labels)
 			for k, v := range v1alpha1.LabelsOf(p.Labels) {
 				if got, ok := user[k]; !ok || got != v {
-					u.SetLabel(k, v)
+					setLabel(k, v)
 				}
 			}
 			for k := range user {
 				if _, ok := p.Labels[k]; !ok {
-					u.DeleteLabel(k)
+					deleted = append(deleted, k)
 				}
 			}
 		case partOwnerLabels:
 			want, _ := ownership.TagsToFix(o.Labels, *owner)
 			for k, v := range want {
-				u.SetLabel(k, v)
+				setLabel(k, v)
 			}
+		}
+	}
+	if len(deleted) > 0 {
+		if u.Labels == nil {
+			// Only deletions: the labels object is sent for its nulls.
+			u.Labels = map[string]string{}
+			u.ForceSendFields = append(u.ForceSendFields, "Labels")
+		}
+		slices.Sort(deleted)
+		for _, k := range deleted {
+			u.NullFields = append(u.NullFields, "Labels."+k)
 		}
 	}
 	return u
@@ -202,67 +249,98 @@ func toUpdate(ds []difference, p v1alpha1.BucketParameters, o observed, owner *o
 
 // createAttrs is the bucket Create asks for. owner is the owner as labels
 // name it.
-func createAttrs(p v1alpha1.BucketParameters, location string, owner ownership.Owner) *storage.BucketAttrs {
-	a := &storage.BucketAttrs{
-		Location:                 location,
-		StorageClass:             string(ptr.Deref(p.StorageClass, "")),
-		Labels:                   ownership.Merge(v1alpha1.LabelsOf(p.Labels), owner),
-		UniformBucketLevelAccess: storage.UniformBucketLevelAccess{Enabled: ptr.Deref(p.UniformBucketLevelAccess, true)},
-		PublicAccessPrevention:   storage.PublicAccessPreventionEnforced,
-		VersioningEnabled:        ptr.Deref(p.Versioning, false),
-		Lifecycle:                toLifecycle(p.Lifecycle),
+func createAttrs(p v1alpha1.BucketParameters, location string, owner ownership.Owner) *storagev1.Bucket {
+	if location == "" {
+		// What Google chooses without a location; a bucket with lifecycle
+		// rules (here always sent, if empty) must name one.
+		location = "US"
+	}
+	b := &storagev1.Bucket{
+		Location:         location,
+		StorageClass:     string(ptr.Deref(p.StorageClass, "")),
+		Labels:           ownership.Merge(v1alpha1.LabelsOf(p.Labels), owner),
+		IamConfiguration: &storagev1.BucketIamConfiguration{PublicAccessPrevention: papEnforced},
+		Lifecycle:        toLifecycle(p.Lifecycle),
+	}
+	if ptr.Deref(p.UniformBucketLevelAccess, true) {
+		b.IamConfiguration.UniformBucketLevelAccess = &storagev1.BucketIamConfigurationUniformBucketLevelAccess{Enabled: true}
 	}
 	if ptr.Deref(p.PublicAccessPrevention, v1alpha1.PublicAccessPreventionEnforced) == v1alpha1.PublicAccessPreventionInherited {
-		a.PublicAccessPrevention = storage.PublicAccessPreventionInherited
+		b.IamConfiguration.PublicAccessPrevention = papInherited
+	}
+	// New buckets have versioning off.
+	if ptr.Deref(p.Versioning, false) {
+		b.Versioning = &storagev1.BucketVersioning{Enabled: true}
 	}
 	if p.RetentionPolicy != nil {
-		a.RetentionPolicy = &storage.RetentionPolicy{RetentionPeriod: time.Duration(p.RetentionPolicy.RetentionPeriodSeconds) * time.Second}
+		b.RetentionPolicy = &storagev1.BucketRetentionPolicy{RetentionPeriod: p.RetentionPolicy.RetentionPeriodSeconds}
 	}
-	return a
+	return b
 }
 
 const dateLayout = "2006-01-02"
 
-func toLifecycle(rules []v1alpha1.LifecycleRule) storage.Lifecycle {
-	l := storage.Lifecycle{}
+// toLifecycle is the rules in the JSON API's form; never nil, and with no
+// rules an empty list, so it says there are none.
+func toLifecycle(rules []v1alpha1.LifecycleRule) *storagev1.BucketLifecycle {
+	l := &storagev1.BucketLifecycle{}
+	if len(rules) == 0 {
+		l.ForceSendFields = []string{"Rule"}
+	}
 	for _, r := range rules {
 		c := r.Condition
-		sr := storage.LifecycleRule{
-			Action: storage.LifecycleAction{Type: string(r.Action.Type), StorageClass: string(ptr.Deref(r.Action.StorageClass, ""))},
-			Condition: storage.LifecycleCondition{
-				AgeInDays:               ptr.Deref(c.AgeDays, 0),
-				AllObjects:              c.AgeDays != nil && *c.AgeDays == 0,
-				NumNewerVersions:        ptr.Deref(c.NumNewerVersions, 0),
-				MatchesPrefix:           c.MatchesPrefix,
-				MatchesSuffix:           c.MatchesSuffix,
-				DaysSinceNoncurrentTime: ptr.Deref(c.DaysSinceNoncurrentTime, 0),
-			},
+		sc := &storagev1.BucketLifecycleRuleCondition{
+			NumNewerVersions:        ptr.Deref(c.NumNewerVersions, 0),
+			MatchesPrefix:           c.MatchesPrefix,
+			MatchesSuffix:           c.MatchesSuffix,
+			DaysSinceNoncurrentTime: ptr.Deref(c.DaysSinceNoncurrentTime, 0),
 		}
-		for _, sc := range c.MatchesStorageClass {
-			sr.Condition.MatchesStorageClasses = append(sr.Condition.MatchesStorageClasses, string(sc))
+		switch age := ptr.Deref(c.AgeDays, -1); {
+		case age == 0:
+			// Age 0 is every object, and is sent.
+			sc.Age, sc.ForceSendFields = ptr.To[int64](0), []string{"Age"}
+		case age > 0:
+			sc.Age = ptr.To(age)
+		}
+		for _, s := range c.MatchesStorageClass {
+			sc.MatchesStorageClass = append(sc.MatchesStorageClass, string(s))
 		}
 		if c.CreatedBefore != nil {
 			// The schema checks the form; a date that does not exist
-			// (2024-02-30) is sent as Google's zero, which Google refuses.
-			sr.Condition.CreatedBefore, _ = time.Parse(dateLayout, *c.CreatedBefore)
+			// (2024-02-30) is left out of the condition.
+			if t, err := time.Parse(dateLayout, *c.CreatedBefore); err == nil {
+				sc.CreatedBefore = t.Format(dateLayout)
+			}
 		}
 		switch ptr.Deref(c.WithState, "") {
 		case v1alpha1.ObjectStateLive:
-			sr.Condition.Liveness = storage.Live
+			sc.IsLive = ptr.To(true)
 		case v1alpha1.ObjectStateArchived:
-			sr.Condition.Liveness = storage.Archived
+			sc.IsLive = ptr.To(false)
 		}
-		l.Rules = append(l.Rules, sr)
+		l.Rule = append(l.Rule, &storagev1.BucketLifecycleRule{
+			Action:    &storagev1.BucketLifecycleRuleAction{Type: string(r.Action.Type), StorageClass: string(ptr.Deref(r.Action.StorageClass, ""))},
+			Condition: sc,
+		})
 	}
 	return l
 }
 
-func fromLifecycle(l storage.Lifecycle) []v1alpha1.LifecycleRule {
+func fromLifecycle(l *storagev1.BucketLifecycle) []v1alpha1.LifecycleRule {
+	if l == nil {
+		return nil
+	}
 	var out []v1alpha1.LifecycleRule
-	for _, r := range l.Rules {
-		c := r.Condition
+	for _, r := range l.Rule {
+		a, c := r.Action, r.Condition
+		if a == nil {
+			a = &storagev1.BucketLifecycleRuleAction{}
+		}
+		if c == nil {
+			c = &storagev1.BucketLifecycleRuleCondition{}
+		}
 		lr := v1alpha1.LifecycleRule{
-			Action: v1alpha1.LifecycleAction{Type: v1alpha1.LifecycleActionType(r.Action.Type)},
+			Action: v1alpha1.LifecycleAction{Type: v1alpha1.LifecycleActionType(a.Type)},
 			Condition: v1alpha1.LifecycleCondition{
 				NumNewerVersions:        nonZero(c.NumNewerVersions),
 				MatchesPrefix:           c.MatchesPrefix,
@@ -270,23 +348,23 @@ func fromLifecycle(l storage.Lifecycle) []v1alpha1.LifecycleRule {
 				DaysSinceNoncurrentTime: nonZero(c.DaysSinceNoncurrentTime),
 			},
 		}
-		if r.Action.StorageClass != "" {
-			lr.Action.StorageClass = ptr.To(v1alpha1.StorageClass(strings.ToUpper(r.Action.StorageClass)))
+		if a.StorageClass != "" {
+			lr.Action.StorageClass = ptr.To(v1alpha1.StorageClass(strings.ToUpper(a.StorageClass)))
 		}
-		if c.AgeInDays > 0 || c.AllObjects {
-			lr.Condition.AgeDays = ptr.To(c.AgeInDays)
+		if c.Age != nil && *c.Age >= 0 {
+			lr.Condition.AgeDays = ptr.To(*c.Age)
 		}
-		for _, sc := range c.MatchesStorageClasses {
+		for _, sc := range c.MatchesStorageClass {
 			lr.Condition.MatchesStorageClass = append(lr.Condition.MatchesStorageClass, v1alpha1.StorageClass(strings.ToUpper(sc)))
 		}
-		if !c.CreatedBefore.IsZero() {
-			lr.Condition.CreatedBefore = ptr.To(c.CreatedBefore.Format(dateLayout))
+		if t, err := time.Parse(dateLayout, c.CreatedBefore); err == nil {
+			lr.Condition.CreatedBefore = ptr.To(t.Format(dateLayout))
 		}
-		switch c.Liveness {
-		case storage.Live:
-			lr.Condition.WithState = ptr.To(v1alpha1.ObjectStateLive)
-		case storage.Archived:
+		if c.IsLive != nil {
 			lr.Condition.WithState = ptr.To(v1alpha1.ObjectStateArchived)
+			if *c.IsLive {
+				lr.Condition.WithState = ptr.To(v1alpha1.ObjectStateLive)
+			}
 		}
 		out = append(out, lr)
 	}
@@ -300,7 +378,7 @@ func nonZero(i int64) *int64 {
 	return ptr.To(i)
 }
 
-// canonical is a rule in one form per meaning: through the client's form
+// canonical is a rule in one form per meaning: through the JSON API's form
 // and back (so age 0, dates and storage class case read the same), with
 // its lists sorted.
 func canonical(r v1alpha1.LifecycleRule) string {

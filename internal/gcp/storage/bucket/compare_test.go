@@ -1,10 +1,9 @@
 package bucket
 
 import (
+	"encoding/json"
 	"testing"
-	"time"
 
-	"cloud.google.com/go/storage"
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/utils/ptr"
 
@@ -106,47 +105,80 @@ func TestDiff(t *testing.T) {
 }
 
 func TestToUpdate(t *testing.T) {
+	// What a patch sends is its JSON: a patch changes exactly the fields in
+	// it, so false values are sent and removals are nulls.
 	cases := map[string]struct {
 		reason string
+		p      func(*v1alpha1.BucketParameters)
 		o      func(*observed)
-		want   storage.BucketAttrsToUpdate
-		labels func(*storage.BucketAttrsToUpdate)
+		want   string // the PATCH body
 	}{
 		"Nothing": {
 			reason: "A bucket in sync needs no update.",
+			want:   `{}`,
 		},
 		"OnlyVersioning": {
 			reason: "Only the differing field is set.",
 			o:      func(o *observed) { o.Versioning = false },
-			want:   storage.BucketAttrsToUpdate{VersioningEnabled: true},
+			want:   `{"versioning":{"enabled":true}}`,
+		},
+		"VersioningOff": {
+			reason: "Turning versioning off sends false.",
+			p:      func(p *v1alpha1.BucketParameters) { p.Versioning = ptr.To(false) },
+			want:   `{"versioning":{"enabled":false}}`,
 		},
 		"IAM": {
 			reason: "Uniform access and public access prevention go together in one update.",
 			o:      func(o *observed) { o.UBLA, o.PAP = false, v1alpha1.PublicAccessPreventionInherited },
-			want:   storage.BucketAttrsToUpdate{UniformBucketLevelAccess: &storage.UniformBucketLevelAccess{Enabled: true}, PublicAccessPrevention: storage.PublicAccessPreventionEnforced},
+			want:   `{"iamConfiguration":{"publicAccessPrevention":"enforced","uniformBucketLevelAccess":{"enabled":true}}}`,
+		},
+		"IAMOff": {
+			reason: "Turning uniform access off sends false; inherited public access prevention is named.",
+			p: func(p *v1alpha1.BucketParameters) {
+				p.UniformBucketLevelAccess, p.PublicAccessPrevention = ptr.To(false), ptr.To(v1alpha1.PublicAccessPreventionInherited)
+			},
+			want: `{"iamConfiguration":{"publicAccessPrevention":"inherited","uniformBucketLevelAccess":{"enabled":false}}}`,
 		},
 		"Retention": {
 			reason: "A retention period is sent in seconds.",
 			o:      func(o *observed) { o.Retention = nil },
-			want:   storage.BucketAttrsToUpdate{RetentionPolicy: &storage.RetentionPolicy{RetentionPeriod: time.Minute}},
+			want:   `{"retentionPolicy":{"retentionPeriod":"60"}}`,
+		},
+		"RetentionRemoved": {
+			reason: "A period of zero removes the retention policy: it is sent as null.",
+			p:      func(p *v1alpha1.BucketParameters) { p.RetentionPolicy.RetentionPeriodSeconds = 0 },
+			want:   `{"retentionPolicy":null}`,
+		},
+		"LifecycleRemoved": {
+			reason: "No rules removes every rule: an empty list is sent.",
+			p:      func(p *v1alpha1.BucketParameters) { p.Lifecycle = []v1alpha1.LifecycleRule{} },
+			want:   `{"lifecycle":{"rule":[]}}`,
 		},
 		"LabelsOneByOne": {
 			reason: "Only labels that differ are set, and user labels the spec lacks are deleted; owner labels are left alone.",
 			o: func(o *observed) {
 				o.Labels = ownership.Merge(map[string]string{"team": "other", "extra": "x"}, owner)
 			},
-			labels: func(u *storage.BucketAttrsToUpdate) { u.SetLabel("team", "shop"); u.DeleteLabel("extra") },
+			want: `{"labels":{"extra":null,"team":"shop"}}`,
+		},
+		"LabelsOnlyRemoved": {
+			reason: "Removing labels alone sends the labels with nulls.",
+			p:      func(p *v1alpha1.BucketParameters) { p.Labels = map[string]v1alpha1.LabelValue{} },
+			want:   `{"labels":{"team":null}}`,
 		},
 		"OwnerLabels": {
 			reason: "Missing owner labels are set.",
 			o:      func(o *observed) { o.Labels = map[string]string{"team": "shop", ownership.TagCluster: "c"} },
-			labels: func(u *storage.BucketAttrsToUpdate) {
+			want: func() string {
+				want := map[string]string{}
 				for k, v := range owner.Tags() {
 					if k != ownership.TagCluster {
-						u.SetLabel(k, v)
+						want[k] = v
 					}
 				}
-			},
+				b, _ := json.Marshal(map[string]any{"labels": want})
+				return string(b)
+			}(),
 		},
 	}
 	for name, tc := range cases {
@@ -156,13 +188,22 @@ func TestToUpdate(t *testing.T) {
 				tc.o(&o)
 			}
 			p := full()
-			got := toUpdate(diff(p, o, &owner), p, o, &owner)
-			want := tc.want
-			if tc.labels != nil {
-				tc.labels(&want)
+			if tc.p != nil {
+				tc.p(&p)
 			}
-			if diff := cmp.Diff(want, got, cmp.AllowUnexported(storage.BucketAttrsToUpdate{})); diff != "" {
-				t.Errorf("%s\ntoUpdate: -want +got:\n%s", tc.reason, diff)
+			b, err := json.Marshal(toUpdate(diff(p, o, &owner), p, o, &owner))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, want any
+			if err := json.Unmarshal(b, &got); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal([]byte(tc.want), &want); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s\nPATCH body: -want +got:\n%s", tc.reason, diff)
 			}
 		})
 	}
