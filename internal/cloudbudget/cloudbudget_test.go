@@ -99,13 +99,14 @@ func TestSpare(t *testing.T) {
 // would go with its deadline almost up is not sent at all, and leaves its
 // slot to the next call.
 func TestNoCallWithoutTimeToAnswer(t *testing.T) {
-	b := NewWithLimit(5, 1) // after the first call, a slot every 200 ms
+	b := NewWithLimit(2, 1) // after the first call, a slot every 500 ms
 	k := Key{Cloud: "aws", Account: "a", Service: "RDS"}
 	if err := b.Wait(context.Background(), k); err != nil {
 		t.Fatal(err)
 	}
-	// 300 ms left: the slot in 200 ms would leave 100 ms, less than half.
-	short, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	// 600 ms left: the slot in (up to) 500 ms would leave less than half.
+	// Still so if the test is held up for 200 ms before asking.
+	short, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
 	defer cancel()
 	if err := b.Wait(short, k); err == nil {
 		t.Fatal("a call went with too little time left to be answered")

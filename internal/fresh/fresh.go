@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
@@ -110,12 +109,11 @@ func (f *Reads) behind(ctx context.Context, key types.NamespacedName) bool {
 	}
 	fresh := w.delivered || time.Since(w.at) > freshWait
 	if !fresh {
+		// An object gone from the cache, or a cache that cannot answer, is
+		// for the reconciler to handle.
 		obj := f.newObj()
 		err := f.cache.Get(ctx, key, obj)
 		fresh = err != nil || obj.GetResourceVersion() == w.resourceVersion
-		if err != nil && !kerrors.IsNotFound(err) {
-			fresh = true // the reconciler reports it
-		}
 	}
 	if fresh {
 		f.mu.Lock()

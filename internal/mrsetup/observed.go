@@ -49,15 +49,22 @@ func (c observedClient) Update(ctx context.Context, obj client.Object, opts ...c
 // same resourceVersion. A cache that cannot say, or holds another version,
 // makes it false: the write goes to the API server.
 func unchangedObject(ctx context.Context, reader client.Reader, obj client.Object) bool {
-	cached, ok := obj.DeepCopyObject().(client.Object)
-	if !ok || reader.Get(ctx, client.ObjectKeyFromObject(obj), cached) != nil {
-		return false
-	}
-	if cached.GetResourceVersion() != obj.GetResourceVersion() {
+	cached, ok := cachedAtSameVersion(ctx, reader, obj)
+	if !ok {
 		return false
 	}
 	cached.GetObjectKind().SetGroupVersionKind(obj.GetObjectKind().GroupVersionKind())
 	return equality.Semantic.DeepEqual(obj, cached)
+}
+
+// cachedAtSameVersion is reader's copy of obj, if it is at obj's
+// resourceVersion.
+func cachedAtSameVersion(ctx context.Context, reader client.Reader, obj client.Object) (client.Object, bool) {
+	cached, ok := obj.DeepCopyObject().(client.Object)
+	if !ok || reader.Get(ctx, client.ObjectKeyFromObject(obj), cached) != nil {
+		return nil, false
+	}
+	return cached, cached.GetResourceVersion() == obj.GetResourceVersion()
 }
 
 // WithoutNoOpWrites is mgr with a client that skips updates and status
@@ -95,11 +102,8 @@ func (w observedStatusWriter) unchanged(ctx context.Context, obj client.Object) 
 	if w.reader == nil {
 		return false
 	}
-	cached, ok := obj.DeepCopyObject().(client.Object)
-	if !ok || w.reader.Get(ctx, client.ObjectKeyFromObject(obj), cached) != nil {
-		return false
-	}
-	if cached.GetResourceVersion() != obj.GetResourceVersion() {
+	cached, ok := cachedAtSameVersion(ctx, w.reader, obj)
+	if !ok {
 		return false
 	}
 	a, b := statusOf(obj), statusOf(cached)

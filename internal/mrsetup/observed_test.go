@@ -45,10 +45,7 @@ func jsonObservedGeneration(t *testing.T, obj any) int64 {
 // every managed resource kind Stowage registers: it must reach the JSON
 // field kstatus reads, for kinds added later too.
 func TestEveryManagedKindGetsObservedGeneration(t *testing.T) {
-	s := runtime.NewScheme()
-	if err := apis.AddToScheme(s); err != nil {
-		t.Fatal(err)
-	}
+	s := stowageScheme(t)
 	var kinds []string
 	for gvk := range s.AllKnownTypes() {
 		if !strings.HasSuffix(gvk.Group, "stowage.dev") || strings.HasSuffix(gvk.Kind, "List") {
@@ -110,10 +107,7 @@ func TestSetObservedGeneration(t *testing.T) {
 // TestStatusWritesCarryObservedGeneration checks the client the managed
 // reconciler is given: its status writes set observedGeneration.
 func TestStatusWritesCarryObservedGeneration(t *testing.T) {
-	s := runtime.NewScheme()
-	if err := apis.AddToScheme(s); err != nil {
-		t.Fatal(err)
-	}
+	s := stowageScheme(t)
 	b := &s3v1.Bucket{}
 	b.SetName("b")
 	b.SetNamespace("ns")
@@ -146,10 +140,7 @@ func (b boom) Error() string { return string(b) }
 // updates its config on every usage; an update that changes nothing is not
 // sent, one that changes something is.
 func TestNoOpUpdatesSkipped(t *testing.T) {
-	s := runtime.NewScheme()
-	if err := apis.AddToScheme(s); err != nil {
-		t.Fatal(err)
-	}
+	s := stowageScheme(t)
 	pc := &awsv1.ClusterProviderConfig{}
 	pc.SetName("default")
 	pc.SetFinalizers([]string{"in-use.crossplane.io"})
@@ -187,3 +178,13 @@ type fakeManager struct {
 }
 
 func (m fakeManager) GetClient() client.Client { return m.c }
+
+// stowageScheme knows every Stowage kind.
+func stowageScheme(t *testing.T) *runtime.Scheme {
+	t.Helper()
+	s := runtime.NewScheme()
+	if err := apis.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
