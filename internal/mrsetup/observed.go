@@ -6,11 +6,13 @@ import (
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/stowage-dev/stowage/internal/fresh"
+	"github.com/stowage-dev/stowage/internal/secrets"
 )
 
 // kstatus (kubectl wait, Flux, Argo CD) tells "done" from "the controller has
@@ -38,11 +40,41 @@ type observedClient struct{ client.Client }
 // Update skips an update that would change nothing: crossplane-runtime's
 // ProviderConfig reconciler updates its config (to add a finalizer it
 // already has) for every usage a new managed resource records.
+//
+// It also keeps obj's status through the update. The API server answers an
+// update with the status it holds, so the status the reconciler has just
+// observed, and writes next, would be lost: crossplane-runtime's late
+// initialisation of a new RDS instance wrote Ready=False back over
+// Ready=True, and the resource became Ready one reconcile and two status
+// writes later.
 func (c observedClient) Update(ctx context.Context, obj client.Object, opts ...client.UpdateOption) error {
 	if len(opts) == 0 && unchangedObject(ctx, c.Client, obj) {
 		return nil
 	}
-	return c.Client.Update(ctx, obj, opts...)
+	if !statusOf(obj).IsValid() {
+		return c.Client.Update(ctx, obj, opts...)
+	}
+	before, ok := obj.DeepCopyObject().(client.Object)
+	if !ok {
+		return c.Client.Update(ctx, obj, opts...)
+	}
+	if err := c.Client.Update(ctx, obj, opts...); err != nil {
+		return err
+	}
+	statusOf(obj).Set(statusOf(before))
+	return nil
+}
+
+// Create does not create a Secret with nothing in it that a managed
+// resource controls: crossplane-runtime publishes connection details after
+// every observation, also of a resource not created yet, and so made an
+// empty Secret and then patched it a moment later. The Secret is created
+// once there are details to put in it.
+func (c observedClient) Create(ctx context.Context, obj client.Object, opts ...client.CreateOption) error {
+	if s, ok := obj.(*corev1.Secret); ok && len(s.Data) == 0 && len(s.StringData) == 0 && secrets.ControlledByStowage(s) {
+		return nil
+	}
+	return c.Client.Create(ctx, obj, opts...)
 }
 
 // unchangedObject reports whether obj is the object the cache holds for the

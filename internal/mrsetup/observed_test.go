@@ -10,11 +10,15 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/stowage-dev/stowage/apis"
 	s3v1 "github.com/stowage-dev/stowage/apis/aws/s3/v1alpha1"
@@ -187,4 +191,84 @@ func stowageScheme(t *testing.T) *runtime.Scheme {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestUpdateKeepsObservedStatus: an update (late initialisation) made
+// between observing a resource and writing its status must not put the
+// API server's older status back into the object, or the status write that
+// follows writes the old status again.
+func TestUpdateKeepsObservedStatus(t *testing.T) {
+	s := stowageScheme(t)
+	b := &s3v1.Bucket{}
+	b.SetName("b")
+	b.SetNamespace("ns")
+	b.SetConditions(xpv2.Creating())
+	c := observedClient{Client: fake.NewClientBuilder().WithScheme(s).WithObjects(b).WithStatusSubresource(b).Build()}
+	ctx := context.Background()
+	got := &s3v1.Bucket{}
+	if err := c.Get(ctx, client.ObjectKeyFromObject(b), got); err != nil {
+		t.Fatal(err)
+	}
+	// Observed: the bucket is ready; late-initialised: a spec field.
+	got.SetConditions(xpv2.Available())
+	got.Spec.ForProvider.Region = ptr.To("eu-west-1")
+	if err := c.Update(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if r := got.GetCondition(xpv2.TypeReady); r.Reason != xpv2.ReasonAvailable {
+		t.Fatalf("after the update the object's Ready is %s again, not the observed %s", r.Reason, xpv2.ReasonAvailable)
+	}
+	if err := c.Status().Update(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	stored := &s3v1.Bucket{}
+	if err := c.Get(ctx, client.ObjectKeyFromObject(b), stored); err != nil {
+		t.Fatal(err)
+	}
+	if r := stored.GetCondition(xpv2.TypeReady); r.Reason != xpv2.ReasonAvailable || ptr.Deref(stored.Spec.ForProvider.Region, "") != "eu-west-1" {
+		t.Errorf("stored: Ready %s, region %q; want %s, eu-west-1", r.Reason, ptr.Deref(stored.Spec.ForProvider.Region, ""), xpv2.ReasonAvailable)
+	}
+}
+
+// TestNoEmptyConnectionSecret: a managed resource's connection Secret is
+// created once it has something in it; other Secrets are created as asked.
+func TestNoEmptyConnectionSecret(t *testing.T) {
+	s := stowageScheme(t)
+	if err := corev1.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	owner := &s3v1.Bucket{}
+	owner.SetName("b")
+	owner.SetNamespace("ns")
+	owner.SetUID("uid-b")
+	fc := fake.NewClientBuilder().WithScheme(s).Build()
+	c := observedClient{Client: fc}
+	ctx := context.Background()
+	secret := func(name string, controlled bool, data map[string][]byte) *corev1.Secret {
+		sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name}, Data: data}
+		if controlled {
+			if err := controllerutil.SetControllerReference(owner, sec, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return sec
+	}
+	cases := []struct {
+		name   string
+		secret *corev1.Secret
+		want   bool
+	}{
+		{"empty, of a managed resource", secret("empty", true, nil), false},
+		{"with details, of a managed resource", secret("details", true, map[string][]byte{"endpoint": []byte("e")}), true},
+		{"empty, of no Stowage object", secret("other", false, nil), true},
+	}
+	for _, tc := range cases {
+		if err := c.Create(ctx, tc.secret); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		err := fc.Get(ctx, client.ObjectKeyFromObject(tc.secret), &corev1.Secret{})
+		if created := err == nil; created != tc.want {
+			t.Errorf("%s: created %t, want %t (%v)", tc.name, created, tc.want, err)
+		}
+	}
 }
