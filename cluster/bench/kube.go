@@ -141,10 +141,12 @@ type tracker struct {
 }
 
 type entry struct {
-	gvr     schema.GroupVersionResource
-	kind    string // Kind.group
-	applied time.Time
-	ready   time.Time
+	gvr       schema.GroupVersionResource
+	kind      string // Kind.group
+	namespace string
+	name      string
+	applied   time.Time
+	ready     time.Time
 }
 
 func newTracker(k *kube, run string) *tracker {
@@ -231,7 +233,7 @@ func (t *tracker) apply(ctx context.Context, objs []*unstructured.Unstructured, 
 				if err == nil {
 					keys[i] = key(gvr, o.GetNamespace(), o.GetName())
 					t.mu.Lock()
-					t.entries[keys[i]] = &entry{gvr: gvr, kind: groupKind(o), applied: time.Now()}
+					t.entries[keys[i]] = &entry{gvr: gvr, kind: groupKind(o), namespace: o.GetNamespace(), name: o.GetName(), applied: time.Now()}
 					t.mu.Unlock()
 					_, err = r.Create(ctx, o, metav1.CreateOptions{FieldManager: "stowage-bench"})
 				}

@@ -51,6 +51,7 @@ type options struct {
 	keepState      bool
 	profile        string
 	profileFor     time.Duration
+	audit          string
 }
 
 func main() {
@@ -69,8 +70,9 @@ func main() {
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "How long to wait for all to be Ready.")
 	flag.StringVar(&o.providerArgs, "provider-args", "", "Extra provider flags, space separated (the defaults are the provider's own).")
 	flag.StringVar(&o.jsonFile, "json", "", "Also write the figures as JSON to this file.")
-	flag.StringVar(&o.profile, "profile", "", "Write CPU profiles of the provider and the API server over the measured phase, and the provider's heap profile at its end, to this directory.")
+	flag.StringVar(&o.profile, "profile", "", "Write CPU profiles of the provider and the API server over the measured phase, the provider's heap profile at its end, and its heap and goroutine profiles at the end of the steady state, to this directory.")
 	flag.DurationVar(&o.profileFor, "profile-for", 20*time.Second, "How long the CPU profiles of --profile run from the measured apply.")
+	flag.StringVar(&o.audit, "audit", "", "Write the API server's audit log of every write (who, what, when) to this directory, as audit.log.")
 	flag.BoolVar(&o.keepState, "keep-state", false, "Keep the temporary state directory (logs, kubeconfig) after a successful run.")
 	flag.Parse()
 
@@ -119,6 +121,12 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	if o.profile != "" {
 		if err := os.MkdirAll(o.profile, 0o755); err != nil {
+			return err
+		}
+	}
+	if o.audit != "" {
+		// The control plane runs in another directory.
+		if o.audit, err = filepath.Abs(o.audit); err != nil {
 			return err
 		}
 	}
@@ -261,7 +269,11 @@ func (e *env) up(ctx context.Context, o options) error {
 	if err := os.Mkdir(tmp, 0o700); err != nil {
 		return err
 	}
-	if e.controlPlane, err = e.start("controlplane", []string{"TMPDIR=" + tmp}, bin("controlplane"), "--write-kubeconfig", kubeconfig); err != nil {
+	cpEnv := []string{"TMPDIR=" + tmp}
+	if o.audit != "" {
+		cpEnv = append(cpEnv, "STOWAGE_AUDIT_DIR="+o.audit)
+	}
+	if e.controlPlane, err = e.start("controlplane", cpEnv, bin("controlplane"), "--write-kubeconfig", kubeconfig); err != nil {
 		return err
 	}
 	if err := waitFor(ctx, e.controlPlane, 120*time.Second, "the control plane's kubeconfig", func() bool {
@@ -488,6 +500,12 @@ func (e *env) measure(ctx context.Context, o options, r *report) error {
 	if err := tr.watch(ctx, measured); err != nil {
 		return err
 	}
+	var st *stages
+	if o.scenario == "claims" {
+		if st, err = watchStages(ctx, e.k); err != nil {
+			return err
+		}
+	}
 	before, err := scrapeMetrics(e.metricsURL)
 	if err != nil {
 		return err
@@ -527,6 +545,9 @@ func (e *env) measure(ctx context.Context, o options, r *report) error {
 		return err
 	}
 	r.ready(entries)
+	if st != nil {
+		r.Stages = st.split(entries)
+	}
 	say("all %d Ready in %s", len(entries), time.Duration(r.AllReadySeconds*float64(time.Second)).Round(time.Millisecond))
 	r.createPhase(before, after, use0, use1)
 	return nil
@@ -557,10 +578,13 @@ func (e *env) steady(ctx context.Context, o options, r *report) error {
 	}
 	ub := e.usages()
 	r.steadyState(counts, a, b, ua, ub)
-	if o.profile != "" {
-		return e.fetch(ctx, e.pprofURL+"heap", filepath.Join(o.profile, "provider-heap-steady.pb.gz"))
+	if o.profile == "" {
+		return nil
 	}
-	return nil
+	if err := e.fetch(ctx, e.pprofURL+"goroutine", filepath.Join(o.profile, "provider-goroutines-steady.pb.gz")); err != nil {
+		return err
+	}
+	return e.fetch(ctx, e.pprofURL+"heap", filepath.Join(o.profile, "provider-heap-steady.pb.gz"))
 }
 
 func sleep(ctx context.Context, p *proc, d time.Duration) error {

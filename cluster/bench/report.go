@@ -34,6 +34,8 @@ type report struct {
 	Objects         int           `json:"objects"`
 	AllReadySeconds float64       `json:"allReadySeconds"`
 	Latency         []kindLatency `json:"readyLatency"`
+	// Stages splits the claims' time (scenario claims).
+	Stages *claimStages `json:"claimStages,omitempty"`
 
 	CreateCalls []opCount   `json:"createCloudCalls"`
 	CreateWork  []ctrlWork  `json:"createReconciles"`
@@ -170,6 +172,34 @@ type steadyState struct {
 	Work          []ctrlWork     `json:"reconciles"`
 	Intervals     []intervals    `json:"intervalHistograms"`
 	Usage         []procUsage    `json:"usage"`
+	// GoMemory is the provider's own account of its memory at the end of
+	// the window (go_memstats_*), to tell what its anonymous RSS holds.
+	GoMemory *goMemory `json:"providerGoMemory,omitempty"`
+}
+
+// goMemory is the Go runtime's memory, in MiB.
+type goMemory struct {
+	HeapInUse  float64 `json:"heapInUseMiB"`
+	HeapIdle   float64 `json:"heapIdleNotReleasedMiB"`
+	Stacks     float64 `json:"stacksMiB"`
+	Runtime    float64 `json:"runtimeMiB"` // spans, GC metadata, caches, other
+	Goroutines float64 `json:"goroutines"`
+}
+
+// goMemoryOf reads go_memstats_* from a scrape of the provider.
+func goMemoryOf(s scrape) *goMemory {
+	v := func(name string) float64 { return s.sum(name, nil)[""] / (1 << 20) }
+	if !s.has("go_memstats_heap_inuse_bytes") {
+		return nil
+	}
+	return &goMemory{
+		HeapInUse: v("go_memstats_heap_inuse_bytes"),
+		HeapIdle:  v("go_memstats_heap_idle_bytes") - v("go_memstats_heap_released_bytes"),
+		Stacks:    v("go_memstats_stack_sys_bytes"),
+		Runtime: v("go_memstats_mspan_sys_bytes") + v("go_memstats_mcache_sys_bytes") + v("go_memstats_buck_hash_sys_bytes") +
+			v("go_memstats_gc_sys_bytes") + v("go_memstats_other_sys_bytes"),
+		Goroutines: v("go_goroutines") * (1 << 20),
+	}
 }
 
 type cloudRate struct {
@@ -565,6 +595,7 @@ func (r *report) steadyState(counts map[string]int, a, b scrape, ua, ub map[stri
 	for _, m := range intervalMetrics {
 		s.Intervals = append(s.Intervals, intervalsOf(a, b, m))
 	}
+	s.GoMemory = goMemoryOf(b)
 	r.Steady = s
 }
 
@@ -617,6 +648,14 @@ func (r *report) print(out io.Writer) {
 	p("kind\tcount\tp50 s\tp90 s\tp99 s\tmax s")
 	for _, l := range r.Latency {
 		p("%s\t%d\t%s\t%s\t%s\t%s", l.Kind, l.Count, f2(l.P50), f2(l.P90), f2(l.P99), f2(l.Max))
+	}
+	if s := r.Stages; s != nil {
+		p("")
+		p("where the claims' time went (%d of %d claims split)", s.Count-s.Unsplit, s.Count)
+		p("stage\tp50 s\tp99 s")
+		p("apply → managed resources created (claim controller)\t%s\t%s", f2(s.Made.P50), f2(s.Made.P99))
+		p("→ all of them Ready (managed controllers, clouds)\t%s\t%s", f2(s.MRsReady.P50), f2(s.MRsReady.P99))
+		p("→ claim Ready (claim controller, Secret)\t%s\t%s", f2(s.Followed.P50), f2(s.Followed.P99))
 	}
 	if len(r.Budget.Keys) > 0 {
 		p("")
@@ -697,6 +736,12 @@ func (r *report) print(out io.Writer) {
 	printWork(p, "reconciles over the window", s.Work)
 	p("")
 	printUsage(p, "processes over the window", s.Usage)
+	if m := s.GoMemory; m != nil {
+		p("")
+		p("provider's Go memory at the end of the window (MiB)")
+		p("heap in use\theap idle, not returned\tstacks\truntime\tgoroutines")
+		p("%.1f\t%.1f\t%.1f\t%.1f\t%.0f", m.HeapInUse, m.HeapIdle, m.Stacks, m.Runtime, m.Goroutines)
+	}
 }
 
 func printUsage(p func(string, ...any), title string, us []procUsage) {

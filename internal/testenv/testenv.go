@@ -95,6 +95,11 @@ func Start() (*Env, error) {
 		BinaryAssetsDirectory: assets,
 		Scheme:                s,
 	}
+	if dir := os.Getenv("STOWAGE_AUDIT_DIR"); dir != "" {
+		if err := auditTo(env, dir); err != nil {
+			return nil, err
+		}
+	}
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("cannot start envtest: %w", err)
@@ -190,3 +195,34 @@ func (e *Env) Namespace(ctx context.Context, prefix string) (string, error) {
 
 // Env returns the underlying envtest environment.
 func (e *Env) Env() *envtest.Environment { return e.env }
+
+// auditPolicy records every write (create, update, patch, delete) at
+// Metadata level, and nothing else.
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+- level: Metadata
+  verbs: ["create", "update", "patch", "delete"]
+- level: None
+`
+
+// auditTo makes the API server write an audit log of every write to
+// dir/audit.log (STOWAGE_AUDIT_DIR; the benchmark's --audit), to tell the
+// order of a claim's writes and who made each.
+func auditTo(env *envtest.Environment, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	policy := filepath.Join(dir, "audit-policy.yaml")
+	if err := os.WriteFile(policy, []byte(auditPolicy), 0o644); err != nil {
+		return err
+	}
+	args := env.ControlPlane.GetAPIServer().Configure()
+	args.Set("audit-policy-file", policy)
+	args.Set("audit-log-path", filepath.Join(dir, "audit.log"))
+	args.Set("audit-log-format", "json")
+	// Batched, so the log does not slow the writes it records.
+	args.Set("audit-log-mode", "batch")
+	return nil
+}
