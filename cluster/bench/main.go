@@ -214,7 +214,7 @@ func (e *env) build(pkg, out string) error {
 	if pkg == "cmd/provider" {
 		// Built as the image builds it (cluster/images/provider/Dockerfile),
 		// so its memory is the shipped binary's.
-		args = append(args, "-trimpath", "-ldflags=-s -w")
+		args = append(args, "-tags=grpcnotrace", "-trimpath", "-ldflags=-s -w")
 	}
 	cmd := exec.Command("go", append(args, "./"+pkg)...)
 	cmd.Dir = e.root

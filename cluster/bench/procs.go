@@ -50,7 +50,7 @@ func start(stateDir, name string, env []string, bin string, args ...string) (*pr
 }
 
 // withoutProviderEnvars drops the variables that set the provider's flags
-// (kingpin's DefaultEnvars: PROVIDER_POLL, ...), so a developer's
+// (PROVIDER_POLL, ...: cmd/provider's flags.go), so a developer's
 // environment cannot change the defaults the benchmark runs with.
 func withoutProviderEnvars(env []string) []string {
 	var out []string

@@ -6,10 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	rtdebug "runtime/debug"
-	"strconv"
 	"time"
 
-	"github.com/alecthomas/kingpin/v2"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
@@ -41,28 +39,27 @@ import (
 const defaultGCPercent = 50
 
 func main() {
+	app := newFlags(commandName())
 	var (
-		app            = kingpin.New(filepath.Base(os.Args[0]), "Stowage: managed cloud databases and storage for Kubernetes.").DefaultEnvars()
-		debug          = app.Flag("debug", "Run with debug logging.").Short('d').Bool()
-		leaderElection = app.Flag("leader-election", "Use leader election so only one replica reconciles.").Short('l').Default("false").Envar("LEADER_ELECTION").Bool()
-		syncInterval   = app.Flag("sync", "How often every resource is re-listed from the API server.").Short('s').Default("1h").Duration()
-		pollInterval   = app.Flag("poll", "How often each resource is checked against the cloud for drift.").Default("1m").Duration()
-		pollStateEvery = app.Flag("poll-state-metric", "How often resource state metrics are recorded.").Default("5s").Duration()
-		maxReconcile   = app.Flag("max-reconcile-rate", "Global maximum reconciles per second, applied only when set: the clouds are protected by --cloud-api-rate instead. Also the per-controller concurrency and the API server client's rate (5 per reconcile).").Default("10").Int()
-		cloudRate      = app.Flag("cloud-api-rate", "Cloud API calls per second allowed per cloud account and service (an AWS account's region and service, an Azure subscription, a Google project's API), for every service; 0 for no limit. By default each service's published limit (RDS 12/s, Azure Resource Manager 25/s), 25/s where none is published.").Float64()
-		cloudBurst     = app.Flag("cloud-api-burst", "Cloud API calls allowed at once per cloud account and service, with --cloud-api-rate. By default the published burst (RDS 300, ARM 250), 250 where none is published.").Default(strconv.Itoa(cloudbudget.Unpublished.Burst)).Int()
-		driftCheck     = app.Flag("drift-check-interval", "How often each resource's settings that no cloud listing returns (an S3 bucket's versioning, encryption, public access block and tags; an Azure blob container's metadata and a storage account's keys for its connection secret) are read for drift; existence and everything a listing returns are checked every --poll.").Default(cloudlist.DefaultDriftCheck.String()).Duration()
-		kubeQPS        = app.Flag("kube-api-qps", "Requests per second the provider's API server client may send, unless --max-reconcile-rate is set (then 5 per reconcile, as before). The API server's priority and fairness queues a client that sends too many.").Default("500").Float32()
-		kubeBurst      = app.Flag("kube-api-burst", "Requests the provider's API server client may send at once, with --kube-api-qps.").Default("1000").Int()
-		metricsAddr    = app.Flag("metrics-bind-address", "Address the Prometheus metrics endpoint binds to; 0 disables it.").Default(":8080").String()
-		pprofAddr      = app.Flag("pprof-bind-address", "Address Go's /debug/pprof profiles are served on; empty (the default) serves none.").Default("").String()
-		probeAddr      = app.Flag("health-probe-bind-address", "Address the /healthz and /readyz probes bind to.").Default(":8081").String()
-		allowAmbient   = app.Flag("allow-namespaced-ambient-credentials", "Let namespaced ProviderConfigs use the provider's own identity (InjectedIdentity, Environment), not only Secrets.").Default("false").Bool()
+		debug          = app.BoolP("debug", "d", false, "Run with debug logging.")
+		leaderElection = app.BoolP("leader-election", "l", false, "Use leader election so only one replica reconciles.")
+		syncInterval   = app.DurationP("sync", "s", time.Hour, "How often every resource is re-listed from the API server.")
+		pollInterval   = app.Duration("poll", time.Minute, "How often each resource is checked against the cloud for drift.")
+		pollStateEvery = app.Duration("poll-state-metric", 5*time.Second, "How often resource state metrics are recorded.")
+		maxReconcile   = app.Int("max-reconcile-rate", 10, "Global maximum reconciles per second, applied only when set: the clouds are protected by --cloud-api-rate instead. Also the per-controller concurrency and the API server client's rate (5 per reconcile).")
+		cloudRate      = app.Float64("cloud-api-rate", 0, "Cloud API calls per second allowed per cloud account and service (an AWS account's region and service, an Azure subscription, a Google project's API), for every service; 0 for no limit. By default each service's published limit (RDS 12/s, Azure Resource Manager 25/s), 25/s where none is published.")
+		cloudBurst     = app.Int("cloud-api-burst", cloudbudget.Unpublished.Burst, "Cloud API calls allowed at once per cloud account and service, with --cloud-api-rate. By default the published burst (RDS 300, ARM 250), 250 where none is published.")
+		driftCheck     = app.Duration("drift-check-interval", cloudlist.DefaultDriftCheck, "How often each resource's settings that no cloud listing returns (an S3 bucket's versioning, encryption, public access block and tags; an Azure blob container's metadata and a storage account's keys for its connection secret) are read for drift; existence and everything a listing returns are checked every --poll.")
+		kubeQPS        = app.Float32("kube-api-qps", 500, "Requests per second the provider's API server client may send, unless --max-reconcile-rate is set (then 5 per reconcile, as before). The API server's priority and fairness queues a client that sends too many.")
+		kubeBurst      = app.Int("kube-api-burst", 1000, "Requests the provider's API server client may send at once, with --kube-api-qps.")
+		metricsAddr    = app.String("metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; 0 disables it.")
+		pprofAddr      = app.String("pprof-bind-address", "", "Address Go's /debug/pprof profiles are served on; empty (the default) serves none.")
+		probeAddr      = app.String("health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to.")
+		allowAmbient   = app.Bool("allow-namespaced-ambient-credentials", false, "Let namespaced ProviderConfigs use the provider's own identity (InjectedIdentity, Environment), not only Secrets.")
 	)
-	var reconcileRateSet, cloudRateSet bool
-	app.GetFlag("max-reconcile-rate").IsSetByUser(&reconcileRateSet)
-	app.GetFlag("cloud-api-rate").IsSetByUser(&cloudRateSet)
-	kingpin.MustParse(app.Parse(os.Args[1:]))
+	app.envars["leader-election"] = "LEADER_ELECTION"
+	app.mustParse(os.Stderr)
+	reconcileRateSet, cloudRateSet := app.Changed("max-reconcile-rate"), app.Changed("cloud-api-rate")
 
 	// Most of the provider's heap is its informers' objects, which change
 	// slowly: collecting when the heap has grown by half rather than doubled
@@ -78,13 +75,13 @@ func main() {
 	log := logging.NewLogrLogger(zl.WithName("provider-stowage"))
 
 	cfg, err := ctrl.GetConfig()
-	kingpin.FatalIfError(err, "Cannot get API server rest config")
+	fatalIfError(err, "Cannot get API server rest config")
 
 	// The manager's cache is told about CRDs (the safe-start gate) before
 	// the manager exists, so the scheme must know them from the start.
 	scheme := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, apis.AddToScheme} {
-		kingpin.FatalIfError(add(scheme), "Cannot build the scheme")
+		fatalIfError(add(scheme), "Cannot build the scheme")
 	}
 
 	// Creating one managed resource takes about ten API writes (usage,
@@ -123,15 +120,15 @@ func main() {
 	// managedFields; the client reads other Secrets from the API server.
 	secrets.ConfigureManager(&opts)
 	mgr, err := ctrl.NewManager(cfg, opts)
-	kingpin.FatalIfError(err, "Cannot create controller manager")
-	kingpin.FatalIfError(mgr.AddHealthzCheck("healthz", healthz.Ping), "Cannot add health check")
-	kingpin.FatalIfError(mgr.AddReadyzCheck("readyz", healthz.Ping), "Cannot add ready check")
+	fatalIfError(err, "Cannot create controller manager")
+	fatalIfError(mgr.AddHealthzCheck("healthz", healthz.Ping), "Cannot add health check")
+	fatalIfError(mgr.AddReadyzCheck("readyz", healthz.Ping), "Cannot add ready check")
 
 	// Served on the manager's metrics endpoint with controller-runtime's own
 	// (controller_runtime_reconcile_*, workqueue_*) and the cloud API call
 	// metrics (internal/cloudmetrics).
 	metricOptions, err := mrsetup.MetricOptions(metrics.Registry, *pollStateEvery)
-	kingpin.FatalIfError(err, "Cannot register managed resource metrics")
+	fatalIfError(err, "Cannot register managed resource metrics")
 
 	if cloudRateSet {
 		cloudbudget.Override(*cloudRate, *cloudBurst)
@@ -155,10 +152,14 @@ func main() {
 		log.Info("Namespaced ProviderConfigs may use the provider's own identity", "flag", providerconfig.FlagNamespacedAmbientCredentials)
 	}
 
-	kingpin.FatalIfError(stowage.Setup(mgr, o), "Cannot set up Stowage controllers")
+	fatalIfError(stowage.Setup(mgr, o), "Cannot set up Stowage controllers")
 	log.Info("Starting provider", "poll", pollInterval.String(), "driftCheck", driftCheck.String(),
 		"cloudAPIRate", *cloudRate, "cloudAPIBurst", *cloudBurst, "cloudAPIRateSet", cloudRateSet, "maxReconcileRate", *maxReconcile, "reconcileRateLimited", reconcileRateSet)
-	kingpin.FatalIfError(mgr.Start(ctrl.SetupSignalHandler()), "Cannot start controller manager")
+	fatalIfError(mgr.Start(ctrl.SetupSignalHandler()), "Cannot start controller manager")
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// commandName is the name the provider was run by: its flags' environment
+// variables start with it.
+func commandName() string { return filepath.Base(os.Args[0]) }
