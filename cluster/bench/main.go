@@ -302,7 +302,7 @@ func (e *env) up(ctx context.Context, o options) error {
 	}
 	url := func(p int) string { return fmt.Sprintf("http://127.0.0.1:%d", p) }
 	motoURL, azureURL, gcsURL, sqlURL := url(ports[0]), url(ports[1]), url(ports[2]), url(ports[3])
-	if e.moto, err = e.start("moto", nil, "moto_server", "-H", "127.0.0.1", "-p", fmt.Sprint(ports[0])); err != nil {
+	if e.moto, err = e.start("moto", testenv.MotoEnv, "moto_server", "-H", "127.0.0.1", "-p", fmt.Sprint(ports[0])); err != nil {
 		return err
 	}
 	if e.clouds, err = e.start("localclouds", nil, bin("localclouds"),

@@ -65,7 +65,9 @@ wait_for 60 "the API server" kubectl get --raw /readyz
 kubectl get crds -o name | sed 's/^/  /'
 
 say "Starting the local clouds"
-start moto moto_server -H 127.0.0.1 -p "$MOTO_PORT"
+# Automated backups outside the manual-snapshot quota, as in RDS
+# (internal/testenv MotoEnv).
+MOTO_RDS_SNAPSHOT_LIMIT=1000000000 start moto moto_server -H 127.0.0.1 -p "$MOTO_PORT"
 wait_for 60 "moto_server on port $MOTO_PORT" curl -sf "http://127.0.0.1:$MOTO_PORT/moto-api/"
 echo "  AWS (S3, RDS): moto_server at http://127.0.0.1:$MOTO_PORT"
 go build -o "$BIN/localclouds" ./cmd/localclouds

@@ -48,6 +48,14 @@ func (m *Moto) IsWrite(r *http.Request, c Call) bool {
 	return MethodIsWrite(r, c)
 }
 
+// MotoEnv is the environment moto_server runs with wherever the project
+// starts it (tests, sandbox, bench). Moto takes an automated snapshot of
+// every new DB instance and counts it against its manual-snapshot quota
+// (MOTO_RDS_SNAPSHOT_LIMIT, 1,000): the 1,001st CreateDBInstance stores the
+// instance, then fails with SnapshotQuotaExceeded. In RDS automated backups
+// do not count against that quota, so it is lifted.
+var MotoEnv = []string{"MOTO_RDS_SNAPSHOT_LIMIT=1000000000"}
+
 // StartMoto starts moto_server on a free loopback port and waits until it
 // answers. It fails, never skips, when moto is not installed.
 func StartMoto(ctx context.Context) (*Moto, error) {
@@ -64,6 +72,7 @@ func StartMoto(ctx context.Context) (*Moto, error) {
 		return nil, err
 	}
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd.Env = append(os.Environ(), MotoEnv...)
 	cmd.Stdout, cmd.Stderr = nil, nil
 	// Its own process group, so Stop also ends the workers it forks.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
