@@ -821,8 +821,12 @@ func withClaimLabels(l map[string]string, cr claimObject) map[string]string {
 	return l
 }
 
-// listOf lists the objects of kind gvk in ns.
-func listOf(ctx context.Context, c client.Client, gvk schema.GroupVersionKind, ns string) ([]resource.Managed, error) {
+// controlledBy lists the objects of kind gvk in cr's namespace that cr
+// controls. The cache's own objects are filtered and only the matches
+// copied: a namespace holds the managed resources of every claim in it, and
+// copying them all on each of a claim's reconciles was a fifth of the
+// provider's CPU with 300 claims in four namespaces.
+func controlledBy(ctx context.Context, c client.Client, gvk schema.GroupVersionKind, cr client.Object) ([]resource.Managed, error) {
 	o, err := c.Scheme().New(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
 	if err != nil {
 		return nil, err
@@ -831,16 +835,21 @@ func listOf(ctx context.Context, c client.Client, gvk schema.GroupVersionKind, n
 	if !ok {
 		return nil, fmt.Errorf("%s is not a list", gvk.Kind)
 	}
-	if err := c.List(ctx, list, client.InNamespace(ns)); err != nil {
+	// The items share their maps and slices with the cache: read only.
+	if err := c.List(ctx, list, client.InNamespace(cr.GetNamespace()), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
 	items, err := apimeta.ExtractList(list)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]resource.Managed, 0, len(items))
+	var out []resource.Managed
 	for _, it := range items {
-		mr, ok := it.(resource.Managed)
+		o, ok := it.(client.Object)
+		if !ok || !metav1.IsControlledBy(o, cr) {
+			continue
+		}
+		mr, ok := o.DeepCopyObject().(resource.Managed)
 		if !ok {
 			return nil, fmt.Errorf("%s is not a managed resource", gvk.Kind)
 		}
@@ -1121,15 +1130,11 @@ func (r *reconciler) owned(ctx context.Context, cr claimObject) ([]resource.Mana
 		if err != nil {
 			return nil, err
 		}
-		objs, err := listOf(ctx, r.client, gvk, cr.GetNamespace())
+		objs, err := controlledBy(ctx, r.client, gvk, cr)
 		if err != nil {
 			return nil, err
 		}
-		for _, o := range objs {
-			if metav1.IsControlledBy(o, cr) {
-				out = append(out, o)
-			}
-		}
+		out = append(out, objs...)
 	}
 	return out, nil
 }

@@ -3,6 +3,9 @@
 package usage
 
 import (
+	"context"
+	"time"
+
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/providerconfig"
@@ -10,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlevent "sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	awsv1alpha1 "github.com/stowage-dev/stowage/apis/aws/v1alpha1"
 	azurev1alpha1 "github.com/stowage-dev/stowage/apis/azure/v1alpha1"
@@ -57,6 +62,43 @@ func setup(mgr ctrl.Manager, o controller.Options, obj client.Object, gvk schema
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
 		For(obj).
-		Watches(c.usage, &resource.EnqueueRequestForProviderConfig{Kind: gvk.Kind}).
+		Watches(c.usage, coalesced{resource.EnqueueRequestForProviderConfig{Kind: gvk.Kind}}).
 		Complete(mrsetup.RateLimited(name, r, o))
 }
+
+// UsageCoalesce is how long a provider config waits after a usage is made or
+// removed before it counts its users again. Usages come in bursts (a hundred
+// claims applied together make a hundred, each a watch event for the same
+// provider config); counting once per burst writes its status once instead
+// of once per usage, each write a conflict risk with the next. What the
+// count protects is unchanged: a provider config being deleted is released
+// only when a count finds no users.
+const UsageCoalesce = time.Second
+
+// coalesced enqueues the provider config of a usage UsageCoalesce after the
+// event. The queue keeps the earliest time an item is due, so every event
+// within that second is served by one reconcile.
+type coalesced struct {
+	resource.EnqueueRequestForProviderConfig
+}
+
+func (e coalesced) Create(ctx context.Context, evt ctrlevent.CreateEvent, q resource.RateLimitingInterface) {
+	e.EnqueueRequestForProviderConfig.Create(ctx, evt, later{q})
+}
+
+func (e coalesced) Update(ctx context.Context, evt ctrlevent.UpdateEvent, q resource.RateLimitingInterface) {
+	e.EnqueueRequestForProviderConfig.Update(ctx, evt, later{q})
+}
+
+func (e coalesced) Delete(ctx context.Context, evt ctrlevent.DeleteEvent, q resource.RateLimitingInterface) {
+	e.EnqueueRequestForProviderConfig.Delete(ctx, evt, later{q})
+}
+
+func (e coalesced) Generic(ctx context.Context, evt ctrlevent.GenericEvent, q resource.RateLimitingInterface) {
+	e.EnqueueRequestForProviderConfig.Generic(ctx, evt, later{q})
+}
+
+// later turns the queue's Add into an AddAfter of UsageCoalesce.
+type later struct{ resource.RateLimitingInterface }
+
+func (l later) Add(r reconcile.Request) { l.AddAfter(r, UsageCoalesce) }
