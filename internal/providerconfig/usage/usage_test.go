@@ -118,7 +118,7 @@ func TestBurstOfUsagesCountedTogether(t *testing.T) {
 	for i := range n {
 		u := &awsv1alpha1.ProviderConfigUsage{ObjectMeta: metav1.ObjectMeta{
 			Namespace: ns, Name: fmt.Sprintf("u-%d", i),
-			Labels: map[string]string{xpv2.LabelKeyProviderName: "default", xpv2.LabelKeyProviderKind: "ProviderConfig"},
+			Labels:          map[string]string{xpv2.LabelKeyProviderName: "default", xpv2.LabelKeyProviderKind: "ProviderConfig"},
 			OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: owner.Name, UID: owner.UID, Controller: ptr.To(true)}},
 		}}
 		u.ProviderConfigReference = xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "default"}
